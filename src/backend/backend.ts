@@ -1,0 +1,80 @@
+// The kernel interface: plain loops over flat typed arrays with explicit
+// shapes, offsets and leading dimensions. Kernels never see autodiff, so a
+// faster backend (native, WebAssembly) replaces entries of this table only.
+
+export type FloatArray = Float32Array | Float64Array;
+
+export type UnaryKernel =
+  | 'neg' | 'exp' | 'log' | 'log1p' | 'expm1' | 'sqrt' | 'abs' | 'square' | 'sign'
+  | 'reciprocal' | 'sigmoid' | 'tanh' | 'relu' | 'softplus' | 'step'
+  | 'powScalar' | 'clamp' | 'leakyRelu' | 'elu' | 'sin' | 'cos' | 'erf' | 'ndtri';
+
+export type BinaryKernel =
+  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
+  | 'gt' | 'ge' | 'lt' | 'le' | 'eq';
+
+export type ReduceKernel = 'sum' | 'max' | 'min';
+
+export interface Backend {
+  readonly name: string;
+
+  /**
+   * Row-major GEMM: C = op(A)·op(B) + beta·C, with op(A) of size m×k and op(B) k×n.
+   * A is stored m×k (row stride lda) or, when transA, k×m (row stride lda); likewise B.
+   * Transposes are flags so backward passes never materialize a transposed copy.
+   */
+  gemm(
+    transA: boolean, transB: boolean, m: number, n: number, k: number,
+    a: FloatArray, aOff: number, lda: number,
+    b: FloatArray, bOff: number, ldb: number,
+    beta: 0 | 1, c: FloatArray, cOff: number, ldc: number,
+  ): void;
+
+  /** out[i] = f(x[i]; p0, p1) for contiguous arrays of equal length. */
+  unary(op: UnaryKernel, x: FloatArray, out: FloatArray, p0: number, p1: number): void;
+
+  /** out = a ∘ b with NumPy broadcasting; shapes are right-aligned to outShape already (same rank). */
+  binary(
+    op: BinaryKernel,
+    a: FloatArray, aShape: readonly number[],
+    b: FloatArray, bShape: readonly number[],
+    out: FloatArray, outShape: readonly number[],
+  ): void;
+
+  /** Reduce the middle axis of a contiguous [outer, n, inner] array into [outer, inner]. */
+  reduce(op: ReduceKernel, x: FloatArray, outer: number, n: number, inner: number, out: FloatArray): void;
+
+  /** out = cond ? a : b elementwise, all broadcast to outShape (same rank). */
+  where(
+    cond: FloatArray, cShape: readonly number[],
+    a: FloatArray, aShape: readonly number[],
+    b: FloatArray, bShape: readonly number[],
+    out: FloatArray, outShape: readonly number[],
+  ): void;
+
+  /** Gather a strided view into a contiguous array (transpose, permute, slice, expand). */
+  copyStrided(
+    src: FloatArray, srcOff: number, shape: readonly number[], strides: readonly number[], out: FloatArray,
+  ): void;
+
+  /**
+   * In-place lower Cholesky factor of the n×n SPD matrix at a[off..]; upper triangle zeroed.
+   * Returns -1 on success, else the 0-based pivot that was not positive (a is then undefined).
+   */
+  cholesky(n: number, a: FloatArray, off: number): number;
+
+  /**
+   * Solve op(T)·X = B in place in B (n×m, row-major), T n×n triangular.
+   * lower: T is lower-triangular; trans: use Tᵀ; unit: diagonal taken as 1.
+   */
+  trsm(
+    lower: boolean, trans: boolean, unit: boolean, n: number, m: number,
+    t: FloatArray, tOff: number, b: FloatArray, bOff: number,
+  ): void;
+
+  /**
+   * In-place LU with partial pivoting of the n×n matrix at a[off..] (PA = LU, unit L).
+   * Writes the row permutation into perm and returns its sign (+1/-1), or 0 when singular.
+   */
+  lu(n: number, a: FloatArray, off: number, perm: Int32Array): number;
+}
