@@ -1,6 +1,7 @@
 // Tile grayscale images (values in [0,1]) into one RGBA raster, e.g. a page of
 // samples or "inputs above, reconstructions below". Pure and browser-safe: the
 // output is ImageData-compatible, and PNG encoding lives in node.ts.
+import { GLYPH_HEIGHT, drawTextInPlace, textWidth } from './font.js';
 
 /** An RGBA raster, row-major, 4 bytes per pixel (the layout of the DOM's ImageData). */
 export interface RgbaImage {
@@ -23,6 +24,12 @@ export interface ImageGridOptions {
   readonly colormap?: Colormap;
   /** Values are mapped linearly from [lo, hi] to [0,1] before clamping; default [0, 1]. */
   readonly range?: readonly [number, number];
+  /** Text drawn left of each grid row (e.g. "input", "recon"), in a 5×7 bitmap font, upper-cased. */
+  readonly rowLabels?: readonly string[];
+  /** Label margin width in characters; give stacked grids the same value so their columns align. */
+  readonly labelChars?: number;
+  /** Integer size of a font pixel; default max(1, floor(height / 14)), i.e. about half a tile. */
+  readonly labelScale?: number;
 }
 
 // 9 evenly spaced samples of matplotlib's viridis and Moreland's coolwarm,
@@ -67,8 +74,9 @@ function checkInt(fn: string, name: string, v: number, min: number): void {
 
 /**
  * Tile `count` images of `height`×`width` (row-major, image after image) into a grid.
- * Tile (r, c) has its top-left pixel at (padding + c·(width+padding), padding + r·(height+padding));
- * the grid is cols·(width+padding)+padding wide. Values are clamped to [0,1]; NaN throws.
+ * Tile (r, c) has its top-left pixel at (L + padding + c·(width+padding), padding + r·(height+padding));
+ * the grid is L + cols·(width+padding) + padding wide, where L is the row-label margin (0 without
+ * labels). Values are clamped to [0,1]; NaN throws.
  */
 export function imageGrid(
   images: ArrayLike<number>,
@@ -100,7 +108,17 @@ export function imageGrid(
     throw new Error(`imageGrid: range must be finite with lo < hi (got [${lo}, ${hi}])`);
   }
   const rows = Math.ceil(count / cols);
-  const W = cols * (width + pad) + pad;
+  const labels = opts.rowLabels ?? [];
+  if (labels.length > rows) {
+    throw new Error(`imageGrid: ${labels.length} row labels for ${rows} rows`);
+  }
+  const labelChars = opts.labelChars ?? Math.max(0, ...labels.map((l) => l.length));
+  checkInt('imageGrid', 'labelChars', labelChars, 0);
+  const labelScale = opts.labelScale ?? Math.max(1, Math.floor(height / 14));
+  checkInt('imageGrid', 'labelScale', labelScale, 1);
+  // Tiles shift right by the label margin (the label's width plus one padding gap).
+  const left = labelChars > 0 ? textWidth('M'.repeat(labelChars), labelScale) + Math.max(pad, labelScale) : 0;
+  const W = left + cols * (width + pad) + pad;
   const H = rows * (height + pad) + pad;
   const rgba = new Uint8ClampedArray(W * H * 4);
 
@@ -109,7 +127,7 @@ export function imageGrid(
   for (let p = 0; p < W * H; p++) writeColor(rgba, 4 * p, padValue, 'gray');
   const scale = 1 / (hi - lo);
   for (let k = 0; k < count; k++) {
-    const x0 = pad + (k % cols) * (width + pad);
+    const x0 = left + pad + (k % cols) * (width + pad);
     const y0 = pad + Math.floor(k / cols) * (height + pad);
     for (let i = 0; i < height; i++) {
       for (let j = 0; j < width; j++) {
@@ -122,6 +140,12 @@ export function imageGrid(
       }
     }
   }
+  // Labels contrast with the background: black on light, white on dark.
+  const ink = padValue >= 0.5 ? 0 : 255;
+  labels.forEach((text, r) => {
+    const y = pad + r * (height + pad) + Math.floor((height - GLYPH_HEIGHT * labelScale) / 2);
+    drawTextInPlace(rgba, W, H, text, pad, y, labelScale, [ink, ink, ink]);
+  });
   return { width: W, height: H, rgba };
 }
 

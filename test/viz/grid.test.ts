@@ -106,3 +106,23 @@ test('upscale by 2 repeats each pixel in a 2×2 block', () => {
     ],
   );
 });
+
+test('a row label widens the left margin and draws glyph pixels centred on the row', () => {
+  const g = imageGrid(new Float32Array(14 * 14).fill(0.5), 1, 14, 14, { rowLabels: ['i'], padding: 2 });
+  // Margin: one 5-px glyph + max(padding, scale) = 7, so the tile starts at x = 7 + 2.
+  assert.equal(g.width, 7 + (14 + 2) + 2);
+  assert.equal(gray(g, 8, 2), 255);
+  assert.equal(gray(g, 9, 2), 128);
+  // 'I' row 0 is .###. and row 1 is ..#.., starting at (padding, padding + floor((14 - 7) / 2)).
+  assert.deepEqual([2, 3, 4, 5, 6].map((x) => gray(g, x, 5)), [255, 0, 0, 0, 255]);
+  assert.deepEqual([2, 3, 4, 5, 6].map((x) => gray(g, x, 6)), [255, 255, 0, 255, 255]);
+});
+
+test('labelChars gives stacked grids the same margin so their columns align', () => {
+  const a = imageGrid(new Float32Array(4), 1, 2, 2, { rowLabels: ['in'], labelChars: 5 });
+  const b = imageGrid(new Float32Array(4), 1, 2, 2, { rowLabels: ['recon'], labelChars: 5 });
+  assert.equal(a.width, b.width);
+  assert.throws(() => imageGrid(new Float32Array(4), 1, 2, 2, { rowLabels: ['a', 'b'] }), {
+    message: 'imageGrid: 2 row labels for 1 rows',
+  });
+});
