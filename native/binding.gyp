@@ -1,0 +1,38 @@
+# Native GEMM backend. Each ISA gets its own static library so that only its
+# translation unit is compiled with -mavx512f / -mavx2; addon.cc picks one at
+# run time with __builtin_cpu_supports.
+{
+  "target_defaults": {
+    "cflags_cc": ["-O3", "-std=c++17", "-fno-math-errno"],
+    "cflags_cc!": ["-fno-exceptions"],
+    "cflags!": ["-fno-exceptions"],
+    "xcode_settings": {"GCC_ENABLE_CPP_EXCEPTIONS": "YES", "OTHER_CPLUSPLUSFLAGS": ["-O3", "-std=c++17"]}
+  },
+  "targets": [
+    {
+      "target_name": "elbo_gemm_avx512",
+      "type": "static_library",
+      "sources": ["src/gemm_avx512.cc"],
+      "cflags_cc": ["-mavx512f", "-mfma", "-fPIC"]
+    },
+    {
+      "target_name": "elbo_gemm_avx2",
+      "type": "static_library",
+      "sources": ["src/gemm_avx2.cc"],
+      "cflags_cc": ["-mavx2", "-mfma", "-fPIC"]
+    },
+    {
+      "target_name": "elbo_gemm_scalar",
+      "type": "static_library",
+      "sources": ["src/gemm_scalar.cc"],
+      "cflags_cc": ["-fPIC"]
+    },
+    {
+      "target_name": "elbo_native",
+      "sources": ["src/addon.cc"],
+      "dependencies": ["elbo_gemm_avx512", "elbo_gemm_avx2", "elbo_gemm_scalar"],
+      "libraries": ["-pthread"],
+      "cflags_cc": ["-pthread"]
+    }
+  ]
+}

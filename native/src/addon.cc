@@ -1,0 +1,286 @@
+// N-API entry points of the native backend: argument checking, runtime ISA
+// dispatch and a small persistent thread pool that splits C between cores.
+// Typed arrays are read in place (napi_get_typedarray_info), never copied.
+#include <node_api.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdlib>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gemm.h"
+
+namespace elbo {
+namespace {
+
+// Below this many multiply-adds a second thread costs more (wake-up, packing
+// the shared operand twice) than it saves.
+constexpr double kParallelMinFlops = 64.0 * 64.0 * 64.0;
+// How long an idle worker spins before sleeping: a training step issues GEMMs
+// back to back, and a futex wake-up costs tens of microseconds.
+constexpr auto kSpin = std::chrono::microseconds(200);
+
+const KernelSet& kernels() {
+  static const KernelSet ks = [] {
+    __builtin_cpu_init();
+    // ELBO_NATIVE_ISA=avx2|scalar caps the choice, so tests can cover the fallbacks.
+    const char* env = std::getenv("ELBO_NATIVE_ISA");
+    const std::string cap = env ? env : "";
+    const bool allow512 = cap.empty() || cap == "avx512", allow2 = allow512 || cap == "avx2";
+    if (allow512 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma")) return kernelsAvx512();
+    if (allow2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return kernelsAvx2();
+    return kernelsScalar();
+  }();
+  return ks;
+}
+
+// Per-OS-thread scratch for packed panels, 64-byte aligned for full-width loads.
+void* scratch(size_t bytes) {
+  thread_local void* buf = nullptr;
+  thread_local size_t cap = 0;
+  if (cap < bytes) {
+    std::free(buf);
+    buf = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
+    cap = buf ? bytes : 0;
+  }
+  return buf;
+}
+
+// Workers 1..size-1 run task(id) while the calling thread runs task(0).
+// Calls from a second JS thread while one is running fall back to serial.
+class Pool {
+ public:
+  explicit Pool(int size) : size_(size) {
+    for (int id = 1; id < size_; ++id) std::thread([this, id] { loop(id); }).detach();
+  }
+  int size() const { return size_; }
+  bool tryAcquire() { return busy_.try_lock(); }
+  void release() { busy_.unlock(); }
+
+  void run(int active, const std::function<void(int)>& task) {
+    task_ = &task;
+    active_.store(active, std::memory_order_relaxed);
+    pending_.store(active - 1, std::memory_order_relaxed);
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      gen_.fetch_add(1, std::memory_order_release);
+    }
+    cv_.notify_all();
+    task(0);
+    while (pending_.load(std::memory_order_acquire) > 0) __builtin_ia32_pause();
+  }
+
+ private:
+  void loop(int id) {
+    uint64_t seen = 0;
+    for (;;) {
+      uint64_t g = gen_.load(std::memory_order_acquire);
+      const auto start = std::chrono::steady_clock::now();
+      while (g == seen) {
+        __builtin_ia32_pause();
+        if (std::chrono::steady_clock::now() - start > kSpin) {
+          std::unique_lock<std::mutex> lk(mu_);
+          cv_.wait(lk, [&] { return gen_.load(std::memory_order_acquire) != seen; });
+        }
+        g = gen_.load(std::memory_order_acquire);
+      }
+      seen = g;
+      if (id < active_.load(std::memory_order_relaxed)) {
+        (*task_)(id);
+        pending_.fetch_sub(1, std::memory_order_acq_rel);
+      }
+    }
+  }
+
+  const int size_;
+  std::mutex busy_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::atomic<uint64_t> gen_{0};
+  std::atomic<int> active_{0};
+  std::atomic<int> pending_{0};
+  const std::function<void(int)>* task_ = nullptr;
+};
+
+int poolSize() {
+  int n = static_cast<int>(std::thread::hardware_concurrency());
+  if (const char* env = std::getenv("ELBO_NUM_THREADS")) n = std::atoi(env);
+  return n < 1 ? 1 : n > 64 ? 64 : n;
+}
+
+// Leaked on purpose: workers are detached and must outlive static destructors.
+Pool& pool() {
+  static Pool* p = new Pool(poolSize());
+  return *p;
+}
+
+// Split [0, total) into `parts` runs of whole tiles (the last tile may be partial).
+void splitRange(long total, long tile, int parts, int index, long* begin, long* end) {
+  const long tiles = (total + tile - 1) / tile;
+  const long lo = tiles * index / parts, hi = tiles * (index + 1) / parts;
+  *begin = lo * tile < total ? lo * tile : total;
+  *end = hi * tile < total ? hi * tile : total;
+}
+
+template <typename T>
+void gemmParallel(const GemmKernel<T>& kern, const GemmArgs<T>& g) {
+  auto serial = [&](const GemmArgs<T>& s) {
+    kern.run(s, static_cast<T*>(scratch(kern.workElems * sizeof(T))));
+  };
+  Pool& p = pool();
+  const double flops = static_cast<double>(g.m) * g.n * g.k;
+  const long tilesM = (g.m + kern.mr - 1) / kern.mr, tilesN = (g.n + kern.nr - 1) / kern.nr;
+  int threads = p.size();
+  if (threads > tilesM && threads > tilesN) threads = static_cast<int>(tilesM > tilesN ? tilesM : tilesN);
+  if (threads < 2 || flops < kParallelMinFlops || !p.tryAcquire()) return serial(g);
+  // Split the dimension whose tiles divide most evenly between threads; on a
+  // tie, the one that makes each thread re-pack the smaller shared operand
+  // (splitting n duplicates packing of A, m×k; splitting m that of B, k×n).
+  const auto maxShare = [threads](long tiles) { return double((tiles + threads - 1) / threads) * threads / tiles; };
+  const double shareN = tilesN >= threads ? maxShare(tilesN) : 1e9, shareM = tilesM >= threads ? maxShare(tilesM) : 1e9;
+  const bool splitN = shareN < shareM || (shareN == shareM && g.m <= g.n);
+  p.run(threads, [&](int t) {
+    GemmArgs<T> s = g;
+    long lo, hi;
+    if (splitN) {
+      splitRange(g.n, kern.nr, threads, t, &lo, &hi);
+      s.n = hi - lo;
+      s.b += g.transB ? lo * g.ldb : lo;
+      s.c += lo;
+    } else {
+      splitRange(g.m, kern.mr, threads, t, &lo, &hi);
+      s.m = hi - lo;
+      s.a += g.transA ? lo : lo * g.lda;
+      s.c += lo * g.ldc;
+    }
+    if (s.m > 0 && s.n > 0) serial(s);
+  });
+  p.release();
+}
+
+// ---- N-API glue ----
+
+struct ArgError {
+  std::string message;
+  bool range;
+};
+
+long getIndex(napi_env env, napi_value v, const char* name) {
+  double d;
+  if (napi_get_value_double(env, v, &d) != napi_ok) throw ArgError{std::string("gemm: ") + name + " must be a number", false};
+  if (!(d >= 0 && d <= 9007199254740991.0) || d != static_cast<double>(static_cast<int64_t>(d)))
+    throw ArgError{std::string("gemm: ") + name + " must be a non-negative integer (got " + std::to_string(d) + ")", true};
+  return static_cast<long>(d);
+}
+
+bool getBool(napi_env env, napi_value v, const char* name) {
+  bool b;
+  if (napi_get_value_bool(env, v, &b) != napi_ok) throw ArgError{std::string("gemm: ") + name + " must be a boolean", false};
+  return b;
+}
+
+struct ArrayView {
+  napi_typedarray_type type;
+  void* data;
+  size_t length;
+};
+
+ArrayView getArray(napi_env env, napi_value v, const char* name) {
+  bool is = false;
+  napi_is_typedarray(env, v, &is);
+  ArrayView out{};
+  if (is) {
+    napi_value buffer;
+    size_t byteOffset;
+    napi_get_typedarray_info(env, v, &out.type, &out.length, &out.data, &buffer, &byteOffset);
+  }
+  if (!is || (out.type != napi_float32_array && out.type != napi_float64_array))
+    throw ArgError{std::string("gemm: ") + name + " must be a Float32Array or Float64Array", false};
+  return out;
+}
+
+// The stored matrix is rows×cols with row stride ld starting at off.
+void checkExtent(const char* name, const ArrayView& arr, long rows, long cols, long off, long ld, const char* ldName) {
+  if (rows == 0 || cols == 0) return;
+  if (ld < cols)
+    throw ArgError{std::string("gemm: ") + ldName + "=" + std::to_string(ld) + " is less than the " +
+                       std::to_string(cols) + " columns of stored " + name,
+                   true};
+  const unsigned __int128 need = static_cast<unsigned __int128>(off) +
+                                 static_cast<unsigned __int128>(rows - 1) * static_cast<unsigned __int128>(ld) + cols;
+  if (need > arr.length)
+    throw ArgError{std::string("gemm: ") + name + " is too short for a " + std::to_string(rows) + "×" +
+                       std::to_string(cols) + " matrix at offset " + std::to_string(off) + " with " + ldName + "=" +
+                       std::to_string(ld) + " (needs " +
+                       std::to_string(static_cast<unsigned long long>(off) + (rows - 1) * static_cast<unsigned long long>(ld) + cols) +
+                       " elements, has " + std::to_string(arr.length) + ")",
+                   true};
+}
+
+template <typename T>
+GemmArgs<T> makeArgs(bool tA, bool tB, long m, long n, long k, const ArrayView& a, long aOff, long lda,
+                     const ArrayView& b, long bOff, long ldb, bool beta1, const ArrayView& c, long cOff, long ldc) {
+  return {tA, tB, m, n, k, static_cast<const T*>(a.data) + aOff, lda, static_cast<const T*>(b.data) + bOff, ldb,
+          beta1, static_cast<T*>(c.data) + cOff, ldc};
+}
+
+// gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc): see src/backend/backend.ts.
+napi_value Gemm(napi_env env, napi_callback_info info) {
+  size_t argc = 15;
+  napi_value argv[15];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  try {
+    if (argc != 15) throw ArgError{"gemm: expected 15 arguments, got " + std::to_string(argc), false};
+    const bool tA = getBool(env, argv[0], "transA"), tB = getBool(env, argv[1], "transB");
+    const long m = getIndex(env, argv[2], "m"), n = getIndex(env, argv[3], "n"), k = getIndex(env, argv[4], "k");
+    const ArrayView a = getArray(env, argv[5], "a");
+    const long aOff = getIndex(env, argv[6], "aOff"), lda = getIndex(env, argv[7], "lda");
+    const ArrayView b = getArray(env, argv[8], "b");
+    const long bOff = getIndex(env, argv[9], "bOff"), ldb = getIndex(env, argv[10], "ldb");
+    double beta;
+    if (napi_get_value_double(env, argv[11], &beta) != napi_ok || (beta != 0 && beta != 1))
+      throw ArgError{"gemm: beta must be 0 or 1", true};
+    const ArrayView c = getArray(env, argv[12], "c");
+    const long cOff = getIndex(env, argv[13], "cOff"), ldc = getIndex(env, argv[14], "ldc");
+    if (a.type != c.type || b.type != c.type) throw ArgError{"gemm: a, b and c must share one dtype", false};
+    if (m == 0 || n == 0) return nullptr;
+    if (k > 0) {
+      checkExtent("a", a, tA ? k : m, tA ? m : k, aOff, lda, "lda");
+      checkExtent("b", b, tB ? n : k, tB ? k : n, bOff, ldb, "ldb");
+    }
+    checkExtent("c", c, m, n, cOff, ldc, "ldc");
+    const KernelSet& ks = kernels();
+    if (c.type == napi_float32_array)
+      gemmParallel(ks.f32, makeArgs<float>(tA, tB, m, n, k, a, aOff, lda, b, bOff, ldb, beta == 1, c, cOff, ldc));
+    else
+      gemmParallel(ks.f64, makeArgs<double>(tA, tB, m, n, k, a, aOff, lda, b, bOff, ldb, beta == 1, c, cOff, ldc));
+  } catch (const ArgError& e) {
+    if (e.range)
+      napi_throw_range_error(env, nullptr, e.message.c_str());
+    else
+      napi_throw_type_error(env, nullptr, e.message.c_str());
+  }
+  return nullptr;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  napi_value gemm, isa, threads;
+  napi_create_function(env, "gemm", NAPI_AUTO_LENGTH, Gemm, nullptr, &gemm);
+  napi_create_string_utf8(env, kernels().isa, NAPI_AUTO_LENGTH, &isa);
+  napi_create_int32(env, pool().size(), &threads);
+  napi_set_named_property(env, exports, "gemm", gemm);
+  napi_set_named_property(env, exports, "isa", isa);
+  napi_set_named_property(env, exports, "threads", threads);
+  return exports;
+}
+
+}  // namespace
+}  // namespace elbo
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, elbo::Init)

@@ -1,0 +1,178 @@
+// GotoBLAS/BLIS-style blocked GEMM driver shared by every ISA translation unit:
+// op(A) and op(B) are packed into MR-row / NR-column panels, so transposes only
+// change how packing reads memory, and a register-tile microkernel does the FMAs.
+// NOTE: everything here has internal linkage on purpose. Each ISA TU is built
+// with different -m flags; an inline function with external linkage would be
+// merged by the linker and could run AVX-512 code on a CPU without it.
+#pragma once
+
+#include <cstring>
+
+#include "gemm.h"
+
+namespace elbo {
+namespace {
+
+inline long minL(long a, long b) { return a < b ? a : b; }
+
+// Register tile of MR rows × NV vectors (NR = NV·W columns) of C, kept in
+// MR·NV accumulators; A values are broadcast, B rows loaded as vectors.
+template <class VT, int MR_, int NV>
+struct Micro {
+  using T = typename VT::T;
+  using V = typename VT::V;
+  static constexpr int MR = MR_;
+  static constexpr int NR = NV * VT::W;
+
+  // C[MR×NR] (row stride ldc) = Ap·Bp + beta·C over kc packed steps.
+  static void run(long kc, const T* __restrict Ap, const T* __restrict Bp, T* __restrict C, long ldc,
+                  bool beta1) {
+    V acc[MR][NV];
+#pragma GCC unroll 64
+    for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 8
+      for (int v = 0; v < NV; ++v) acc[i][v] = VT::zero();
+    for (long p = 0; p < kc; ++p) {
+      V b[NV];
+#pragma GCC unroll 8
+      for (int v = 0; v < NV; ++v) b[v] = VT::load(Bp + v * VT::W);
+#pragma GCC unroll 64
+      for (int i = 0; i < MR; ++i) {
+        const V a = VT::bcast(Ap + i);
+#pragma GCC unroll 8
+        for (int v = 0; v < NV; ++v) acc[i][v] = VT::fma(a, b[v], acc[i][v]);
+      }
+      Ap += MR;
+      Bp += NR;
+    }
+    if (beta1) {
+#pragma GCC unroll 64
+      for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 8
+        for (int v = 0; v < NV; ++v) acc[i][v] = VT::add(acc[i][v], VT::load(C + i * ldc + v * VT::W));
+    }
+#pragma GCC unroll 64
+    for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 8
+      for (int v = 0; v < NV; ++v) VT::store(C + i * ldc + v * VT::W, acc[i][v]);
+  }
+};
+
+// MC×KC blocks of A and KC×NC blocks of B; the packed B block is sized for L2
+// and one A micro-panel (MR×KC) for L1, since the loop below keeps an A panel
+// hot while sweeping B panels.
+template <class K, long MC, long KC, long NC>
+struct Driver {
+  using T = typename K::T;
+  static constexpr long MR = K::MR;
+  static constexpr long NR = K::NR;
+  static constexpr size_t kWorkElems = (MC + MR) * KC + (NC + NR) * KC + MR * NR;
+
+  // Panels of MR rows: dst[(panel·kc + p)·MR + ii] = op(A)[i0 + panel·MR + ii][p0 + p], zero-padded.
+  static void packA(const GemmArgs<T>& g, long i0, long mc, long p0, long kc, T* __restrict dst) {
+    for (long ir = 0; ir < mc; ir += MR) {
+      const long mr = minL(MR, mc - ir);
+      if (!g.transA) {
+        const T* src = g.a + (i0 + ir) * g.lda + p0;
+        for (long ii = 0; ii < mr; ++ii) {
+          const T* row = src + ii * g.lda;
+          for (long p = 0; p < kc; ++p) dst[p * MR + ii] = row[p];
+        }
+        for (long ii = mr; ii < MR; ++ii)
+          for (long p = 0; p < kc; ++p) dst[p * MR + ii] = T(0);
+      } else {
+        const T* src = g.a + p0 * g.lda + i0 + ir;
+        for (long p = 0; p < kc; ++p) {
+          const T* row = src + p * g.lda;
+          T* out = dst + p * MR;
+          if (mr == MR) {
+            std::memcpy(out, row, sizeof(T) * MR);
+          } else {
+            for (long ii = 0; ii < mr; ++ii) out[ii] = row[ii];
+            for (long ii = mr; ii < MR; ++ii) out[ii] = T(0);
+          }
+        }
+      }
+      dst += MR * kc;
+    }
+  }
+
+  // Panels of NR columns: dst[(panel·kc + p)·NR + jj] = op(B)[p0 + p][j0 + panel·NR + jj], zero-padded.
+  static void packB(const GemmArgs<T>& g, long j0, long nc, long p0, long kc, T* __restrict dst) {
+    for (long jr = 0; jr < nc; jr += NR) {
+      const long nr = minL(NR, nc - jr);
+      if (!g.transB) {
+        const T* src = g.b + p0 * g.ldb + j0 + jr;
+        for (long p = 0; p < kc; ++p) {
+          const T* row = src + p * g.ldb;
+          T* out = dst + p * NR;
+          if (nr == NR) {
+            std::memcpy(out, row, sizeof(T) * NR);
+          } else {
+            for (long jj = 0; jj < nr; ++jj) out[jj] = row[jj];
+            for (long jj = nr; jj < NR; ++jj) out[jj] = T(0);
+          }
+        }
+      } else {
+        const T* src = g.b + (j0 + jr) * g.ldb + p0;
+        for (long jj = 0; jj < nr; ++jj) {
+          const T* row = src + jj * g.ldb;
+          for (long p = 0; p < kc; ++p) dst[p * NR + jj] = row[p];
+        }
+        for (long jj = nr; jj < NR; ++jj)
+          for (long p = 0; p < kc; ++p) dst[p * NR + jj] = T(0);
+      }
+      dst += NR * kc;
+    }
+  }
+
+  static void run(const GemmArgs<T>& g, T* work) {
+    if (g.m <= 0 || g.n <= 0) return;
+    if (g.k <= 0) {
+      if (!g.beta1)
+        for (long i = 0; i < g.m; ++i) std::memset(g.c + i * g.ldc, 0, sizeof(T) * g.n);
+      return;
+    }
+    T* Ap = work;
+    T* Bp = Ap + (MC + MR) * KC;
+    T* tmp = Bp + (NC + NR) * KC;
+    for (long jc = 0; jc < g.n; jc += NC) {
+      const long nc = minL(NC, g.n - jc);
+      for (long pc = 0; pc < g.k; pc += KC) {
+        const long kc = minL(KC, g.k - pc);
+        // Later k-blocks accumulate onto what the first one wrote.
+        const bool beta1 = pc > 0 || g.beta1;
+        packB(g, jc, nc, pc, kc, Bp);
+        for (long ic = 0; ic < g.m; ic += MC) {
+          const long mc = minL(MC, g.m - ic);
+          packA(g, ic, mc, pc, kc, Ap);
+          for (long ir = 0; ir < mc; ir += MR) {
+            const long mr = minL(MR, mc - ir);
+            const T* a = Ap + ir * kc;
+            for (long jr = 0; jr < nc; jr += NR) {
+              const long nr = minL(NR, nc - jr);
+              const T* b = Bp + jr * kc;
+              T* c = g.c + (ic + ir) * g.ldc + jc + jr;
+              if (mr == MR && nr == NR) {
+                K::run(kc, a, b, c, g.ldc, beta1);
+              } else {
+                K::run(kc, a, b, tmp, NR, false);
+                for (long i = 0; i < mr; ++i)
+                  for (long j = 0; j < nr; ++j)
+                    c[i * g.ldc + j] = (beta1 ? c[i * g.ldc + j] : T(0)) + tmp[i * NR + j];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+};
+
+template <class D>
+GemmKernel<typename D::T> makeKernel() {
+  return {&D::run, D::MR, D::NR, D::kWorkElems};
+}
+
+}  // namespace
+}  // namespace elbo

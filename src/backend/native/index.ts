@@ -1,0 +1,71 @@
+// Node-only loader for the C++ GEMM addon built from native/ (N-API): gives a
+// Backend whose gemm is native and whose other kernels are the base backend's.
+// This is the only file in src/ that touches Node APIs for the addon.
+import { createRequire } from 'node:module';
+import type { Backend } from '../backend.js';
+
+export type NativeIsa = 'avx512' | 'avx2' | 'scalar';
+
+export interface NativeInfo {
+  readonly available: boolean;
+  readonly isa: NativeIsa;
+  readonly threads: number;
+  /** Why the addon could not be loaded, when it could not. */
+  readonly reason?: string;
+}
+
+interface NativeAddon {
+  readonly gemm: Backend['gemm'];
+  readonly isa: NativeIsa;
+  readonly threads: number;
+}
+
+// From src/backend/native/ (tsx) and from dist/src/backend/native/ (tsc output).
+const candidates = [
+  '../../../native/build/Release/elbo_native.node',
+  '../../../../native/build/Release/elbo_native.node',
+];
+
+function isAddon(x: unknown): x is NativeAddon {
+  if (typeof x !== 'object' || x === null) return false;
+  const o = x as Record<string, unknown>;
+  return typeof o.gemm === 'function' && (o.isa === 'avx512' || o.isa === 'avx2' || o.isa === 'scalar')
+    && typeof o.threads === 'number';
+}
+
+let loaded: { addon: NativeAddon | null; reason: string } | undefined;
+
+function load(): { addon: NativeAddon | null; reason: string } {
+  if (loaded) return loaded;
+  const require = createRequire(import.meta.url);
+  const reasons: string[] = [];
+  for (const path of candidates) {
+    try {
+      const mod: unknown = require(path);
+      if (isAddon(mod)) return (loaded = { addon: mod, reason: '' });
+      reasons.push(`${path}: unexpected exports`);
+    } catch (e) {
+      reasons.push(`${path}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    }
+  }
+  return (loaded = { addon: null, reason: `native addon not built or not loadable (${reasons.join('; ')})` });
+}
+
+/** The native gemm kernel alone, or null when the addon is unavailable. */
+export function nativeGemm(): Backend['gemm'] | null {
+  return load().addon?.gemm ?? null;
+}
+
+/** The base backend with gemm replaced by the native kernel, or null when the addon is unavailable. */
+export function loadNativeBackend(base: Backend): Backend | null {
+  const { addon } = load();
+  return addon && { ...base, name: `native-${addon.isa}+${base.name}`, gemm: addon.gemm };
+}
+
+/** What the native addon offers on this machine, for `elbo info`. */
+export function nativeInfo(): NativeInfo {
+  const { addon, reason } = load();
+  return addon
+    ? { available: true, isa: addon.isa, threads: addon.threads }
+    : { available: false, isa: 'scalar', threads: 1, reason };
+}

@@ -1,0 +1,148 @@
+// The native GEMM addon against a float64 triple loop: every transpose combo,
+// odd and blocked sizes, offsets, padded leading dimensions, beta 0/1, both
+// dtypes. Skipped when the addon is not built (no compiler at install time).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { nativeGemm, nativeInfo } from '../../src/backend/native/index.js';
+import type { FloatArray } from '../../src/backend/backend.js';
+import { Rng } from '../../src/tensor/random.js';
+
+const gemm = nativeGemm();
+const skip = gemm ? false : `native addon not built: ${nativeInfo().reason ?? ''}`;
+
+type Dtype = 'float32' | 'float64';
+const EPS: Record<Dtype, number> = { float32: 2 ** -24, float64: 2 ** -53 };
+
+function alloc(dtype: Dtype, n: number): FloatArray {
+  return dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
+}
+
+function randomArray(rng: Rng, dtype: Dtype, n: number): FloatArray {
+  const x = alloc(dtype, n);
+  for (let i = 0; i < n; i++) x[i] = rng.normal();
+  return x;
+}
+
+interface Case {
+  m: number; n: number; k: number; tA: boolean; tB: boolean; beta: 0 | 1;
+  aOff: number; lda: number; bOff: number; ldb: number; cOff: number; ldc: number;
+}
+
+function makeCase(rng: Rng, m: number, n: number, k: number, tA: boolean, tB: boolean, beta: 0 | 1): Case {
+  const pad = (): number => Math.floor(rng.uniform() * 4);
+  return {
+    m, n, k, tA, tB, beta,
+    aOff: pad(), lda: (tA ? m : k) + pad(),
+    bOff: pad(), ldb: (tB ? k : n) + pad(),
+    cOff: pad(), ldc: n + pad(),
+  };
+}
+
+/**
+ * Checks C against Σ_p op(A)[i,p]·op(B)[p,j] + beta·C0 in float64, within the
+ * worst-case rounding bound (k + 2)·eps·(Σ|a·b| + |C0|) of any summation order;
+ * and checks that C outside the m×n window (offset, ld padding, tail) is untouched.
+ */
+function checkCase(dtype: Dtype, rng: Rng, cs: Case): void {
+  const { m, n, k, tA, tB, beta, aOff, lda, bOff, ldb, cOff, ldc } = cs;
+  const a = randomArray(rng, dtype, aOff + (tA ? k : m) * lda);
+  const b = randomArray(rng, dtype, bOff + (tB ? n : k) * ldb);
+  const c = randomArray(rng, dtype, cOff + m * ldc + 3);
+  const inWindow = (idx: number): boolean => {
+    const r = idx - cOff;
+    return r >= 0 && Math.floor(r / ldc) < m && r % ldc < n;
+  };
+  // beta = 0 must overwrite C without reading it, so NaN there must not leak.
+  if (beta === 0) for (let idx = 0; idx < c.length; idx++) if (inWindow(idx)) c[idx] = NaN;
+  const c0 = Float64Array.from(c);
+  gemm!(tA, tB, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+  const shape = `${dtype} m=${m} n=${n} k=${k} transA=${tA} transB=${tB} beta=${beta} offs=${aOff},${bOff},${cOff} ld=${lda},${ldb},${ldc}`;
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let sum = 0;
+      let mag = 0;
+      for (let p = 0; p < k; p++) {
+        const x = a[aOff + (tA ? p * lda + i : i * lda + p)] * b[bOff + (tB ? j * ldb + p : p * ldb + j)];
+        sum += x;
+        mag += Math.abs(x);
+      }
+      const prev = beta === 1 ? c0[cOff + i * ldc + j] : 0;
+      const want = sum + prev;
+      const got = c[cOff + i * ldc + j];
+      const tol = (k + 2) * EPS[dtype] * (mag + Math.abs(prev)) + 1e-300;
+      if (!(Math.abs(got - want) <= tol)) {
+        assert.fail(`${shape}: C[${i},${j}] = ${got}, expected ${want} (tolerance ${tol.toExponential(2)})`);
+      }
+    }
+  }
+  for (let idx = 0; idx < c.length; idx++) {
+    if (!inWindow(idx) && !Object.is(c[idx], c0[idx])) {
+      assert.fail(`${shape}: wrote outside the C window at flat index ${idx}`);
+    }
+  }
+}
+
+// Odd sizes around tile edges, sizes past the cache blocks (k > 384, n > 512,
+// m > 128), and sizes big enough to be split across threads.
+const SHAPES: readonly (readonly [number, number, number])[] = [
+  [1, 1, 1], [1, 3, 17], [3, 1, 129], [17, 3, 1], [3, 17, 5], [17, 129, 3], [129, 17, 33],
+  [16, 16, 16], [33, 65, 31], [20, 40, 800], [8, 600, 10], [70, 1100, 9], [300, 20, 50],
+  [128, 96, 130], [131, 57, 77],
+];
+
+for (const dtype of ['float32', 'float64'] as const) {
+  for (const tA of [false, true]) {
+    for (const tB of [false, true]) {
+      test(`${dtype} gemm(transA=${tA}, transB=${tB}) matches a float64 triple loop for odd and blocked shapes, offsets, padded leading dims and beta 0/1`, { skip }, () => {
+        const rng = new Rng(1000 + (tA ? 2 : 0) + (tB ? 1 : 0) + (dtype === 'float64' ? 4 : 0));
+        for (const [m, n, k] of SHAPES) {
+          for (const beta of [0, 1] as const) checkCase(dtype, rng, makeCase(rng, m, n, k, tA, tB, beta));
+        }
+      });
+    }
+  }
+}
+
+test('gemm with k = 0 sets C to beta·C (zeros for beta 0, unchanged for beta 1)', { skip }, () => {
+  const a = new Float64Array(0);
+  const c = Float64Array.from([1, 2, 3, 4]);
+  gemm!(false, false, 2, 2, 0, a, 0, 0, a, 0, 2, 1, c, 0, 2);
+  assert.deepEqual([...c], [1, 2, 3, 4]);
+  gemm!(false, false, 2, 2, 0, a, 0, 0, a, 0, 2, 0, c, 0, 2);
+  assert.deepEqual([...c], [0, 0, 0, 0]);
+});
+
+test('gemm with m = 0 or n = 0 touches nothing, even with empty arrays', { skip }, () => {
+  const e = new Float32Array(0);
+  gemm!(false, false, 0, 5, 3, e, 0, 3, e, 0, 5, 0, e, 0, 5);
+  gemm!(true, true, 4, 0, 3, e, 0, 4, e, 0, 3, 1, e, 0, 0);
+});
+
+test('gemm rejects out-of-bounds operands, small leading dims, mixed dtypes and bad beta with exact messages', { skip }, () => {
+  const a = new Float32Array(6);
+  const c = new Float32Array(4);
+  assert.throws(() => gemm!(false, false, 3, 2, 2, a, 1, 2, a, 0, 2, 0, c, 0, 2), {
+    name: 'RangeError',
+    message: 'gemm: a is too short for a 3×2 matrix at offset 1 with lda=2 (needs 7 elements, has 6)',
+  });
+  assert.throws(() => gemm!(false, true, 2, 2, 3, a, 0, 2, a, 0, 3, 0, c, 0, 2), {
+    name: 'RangeError',
+    message: 'gemm: lda=2 is less than the 3 columns of stored a',
+  });
+  assert.throws(() => gemm!(false, false, 2, 2, 2, a, 0, 2, new Float64Array(4), 0, 2, 0, c, 0, 2), {
+    name: 'TypeError',
+    message: 'gemm: a, b and c must share one dtype',
+  });
+  const half = 0.5 as 0 | 1; // deliberately outside the type, as untyped JS callers could pass
+  assert.throws(() => gemm!(false, false, 2, 2, 2, a, 0, 2, a, 0, 2, half, c, 0, 2), {
+    name: 'RangeError',
+    message: 'gemm: beta must be 0 or 1',
+  });
+});
+
+test('nativeInfo reports the dispatched ISA and a positive thread count', { skip }, () => {
+  const info = nativeInfo();
+  assert.equal(info.available, true);
+  assert.ok(['avx512', 'avx2', 'scalar'].includes(info.isa), `isa ${info.isa}`);
+  assert.ok(Number.isInteger(info.threads) && info.threads >= 1, `threads ${info.threads}`);
+});
