@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parseCsv, type CsvOptions } from './csv.js';
-import type { Dataset } from './dataset.js';
+import { takeFirst, type Dataset } from './dataset.js';
 import { idxImagesToDataset, parseIdx, type IdxData } from './idx.js';
 
 /** Reads a file, gunzipping it when it starts with the gzip magic bytes 1f 8b. */
@@ -72,11 +72,7 @@ export function loadIdxPair(imagesPath: string, labelsPath?: string, opts: LoadO
 /** A CSV file of numeric columns; the dataset is named after the file. */
 export function loadCsvFile(path: string, opts: CsvOptions & LoadOptions = {}): Dataset {
   const ds = parseCsv(readMaybeGzip(path), { ...opts, name: opts.name ?? basename(path) });
-  if (opts.limit === undefined || opts.limit >= ds.n) return ds;
-  const m = opts.limit;
-  const out: Dataset = { ...ds, n: m, x: ds.x.slice(0, m * ds.dim) };
-  if (ds.labels !== undefined) out.labels = ds.labels.slice(0, m);
-  return out;
+  return opts.limit === undefined ? ds : takeFirst(ds, opts.limit);
 }
 
 const IMAGES_NAME = /images([.-])idx3-ubyte(\.gz)?$/;
