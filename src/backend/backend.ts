@@ -7,7 +7,7 @@ export type FloatArray = Float32Array | Float64Array;
 export type UnaryKernel =
   | 'neg' | 'exp' | 'log' | 'log1p' | 'expm1' | 'sqrt' | 'abs' | 'square' | 'sign'
   | 'reciprocal' | 'sigmoid' | 'tanh' | 'relu' | 'softplus' | 'step'
-  | 'powScalar' | 'clamp' | 'leakyRelu' | 'elu' | 'sin' | 'cos' | 'erf' | 'ndtri';
+  | 'powScalar' | 'clamp' | 'leakyRelu' | 'elu';
 
 export type BinaryKernel =
   | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
@@ -59,7 +59,8 @@ export interface Backend {
 
   /**
    * In-place lower Cholesky factor of the n×n SPD matrix at a[off..]; upper triangle zeroed.
-   * Returns -1 on success, else the 0-based pivot that was not positive (a is then undefined).
+   * Returns -1 on success, else the 0-based pivot that was not positive; that
+   * pivot's value is then left at a[pivot][pivot] (the rest of a is undefined).
    */
   cholesky(n: number, a: FloatArray, off: number): number;
 
@@ -77,4 +78,10 @@ export interface Backend {
    * Writes the row permutation into perm and returns its sign (+1/-1), or 0 when singular.
    */
   lu(n: number, a: FloatArray, off: number, perm: Int32Array): number;
+
+  /** out[o, r, i] = x[o, idx[r], i] for contiguous x of shape [outer, n, inner]. */
+  gather(x: FloatArray, outer: number, n: number, inner: number, idx: Int32Array, out: FloatArray): void;
+
+  /** out[o, idx[r], i] += g[o, r, i]; out has shape [outer, n, inner] (the adjoint of gather). */
+  scatterAdd(g: FloatArray, outer: number, n: number, inner: number, idx: Int32Array, out: FloatArray): void;
 }

@@ -1,0 +1,21 @@
+// The reference JS backend: every kernel in plain TypeScript. It is the
+// default, runs anywhere, and is the oracle faster backends are tested against.
+import type { Backend } from '../backend.js';
+import { gemm } from './gemm.js';
+import { binary, copyStrided, gather, reduce, scatterAdd, unary, where } from './elementwise.js';
+import { cholesky, lu, trsm } from './linalg.js';
+
+export const jsBackend: Backend = {
+  name: 'js',
+  gemm,
+  unary,
+  binary,
+  reduce,
+  where,
+  copyStrided,
+  cholesky,
+  trsm,
+  lu,
+  gather,
+  scatterAdd,
+};

@@ -1,0 +1,20 @@
+// Guards that turn silent NaN/Inf into an error naming what went wrong and where.
+import type { Tensor } from './tensor.js';
+import { fmtShape } from './shape.js';
+
+/** Throw if any element of t is NaN or ±Inf; `what` names the quantity in the message. */
+export function assertFinite(t: Tensor, what: string): void {
+  const d = t.contiguousData();
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i]!;
+    if (!Number.isFinite(v)) {
+      throw new Error(`${what}: non-finite value ${v} at flat index ${i} of tensor ${fmtShape(t.shape)}`);
+    }
+  }
+}
+
+export function isFiniteTensor(t: Tensor): boolean {
+  const d = t.contiguousData();
+  for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i]!)) return false;
+  return true;
+}
