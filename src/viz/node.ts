@@ -6,6 +6,7 @@ import { PNG } from 'pngjs';
 import type { TopLevelSpec } from 'vega-lite';
 import type { RgbaImage } from './grid.js';
 import { specToSvg } from './render.js';
+import { FONT_STACK } from './specs.js';
 
 /** Write to `path.tmp`, then rename: readers never see a half-written file. */
 function writeAtomic(path: string, data: Uint8Array | string): void {
@@ -60,34 +61,48 @@ const KNOWN_FONTS: readonly { readonly family: string; readonly files: readonly 
   { family: 'Arial', files: ['C:\\Windows\\Fonts\\arial.ttf', 'C:\\Windows\\Fonts\\arialbd.ttf'] },
 ];
 
-let cachedFonts: ResvgRenderOptions['font'] | undefined;
+type FontOptions = NonNullable<ResvgRenderOptions['font']>;
 
-/** Font options for resvg: a pinned known font if present, otherwise all system fonts. */
-function fontOptions(): NonNullable<ResvgRenderOptions['font']> {
-  if (cachedFonts) return cachedFonts;
-  for (const known of KNOWN_FONTS) {
-    const files = known.files.filter((f) => existsSync(f));
-    if (files.length > 0) {
-      // Pinned and without a system scan: faster, and the same pixels on every machine with it.
-      cachedFonts = {
-        loadSystemFonts: false,
-        fontFiles: files,
-        defaultFontFamily: known.family,
-        sansSerifFamily: known.family,
-      };
-      return cachedFonts;
+let knownFont: { readonly family: string; readonly files: readonly string[] } | null | undefined;
+const checkedFonts = new Map<string, FontOptions>();
+
+/**
+ * Font options for resvg: the caller's files, then a pinned known font if present (no system
+ * scan: faster, and the same pixels on every machine that has it), else all system fonts.
+ * Each distinct configuration is checked once to really draw text.
+ */
+function fontOptions(extra: readonly string[]): FontOptions {
+  const key = extra.join('\n');
+  const cached = checkedFonts.get(key);
+  if (cached) return cached;
+  if (knownFont === undefined) {
+    knownFont = null;
+    for (const known of KNOWN_FONTS) {
+      const files = known.files.filter((f) => existsSync(f));
+      if (files.length > 0) {
+        knownFont = { family: known.family, files };
+        break;
+      }
     }
   }
-  cachedFonts = { loadSystemFonts: true };
-  assertTextRenders(cachedFonts);
-  return cachedFonts;
+  const font: FontOptions = knownFont
+    ? {
+        loadSystemFonts: false,
+        fontFiles: [...extra, ...knownFont.files],
+        defaultFontFamily: knownFont.family,
+        sansSerifFamily: knownFont.family,
+      }
+    : { loadSystemFonts: true, fontFiles: [...extra] };
+  assertTextRenders(font);
+  checkedFonts.set(key, font);
+  return font;
 }
 
-/** Fail loudly rather than write charts with invisible titles and axis labels. */
-function assertTextRenders(font: NonNullable<ResvgRenderOptions['font']>): void {
+/** Fail loudly rather than write charts with invisible titles and axis labels (probe uses the specs' font stack). */
+function assertTextRenders(font: FontOptions): void {
   const probe =
     '<svg xmlns="http://www.w3.org/2000/svg" width="60" height="30"><rect width="60" height="30" fill="white"/>' +
-    '<text x="4" y="22" font-size="20" fill="black">Ag</text></svg>';
+    `<text x="4" y="22" font-family="${FONT_STACK}" font-size="20" fill="black">Ag</text></svg>`;
   const { pixels } = new Resvg(probe, { font }).render();
   for (let i = 0; i < pixels.length; i += 4) if (pixels[i]! < 128) return;
   throw new Error(
@@ -99,9 +114,7 @@ function assertTextRenders(font: NonNullable<ResvgRenderOptions['font']>): void 
 export function svgToPng(svg: string, opts: SvgToPngOptions = {}): Buffer {
   const scale = opts.scale ?? 2;
   if (!(scale > 0 && Number.isFinite(scale))) throw new Error(`svgToPng: scale must be positive (got ${scale})`);
-  const base = fontOptions();
-  const font: NonNullable<ResvgRenderOptions['font']> =
-    opts.fontFiles && opts.fontFiles.length > 0 ? { ...base, fontFiles: [...opts.fontFiles, ...(base.fontFiles ?? [])] } : base;
+  const font = fontOptions(opts.fontFiles ?? []);
   const resvg = new Resvg(svg, { font, fitTo: { mode: 'zoom', value: scale }, background: 'white' });
   return resvg.render().asPng();
 }

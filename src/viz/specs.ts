@@ -215,7 +215,14 @@ export function barSpec(rows: readonly BarRow[], opts: BarOptions): TopLevelSpec
   const bars = {
     mark: { type: 'bar' as const, color: '#4c78a8' },
     encoding: {
-      x: { field: 'category', type: 'ordinal' as const, title: opts.xTitle, sort: null, axis: { labelAngle: 0 } },
+      // Upright labels; with many units every other one is dropped until they stop overlapping.
+      x: {
+        field: 'category',
+        type: 'ordinal' as const,
+        title: opts.xTitle,
+        sort: null,
+        axis: { labelAngle: 0, labelOverlap: 'parity' as const, labelSeparation: 4 },
+      },
       y: { field: 'value', type: 'quantitative' as const, title: opts.yTitle },
     },
   };
