@@ -144,7 +144,8 @@ export function imageGrid(
   const ink = padValue >= 0.5 ? 0 : 255;
   labels.forEach((text, r) => {
     const y = pad + r * (height + pad) + Math.floor((height - GLYPH_HEIGHT * labelScale) / 2);
-    drawTextInPlace(rgba, W, H, text, pad, y, labelScale, [ink, ink, ink]);
+    // Cut to the margin so a long label never paints over the first tile.
+    drawTextInPlace(rgba, W, H, text.slice(0, labelChars), pad, y, labelScale, [ink, ink, ink]);
   });
   return { width: W, height: H, rgba };
 }
