@@ -24,6 +24,9 @@ namespace {
 constexpr double kParallelMinFlops = 64.0 * 64.0 * 64.0;
 // How long an idle worker spins before sleeping: a training step issues GEMMs
 // back to back, and a futex wake-up costs tens of microseconds.
+// Work units per thread: more balance the load when a core is busy elsewhere,
+// fewer re-pack the shared operand less often.
+constexpr int kChunksPerThread = 3;
 constexpr auto kSpin = std::chrono::microseconds(200);
 
 const KernelSet& kernels() {
@@ -139,27 +142,31 @@ void gemmParallel(const GemmKernel<T>& kern, const GemmArgs<T>& g) {
   int threads = p.size();
   if (threads > tilesM && threads > tilesN) threads = static_cast<int>(tilesM > tilesN ? tilesM : tilesN);
   if (threads < 2 || flops < kParallelMinFlops || !p.tryAcquire()) return serial(g);
-  // Split the dimension whose tiles divide most evenly between threads; on a
-  // tie, the one that makes each thread re-pack the smaller shared operand
-  // (splitting n duplicates packing of A, m×k; splitting m that of B, k×n).
-  const auto maxShare = [threads](long tiles) { return double((tiles + threads - 1) / threads) * threads / tiles; };
-  const double shareN = tilesN >= threads ? maxShare(tilesN) : 1e9, shareM = tilesM >= threads ? maxShare(tilesM) : 1e9;
-  const bool splitN = shareN < shareM || (shareN == shareM && g.m <= g.n);
-  p.run(threads, [&](int t) {
-    GemmArgs<T> s = g;
-    long lo, hi;
-    if (splitN) {
-      splitRange(g.n, kern.nr, threads, t, &lo, &hi);
-      s.n = hi - lo;
-      s.b += g.transB ? lo * g.ldb : lo;
-      s.c += lo;
-    } else {
-      splitRange(g.m, kern.mr, threads, t, &lo, &hi);
-      s.m = hi - lo;
-      s.a += g.transA ? lo : lo * g.lda;
-      s.c += lo * g.ldc;
+  // Each chunk re-packs the operand it shares with the others: splitting n
+  // re-packs A (m×k), splitting m re-packs B (k×n); pick the smaller one.
+  const bool splitN = tilesM < threads || (tilesN >= threads && g.m <= g.n);
+  // Chunks are handed out dynamically, so a worker that the OS deschedules (the
+  // machine may be shared) delays the call by at most one chunk.
+  const long tiles = splitN ? tilesN : tilesM;
+  const int chunks = static_cast<int>(tiles < threads * kChunksPerThread ? tiles : threads * kChunksPerThread);
+  std::atomic<int> next{0};
+  p.run(threads, [&](int) {
+    for (int t; (t = next.fetch_add(1, std::memory_order_relaxed)) < chunks;) {
+      GemmArgs<T> s = g;
+      long lo, hi;
+      if (splitN) {
+        splitRange(g.n, kern.nr, chunks, t, &lo, &hi);
+        s.n = hi - lo;
+        s.b += g.transB ? lo * g.ldb : lo;
+        s.c += lo;
+      } else {
+        splitRange(g.m, kern.mr, chunks, t, &lo, &hi);
+        s.m = hi - lo;
+        s.a += g.transA ? lo : lo * g.lda;
+        s.c += lo * g.ldc;
+      }
+      if (s.m > 0 && s.n > 0) serial(s);
     }
-    if (s.m > 0 && s.n > 0) serial(s);
   });
   p.release();
 }

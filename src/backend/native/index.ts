@@ -38,17 +38,20 @@ let loaded: { addon: NativeAddon | null; reason: string } | undefined;
 function load(): { addon: NativeAddon | null; reason: string } {
   if (loaded) return loaded;
   const require = createRequire(import.meta.url);
-  const reasons: string[] = [];
+  let reason = 'native addon not built (npm install builds it when a C++ compiler is present)';
   for (const path of candidates) {
     try {
       const mod: unknown = require(path);
       if (isAddon(mod)) return (loaded = { addon: mod, reason: '' });
-      reasons.push(`${path}: unexpected exports`);
+      reason = `native addon at ${path} has unexpected exports`;
     } catch (e) {
-      reasons.push(`${path}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+      // A missing file is expected for all but one candidate; anything else
+      // (wrong Node ABI, missing symbol) is worth reporting.
+      const notFound = e instanceof Error && 'code' in e && e.code === 'MODULE_NOT_FOUND';
+      if (!notFound) reason = `native addon failed to load: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`;
     }
   }
-  return (loaded = { addon: null, reason: `native addon not built or not loadable (${reasons.join('; ')})` });
+  return (loaded = { addon: null, reason });
 }
 
 /** The native gemm kernel alone, or null when the addon is unavailable. */
