@@ -10,3 +10,5 @@ export { gradcheck, type GradcheckOptions, type GradcheckResult } from './autogr
 export type { Backend, FloatArray } from './backend/backend.js';
 export { getBackend, setBackend } from './backend/registry.js';
 export { jsBackend } from './backend/js/index.js';
+export * from './nn/index.js';
+export * from './optim/index.js';

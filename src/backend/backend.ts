@@ -79,6 +79,17 @@ export interface Backend {
    */
   lu(n: number, a: FloatArray, off: number, perm: Int32Array): number;
 
+  /**
+   * One Adam/AdamW update in place (PyTorch's rule): m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g²,
+   * p ← p − (lr/bc1)·m / (√v/√bc2 + eps). weightDecay is added to g (Adam, L2) or,
+   * when decoupled (AdamW), applied as p ← p(1 − lr·wd) first.
+   */
+  adamStep(
+    p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray,
+    lr: number, beta1: number, beta2: number, eps: number, bc1: number, bc2: number,
+    weightDecay: number, decoupled: boolean,
+  ): void;
+
   /** out[o, r, i] = x[o, idx[r], i] for contiguous x of shape [outer, n, inner]. */
   gather(x: FloatArray, outer: number, n: number, inner: number, idx: Int32Array, out: FloatArray): void;
 

@@ -4,6 +4,7 @@ import type { Backend } from '../backend.js';
 import { gemm } from './gemm.js';
 import { binary, copyStrided, gather, reduce, scatterAdd, unary, where } from './elementwise.js';
 import { cholesky, lu, trsm } from './linalg.js';
+import { adamStep } from './optim.js';
 
 export const jsBackend: Backend = {
   name: 'js',
@@ -18,4 +19,5 @@ export const jsBackend: Backend = {
   lu,
   gather,
   scatterAdd,
+  adamStep,
 };
