@@ -76,17 +76,26 @@ class Pool {
     }
     cv_.notify_all();
     task(0);
-    while (pending_.load(std::memory_order_acquire) > 0) __builtin_ia32_pause();
+    for (int i = 0; pending_.load(std::memory_order_acquire) > 0; ++i) relax(i);
   }
 
  private:
+  // Pause briefly, then yield: when another process holds the other core, the
+  // waiting thread shares a core with the one it waits for and must give it up.
+  static void relax(int i) {
+    if (i < 64)
+      __builtin_ia32_pause();
+    else
+      std::this_thread::yield();
+  }
+
   void loop(int id) {
     uint64_t seen = 0;
     for (;;) {
       uint64_t g = gen_.load(std::memory_order_acquire);
       const auto start = std::chrono::steady_clock::now();
-      while (g == seen) {
-        __builtin_ia32_pause();
+      for (int i = 0; g == seen; ++i) {
+        relax(i);
         if (std::chrono::steady_clock::now() - start > kSpin) {
           std::unique_lock<std::mutex> lk(mu_);
           cv_.wait(lk, [&] { return gen_.load(std::memory_order_acquire) != seen; });

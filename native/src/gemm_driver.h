@@ -15,6 +15,23 @@ namespace {
 
 inline long minL(long a, long b) { return a < b ? a : b; }
 
+// dst[p·R + r] = src[r·ld + p] for r < rows (rows ≤ R), zero for rows ≤ r < R:
+// one transposed packed panel. An ISA TU may specialize this for its tile
+// width; the generic loop walks p in short runs so both sides stay in cache.
+template <typename T, int R>
+void packTransposed(const T* __restrict src, long ld, long rows, long kc, T* __restrict dst) {
+  constexpr long kRun = 16;
+  for (long p0 = 0; p0 < kc; p0 += kRun) {
+    const long run = minL(kRun, kc - p0);
+    for (long r = 0; r < rows; ++r) {
+      const T* in = src + r * ld + p0;
+      for (long p = 0; p < run; ++p) dst[(p0 + p) * R + r] = in[p];
+    }
+    for (long r = rows; r < R; ++r)
+      for (long p = 0; p < run; ++p) dst[(p0 + p) * R + r] = T(0);
+  }
+}
+
 // Register tile of MR rows × NV vectors (NR = NV·W columns) of C, kept in
 // MR·NV accumulators; A values are broadcast, B rows loaded as vectors.
 template <class VT, int MR_, int NV>
@@ -73,13 +90,7 @@ struct Driver {
     for (long ir = 0; ir < mc; ir += MR) {
       const long mr = minL(MR, mc - ir);
       if (!g.transA) {
-        const T* src = g.a + (i0 + ir) * g.lda + p0;
-        for (long ii = 0; ii < mr; ++ii) {
-          const T* row = src + ii * g.lda;
-          for (long p = 0; p < kc; ++p) dst[p * MR + ii] = row[p];
-        }
-        for (long ii = mr; ii < MR; ++ii)
-          for (long p = 0; p < kc; ++p) dst[p * MR + ii] = T(0);
+        packTransposed<T, MR>(g.a + (i0 + ir) * g.lda + p0, g.lda, mr, kc, dst);
       } else {
         const T* src = g.a + p0 * g.lda + i0 + ir;
         for (long p = 0; p < kc; ++p) {
@@ -114,13 +125,7 @@ struct Driver {
           }
         }
       } else {
-        const T* src = g.b + (j0 + jr) * g.ldb + p0;
-        for (long jj = 0; jj < nr; ++jj) {
-          const T* row = src + jj * g.ldb;
-          for (long p = 0; p < kc; ++p) dst[p * NR + jj] = row[p];
-        }
-        for (long jj = nr; jj < NR; ++jj)
-          for (long p = 0; p < kc; ++p) dst[p * NR + jj] = T(0);
+        packTransposed<T, NR>(g.b + (j0 + jr) * g.ldb + p0, g.ldb, nr, kc, dst);
       }
       dst += NR * kc;
     }
