@@ -103,6 +103,15 @@ for (const dtype of ['float32', 'float64'] as const) {
   }
 }
 
+test('gemm reads typed-array views at their byteOffset and allows A and B to be the same array', { skip }, () => {
+  const buf = new Float64Array([9, 1, 2, 3, 4, 9, 0, 0, 0, 0]);
+  const x = buf.subarray(1, 5); // [[1, 2], [3, 4]]
+  const c = buf.subarray(6, 10);
+  gemm!(false, true, 2, 2, 2, x, 0, 2, x, 0, 2, 0, c, 0, 2); // X·Xᵀ
+  assert.deepEqual([...c], [5, 11, 11, 25]);
+  assert.deepEqual([...buf.subarray(0, 6)], [9, 1, 2, 3, 4, 9]);
+});
+
 test('gemm with k = 0 sets C to beta·C (zeros for beta 0, unchanged for beta 1)', { skip }, () => {
   const a = new Float64Array(0);
   const c = Float64Array.from([1, 2, 3, 4]);
