@@ -11,6 +11,7 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -28,6 +29,12 @@ constexpr double kParallelMinFlops = 64.0 * 64.0 * 64.0;
 // fewer re-pack the shared operand less often.
 constexpr int kChunksPerThread = 3;
 constexpr auto kSpin = std::chrono::microseconds(200);
+
+// Thrown by argument checks and caught in Gemm, which turns it into a JS error.
+struct ArgError {
+  std::string message;
+  bool range;
+};
 
 const KernelSet& kernels() {
   static const KernelSet ks = [] {
@@ -59,8 +66,15 @@ void* scratch(size_t bytes) {
 // Calls from a second JS thread while one is running fall back to serial.
 class Pool {
  public:
-  explicit Pool(int size) : size_(size) {
-    for (int id = 1; id < size_; ++id) std::thread([this, id] { loop(id); }).detach();
+  explicit Pool(int size) : size_(1) {
+    for (int id = 1; id < size; ++id) {
+      try {
+        std::thread([this, id] { loop(id); }).detach();
+      } catch (const std::system_error&) {
+        break;  // Thread limit reached: run with the workers we have.
+      }
+      size_ = id + 1;
+    }
   }
   int size() const { return size_; }
   bool tryAcquire() { return busy_.try_lock(); }
@@ -110,7 +124,7 @@ class Pool {
     }
   }
 
-  const int size_;
+  int size_;
   std::mutex busy_;
   std::mutex mu_;
   std::condition_variable cv_;
@@ -142,15 +156,15 @@ void splitRange(long total, long tile, int parts, int index, long* begin, long* 
 
 template <typename T>
 void gemmParallel(const GemmKernel<T>& kern, const GemmArgs<T>& g) {
-  auto serial = [&](const GemmArgs<T>& s) {
-    kern.run(s, static_cast<T*>(scratch(kern.workElems * sizeof(T))));
-  };
+  const size_t workBytes = kern.workElems * sizeof(T);
+  T* const work = static_cast<T*>(scratch(workBytes));
+  if (!work) throw ArgError{"gemm: out of memory for packing buffers", false};
   Pool& p = pool();
   const double flops = static_cast<double>(g.m) * g.n * g.k;
   const long tilesM = (g.m + kern.mr - 1) / kern.mr, tilesN = (g.n + kern.nr - 1) / kern.nr;
   int threads = p.size();
   if (threads > tilesM && threads > tilesN) threads = static_cast<int>(tilesM > tilesN ? tilesM : tilesN);
-  if (threads < 2 || flops < kParallelMinFlops || !p.tryAcquire()) return serial(g);
+  if (threads < 2 || flops < kParallelMinFlops || !p.tryAcquire()) return kern.run(g, work);
   // Each chunk re-packs the operand it shares with the others: splitting n
   // re-packs A (m×k), splitting m re-packs B (k×n); pick the smaller one.
   const bool splitN = tilesM < threads || (tilesN >= threads && g.m <= g.n);
@@ -159,7 +173,10 @@ void gemmParallel(const GemmKernel<T>& kern, const GemmArgs<T>& g) {
   const long tiles = splitN ? tilesN : tilesM;
   const int chunks = static_cast<int>(tiles < threads * kChunksPerThread ? tiles : threads * kChunksPerThread);
   std::atomic<int> next{0};
-  p.run(threads, [&](int) {
+  p.run(threads, [&](int id) {
+    // A worker that cannot get scratch leaves its share to the others.
+    T* const mine = id == 0 ? work : static_cast<T*>(scratch(workBytes));
+    if (!mine) return;
     for (int t; (t = next.fetch_add(1, std::memory_order_relaxed)) < chunks;) {
       GemmArgs<T> s = g;
       long lo, hi;
@@ -174,18 +191,13 @@ void gemmParallel(const GemmKernel<T>& kern, const GemmArgs<T>& g) {
         s.a += g.transA ? lo : lo * g.lda;
         s.c += lo * g.ldc;
       }
-      if (s.m > 0 && s.n > 0) serial(s);
+      if (s.m > 0 && s.n > 0) kern.run(s, mine);
     }
   });
   p.release();
 }
 
 // ---- N-API glue ----
-
-struct ArgError {
-  std::string message;
-  bool range;
-};
 
 long getIndex(napi_env env, napi_value v, const char* name) {
   double d;
