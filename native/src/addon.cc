@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
@@ -199,11 +200,12 @@ void gemmParallel(const GemmKernel<T>& kern, const GemmArgs<T>& g) {
 
 // ---- N-API glue ----
 
-long getIndex(napi_env env, napi_value v, const char* name) {
+// `fn` prefixes messages: "gemm: m must be …".
+long getIndex(napi_env env, napi_value v, const char* name, const char* fn = "gemm") {
   double d;
-  if (napi_get_value_double(env, v, &d) != napi_ok) throw ArgError{std::string("gemm: ") + name + " must be a number", false};
+  if (napi_get_value_double(env, v, &d) != napi_ok) throw ArgError{std::string(fn) + ": " + name + " must be a number", false};
   if (!(d >= 0 && d <= 9007199254740991.0) || d != static_cast<double>(static_cast<int64_t>(d)))
-    throw ArgError{std::string("gemm: ") + name + " must be a non-negative integer (got " + std::to_string(d) + ")", true};
+    throw ArgError{std::string(fn) + ": " + name + " must be a non-negative integer (got " + std::to_string(d) + ")", true};
   return static_cast<long>(d);
 }
 
@@ -219,7 +221,7 @@ struct ArrayView {
   size_t length;
 };
 
-ArrayView getArray(napi_env env, napi_value v, const char* name) {
+ArrayView getArray(napi_env env, napi_value v, const char* name, const char* fn = "gemm") {
   bool is = false;
   napi_is_typedarray(env, v, &is);
   ArrayView out{};
@@ -229,7 +231,7 @@ ArrayView getArray(napi_env env, napi_value v, const char* name) {
     napi_get_typedarray_info(env, v, &out.type, &out.length, &out.data, &buffer, &byteOffset);
   }
   if (!is || (out.type != napi_float32_array && out.type != napi_float64_array))
-    throw ArgError{std::string("gemm: ") + name + " must be a Float32Array or Float64Array", false};
+    throw ArgError{std::string(fn) + ": " + name + " must be a Float32Array or Float64Array", false};
   return out;
 }
 
@@ -297,9 +299,68 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+enum class Act { Identity, Relu, Sigmoid };
+
+template <typename T>
+void biasActRows(T* x, const T* bias, long m, long n, Act act, SigmoidF32 sigmoidF32) {
+  for (long i = 0; i < m; ++i) {
+    T* row = x + i * n;
+    for (long j = 0; j < n; ++j) row[j] += bias[j];
+    if (act == Act::Relu) {
+      for (long j = 0; j < n; ++j) row[j] = row[j] < T(0) ? T(0) : row[j];  // NaN passes through.
+    } else if (act == Act::Sigmoid) {
+      if constexpr (sizeof(T) == sizeof(float))
+        sigmoidF32(row, n);
+      else
+        for (long j = 0; j < n; ++j) row[j] = T(1) / (T(1) + std::exp(-row[j]));
+    }
+  }
+}
+
+// biasAct(x, bias, m, n, act): x[i·n + j] = act(x[i·n + j] + bias[j]) in place for
+// the contiguous m×n matrix x, act ∈ 'identity' | 'relu' | 'sigmoid'. It fuses the
+// bias add and activation that follow each GEMM in a dense layer into one pass.
+napi_value BiasAct(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  try {
+    if (argc != 5) throw ArgError{"biasAct: expected 5 arguments, got " + std::to_string(argc), false};
+    const ArrayView x = getArray(env, argv[0], "x", "biasAct"), bias = getArray(env, argv[1], "bias", "biasAct");
+    const long m = getIndex(env, argv[2], "m", "biasAct"), n = getIndex(env, argv[3], "n", "biasAct");
+    char name[16] = {0};
+    size_t len = 0;
+    if (napi_get_value_string_utf8(env, argv[4], name, sizeof(name), &len) != napi_ok)
+      throw ArgError{"biasAct: act must be a string", false};
+    const std::string a(name, len);
+    const Act act = a == "identity" ? Act::Identity : a == "relu" ? Act::Relu : a == "sigmoid" ? Act::Sigmoid
+                    : throw ArgError{"biasAct: act must be 'identity', 'relu' or 'sigmoid' (got '" + a + "')", true};
+    if (x.type != bias.type) throw ArgError{"biasAct: x and bias must share one dtype", false};
+    if (static_cast<unsigned __int128>(m) * static_cast<unsigned __int128>(n) > x.length)
+      throw ArgError{"biasAct: x has " + std::to_string(x.length) + " elements, fewer than " + std::to_string(m) +
+                         "×" + std::to_string(n),
+                     true};
+    if (m > 0 && static_cast<size_t>(n) > bias.length)
+      throw ArgError{"biasAct: bias has " + std::to_string(bias.length) + " elements, fewer than n=" + std::to_string(n),
+                     true};
+    if (x.type == napi_float32_array)
+      biasActRows(static_cast<float*>(x.data), static_cast<const float*>(bias.data), m, n, act, kernels().sigmoidF32);
+    else
+      biasActRows(static_cast<double*>(x.data), static_cast<const double*>(bias.data), m, n, act, kernels().sigmoidF32);
+  } catch (const ArgError& e) {
+    if (e.range)
+      napi_throw_range_error(env, nullptr, e.message.c_str());
+    else
+      napi_throw_type_error(env, nullptr, e.message.c_str());
+  }
+  return nullptr;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
-  napi_value gemm, isa, threads;
+  napi_value gemm, biasAct, isa, threads;
   napi_create_function(env, "gemm", NAPI_AUTO_LENGTH, Gemm, nullptr, &gemm);
+  napi_create_function(env, "biasAct", NAPI_AUTO_LENGTH, BiasAct, nullptr, &biasAct);
+  napi_set_named_property(env, exports, "biasAct", biasAct);
   napi_create_string_utf8(env, kernels().isa, NAPI_AUTO_LENGTH, &isa);
   napi_create_int32(env, pool().size(), &threads);
   napi_set_named_property(env, exports, "gemm", gemm);

@@ -2,7 +2,7 @@
 // Backend whose gemm is native and whose other kernels are the base backend's.
 // This is the only file in src/ that touches Node APIs for the addon.
 import { createRequire } from 'node:module';
-import type { Backend } from '../backend.js';
+import type { Backend, FloatArray } from '../backend.js';
 
 export type NativeIsa = 'avx512' | 'avx2' | 'scalar';
 
@@ -14,8 +14,14 @@ export interface NativeInfo {
   readonly reason?: string;
 }
 
+export type BiasAct = 'identity' | 'relu' | 'sigmoid';
+
+/** x[i·n + j] = act(x[i·n + j] + bias[j]) for the contiguous m×n matrix x (one fused pass). */
+export type BiasActInplace = (x: FloatArray, bias: FloatArray, m: number, n: number, act: BiasAct) => void;
+
 interface NativeAddon {
   readonly gemm: Backend['gemm'];
+  readonly biasAct: BiasActInplace;
   readonly isa: NativeIsa;
   readonly threads: number;
 }
@@ -29,7 +35,7 @@ const candidates = [
 function isAddon(x: unknown): x is NativeAddon {
   if (typeof x !== 'object' || x === null) return false;
   const o = x as Record<string, unknown>;
-  return typeof o.gemm === 'function' && (o.isa === 'avx512' || o.isa === 'avx2' || o.isa === 'scalar')
+  return typeof o.gemm === 'function' && typeof o.biasAct === 'function' && (o.isa === 'avx512' || o.isa === 'avx2' || o.isa === 'scalar')
     && typeof o.threads === 'number';
 }
 
@@ -57,6 +63,11 @@ function load(): { addon: NativeAddon | null; reason: string } {
 /** The native gemm kernel alone, or null when the addon is unavailable. */
 export function nativeGemm(): Backend['gemm'] | null {
   return load().addon?.gemm ?? null;
+}
+
+/** The fused bias + activation kernel (not part of Backend yet), or null when the addon is unavailable. */
+export function nativeBiasActInplace(): BiasActInplace | null {
+  return load().addon?.biasAct ?? null;
 }
 
 /** The base backend with gemm replaced by the native kernel, or null when the addon is unavailable. */
