@@ -30,6 +30,8 @@ constexpr double kParallelMinFlops = 64.0 * 64.0 * 64.0;
 // fewer re-pack the shared operand less often.
 constexpr int kChunksPerThread = 3;
 constexpr auto kSpin = std::chrono::microseconds(200);
+// How long the calling thread spins for straggling workers before sleeping.
+constexpr auto kWaitSpin = std::chrono::microseconds(50);
 
 // Thrown by argument checks and caught in Gemm, which turns it into a JS error.
 struct ArgError {
@@ -91,7 +93,16 @@ class Pool {
     }
     cv_.notify_all();
     task(0);
-    for (int i = 0; pending_.load(std::memory_order_acquire) > 0; ++i) relax(i);
+    // Spin a little (the other threads usually finish within microseconds),
+    // then sleep so a descheduled worker's core is not taxed by our waiting.
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; pending_.load(std::memory_order_acquire) > 0; ++i) {
+      relax(i);
+      if ((i & 63) == 63 && std::chrono::steady_clock::now() - start > kWaitSpin) {
+        std::unique_lock<std::mutex> lk(doneMu_);
+        doneCv_.wait(lk, [&] { return pending_.load(std::memory_order_acquire) == 0; });
+      }
+    }
   }
 
  private:
@@ -120,7 +131,10 @@ class Pool {
       seen = g;
       if (id < active_.load(std::memory_order_relaxed)) {
         (*task_)(id);
-        pending_.fetch_sub(1, std::memory_order_acq_rel);
+        if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+          std::lock_guard<std::mutex> lk(doneMu_);
+          doneCv_.notify_one();
+        }
       }
     }
   }
@@ -129,6 +143,8 @@ class Pool {
   std::mutex busy_;
   std::mutex mu_;
   std::condition_variable cv_;
+  std::mutex doneMu_;
+  std::condition_variable doneCv_;
   std::atomic<uint64_t> gen_{0};
   std::atomic<int> active_{0};
   std::atomic<int> pending_{0};
