@@ -1,0 +1,15 @@
+// Models: autoencoders, the VAE family, warm-up schedules, evaluation, and the
+// registry that rebuilds a model from its checkpointed config.
+export type { ModelConfig, LossContext, LossOutput, TrainableModel, LatentModel, GenerativeModel } from './model.js';
+export {
+  Autoencoder, TiedLinearAutoencoder, undercompleteAutoencoder,
+  type AutoencoderOptions, type AutoencoderConfig, type AeLoss, type TiedLinearAutoencoderOptions, type TiedLinearAutoencoderConfig,
+} from './autoencoder.js';
+export { VAE, betaVae, type VaeOptions, type VaeConfig, type VaeDecoder, type Posterior, type Likelihood, type ElboParts } from './vae.js';
+export { warmupFactor, checkWarmup, type WarmupSchedule, type LinearWarmup, type CyclicalWarmup } from './schedules.js';
+export {
+  evaluateLoss, evaluateElbo, evaluateIwae, activeUnits, reconstructionError,
+  type EvalOptions, type ElboModel, type LossSummary, type ElboSummary, type IwaeSummary, type ActiveUnits, type ReconstructionError,
+} from './evaluate.js';
+export { createModel, MODEL_KINDS, type ModelKind, type AnyModel } from './registry.js';
+export type { ActivationName } from './util.js';
