@@ -33,7 +33,9 @@ export function defineOp<I extends string, A = undefined>(def: OpDef<I, A>): Op<
       for (let i = 1; i < list.length; i++) {
         if (list[i]!.dtype !== dtype) {
           const parts = def.inputs.map((k) => `${k}: ${x[k].dtype}`).join(', ');
-          throw new Error(`${def.name}: dtype mismatch (${parts}); convert explicitly with toDtype()`);
+          // Mixing float32 and float64 is an error, never a silent promotion. (The message used to
+          // name toDtype(), which does not exist; the conversion op is cast().)
+          throw new Error(`${def.name}: dtype mismatch (${parts}); convert explicitly with cast(x, dtype)`);
         }
       }
       const raw = noGrad(() => def.forward(x, attrs));
