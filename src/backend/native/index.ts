@@ -35,8 +35,8 @@ const candidates = [
 function isAddon(x: unknown): x is NativeAddon {
   if (typeof x !== 'object' || x === null) return false;
   const o = x as Record<string, unknown>;
-  return typeof o.gemm === 'function' && typeof o.biasAct === 'function' && (o.isa === 'avx512' || o.isa === 'avx2' || o.isa === 'scalar')
-    && typeof o.threads === 'number';
+  return typeof o.gemm === 'function' && typeof o.biasAct === 'function' && typeof o.threads === 'number'
+    && (o.isa === 'avx512' || o.isa === 'avx2' || o.isa === 'scalar');
 }
 
 let loaded: { addon: NativeAddon | null; reason: string } | undefined;
@@ -70,7 +70,10 @@ export function nativeBiasActInplace(): BiasActInplace | null {
   return load().addon?.biasAct ?? null;
 }
 
-/** The base backend with gemm replaced by the native kernel, or null when the addon is unavailable. */
+/**
+ * The base backend with gemm replaced by the native kernel, or null when the addon is unavailable.
+ * base is spread, so its kernels must be own properties (a plain object, not a class instance).
+ */
 export function loadNativeBackend(base: Backend): Backend | null {
   const { addon } = load();
   return addon && { ...base, name: `native-${addon.isa}+${base.name}`, gemm: addon.gemm };
