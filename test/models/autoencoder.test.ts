@@ -122,7 +122,6 @@ test('the tied linear autoencoder trained on low-rank data spans the top-k PCA s
   const top = new Float64Array(d * k);
   for (let r = 0; r < d; r++) for (let j = 0; j < k; j++) top[r * k + j] = vectors[r * d + j]!;
   const angles = principalAngles(orthonormalRows(model.weight.data, k, d), top, d, k);
-  if (process.env.DEBUG_MODELS) console.log(angles);
   assert.ok(Math.max(...angles) < 0.05, `principal angles ${angles.map((a) => a.toFixed(4)).join(', ')}`);
 });
 

@@ -35,7 +35,7 @@ export function train(model: TrainableModel, x: Float32Array, steps: number, rng
 
 /** Binary data with 2-D latent structure: the sign pattern of low-rank Gaussian data. */
 export function binaryData(n: number, d: number, rng: Rng): Float32Array {
-  const ds = lowRank(n, d, 2, rng, { noise: 0.3 });
+  const ds = lowRank(n, d, 2, rng, { noise: 0.05 });
   return ds.x.map((v) => (v > 0 ? 1 : 0));
 }
 
