@@ -160,7 +160,9 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors'): Sa
   const tensors = new Map<string, SafeTensor>();
   for (const e of sorted) {
     // Copy into a fresh, aligned buffer: the input may sit at any byte offset.
-    const raw = bytes.slice(dataStart + e.begin, dataStart + e.end);
+    // NOTE: Buffer.prototype.slice is a view, not a copy, so copy explicitly.
+    const raw = new Uint8Array(e.end - e.begin);
+    raw.set(bytes.subarray(dataStart + e.begin, dataStart + e.end));
     if (!LITTLE_ENDIAN) {
       const w = BYTES[e.dtype];
       for (let i = 0; i < raw.length; i += w) raw.subarray(i, i + w).reverse();
