@@ -63,7 +63,7 @@ class Poisoned extends TinyAe {
     const out = super.loss(x, ctx);
     if (this.poison === 'loss') return { loss: mul(out.loss, Infinity), terms: out.terms };
     // d/db √(0·b) = 0·∞ = NaN while the value stays 0: a finite loss with a NaN gradient.
-    if (this.poison === 'grad') return { loss: add(out.loss, sum(sqrt(mul(this.dec.bias, 0)))), terms: out.terms };
+    if (this.poison === 'grad') return { loss: add(out.loss, sum(sqrt(mul(this.dec.bias!, 0)))), terms: out.terms };
     return out;
   }
 }
