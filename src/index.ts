@@ -12,3 +12,4 @@ export { getBackend, setBackend } from './backend/registry.js';
 export { jsBackend } from './backend/js/index.js';
 export * from './nn/index.js';
 export * from './optim/index.js';
+export * from './models/index.js';

@@ -153,6 +153,7 @@ export class TiedLinearAutoencoder extends Module implements LatentModel {
     const inputDim = checkPositiveInt(opts.inputDim, 'inputDim', who);
     const latentDim = checkPositiveInt(opts.latentDim, 'latentDim', who);
     const bias = opts.bias ?? true;
+    if (typeof bias !== 'boolean') throw new Error(`${who}: bias must be a boolean (got ${JSON.stringify(bias)})`);
     const init = checkOneOf(opts.init ?? 'torch', ['torch', 'xavier', 'he'], 'init', who);
     this.config = { kind: 'linear-ae', inputDim, latentDim, bias, init };
     this.inputDim = inputDim;
