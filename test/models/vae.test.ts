@@ -160,7 +160,7 @@ test('IWAE with k = 1 is the single-sample ELBO with the same draws', () => {
     // With the closed-form KL the two differ only by the KL's Monte Carlo noise.
     const an = vae.elboParts(x, new Rng(5), 'analytic');
     const elboAn = -(mean(an.recon).item() + sum(mean(an.klPerDim, 0)).item());
-    const iwMean = iw.reduce((s, v) => s + v, 0) / 64;
+    const iwMean = Array.from(iw).reduce((s, v) => s + v, 0) / 64;
     assert.ok(Math.abs(iwMean - elboAn) < 0.3, `IWAE(1) ${iwMean} vs ELBO ${elboAn}`);
   });
 });
