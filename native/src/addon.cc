@@ -53,16 +53,17 @@ const KernelSet& kernels() {
   return ks;
 }
 
-// Per-OS-thread scratch for packed panels, 64-byte aligned for full-width loads.
-void* scratch(size_t bytes) {
-  thread_local void* buf = nullptr;
-  thread_local size_t cap = 0;
-  if (cap < bytes) {
-    std::free(buf);
-    buf = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
-    cap = buf ? bytes : 0;
+// Per-OS-thread scratch, 64-byte aligned for full-width loads: slot 0 holds a
+// thread's packed panels, slot 1 the calling thread's shared packed operand.
+void* scratch(size_t bytes, int slot = 0) {
+  thread_local void* buf[2] = {nullptr, nullptr};
+  thread_local size_t cap[2] = {0, 0};
+  if (cap[slot] < bytes) {
+    std::free(buf[slot]);
+    buf[slot] = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
+    cap[slot] = buf[slot] ? bytes : 0;
   }
-  return buf;
+  return buf[slot];
 }
 
 // Workers 1..size-1 run task(id) while the calling thread runs task(0).
@@ -181,10 +182,17 @@ void gemmParallel(const GemmKernel<T>& kern, const GemmArgs<T>& g) {
   const long tilesM = (g.m + kern.mr - 1) / kern.mr, tilesN = (g.n + kern.nr - 1) / kern.nr;
   int threads = p.size();
   if (threads > tilesM && threads > tilesN) threads = static_cast<int>(tilesM > tilesN ? tilesM : tilesN);
-  if (threads < 2 || flops < kParallelMinFlops || !p.tryAcquire()) return kern.run(g, work);
-  // Each chunk re-packs the operand it shares with the others: splitting n
-  // re-packs A (m×k), splitting m re-packs B (k×n); pick the smaller one.
+  if (threads < 2 || flops < kParallelMinFlops || !p.tryAcquire()) return kern.run(g, work, nullptr, nullptr);
+  // Every chunk reads all of the operand it shares with the others (A when
+  // splitting n, B when splitting m): pack it once here, and pick the split
+  // whose shared operand is the smaller. If that buffer cannot be had, each
+  // chunk packs its own copy as in the serial case.
   const bool splitN = tilesM < threads || (tilesN >= threads && g.m <= g.n);
+  const size_t sharedElems = static_cast<size_t>(splitN ? (tilesM * kern.mr) : (tilesN * kern.nr)) * g.k;
+  T* const shared = static_cast<T*>(scratch(sharedElems * sizeof(T), 1));
+  if (shared) (splitN ? kern.packAllA : kern.packAllB)(g, shared);
+  const T* const packedA = splitN ? shared : nullptr;
+  const T* const packedB = splitN ? nullptr : shared;
   // Chunks are handed out dynamically, so a worker that the OS deschedules (the
   // machine may be shared) delays the call by at most one chunk.
   const long tiles = splitN ? tilesN : tilesM;
@@ -208,7 +216,7 @@ void gemmParallel(const GemmKernel<T>& kern, const GemmArgs<T>& g) {
         s.a += g.transA ? lo : lo * g.lda;
         s.c += lo * g.ldc;
       }
-      if (s.m > 0 && s.n > 0) kern.run(s, mine);
+      if (s.m > 0 && s.n > 0) kern.run(s, mine, packedA, packedB);
     }
   });
   p.release();

@@ -23,14 +23,22 @@ struct GemmArgs {
   long ldc;
 };
 
+// packedA / packedB: null, or the whole operand packed once by PackFn when
+// threads split C, so that each thread's chunk does not pack it again.
 template <typename T>
-using GemmFn = void (*)(const GemmArgs<T>& g, T* work);
+using GemmFn = void (*)(const GemmArgs<T>& g, T* work, const T* packedA, const T* packedB);
 
-// One dtype's kernel: the driver, its register tile (threads split C on tile
-// boundaries) and the scratch it needs for packed panels, in elements.
+// Packs all of op(A) into roundUp(m, mr)·k elements, or op(B) into roundUp(n, nr)·k.
+template <typename T>
+using PackFn = void (*)(const GemmArgs<T>& g, T* dst);
+
+// One dtype's kernel: the driver, its whole-operand packers, its register tile
+// (threads split C on tile boundaries) and its per-thread scratch, in elements.
 template <typename T>
 struct GemmKernel {
   GemmFn<T> run;
+  PackFn<T> packAllA;
+  PackFn<T> packAllB;
   long mr, nr;
   size_t workElems;
 };

@@ -14,6 +14,7 @@ namespace elbo {
 namespace {
 
 inline long minL(long a, long b) { return a < b ? a : b; }
+inline long roundUp(long a, long b) { return (a + b - 1) / b * b; }
 
 // dst[p·R + r] = src[r·ld + p] for r < rows (rows ≤ R), zero for rows ≤ r < R:
 // one transposed packed panel. An ISA TU may specialize this for its tile
@@ -84,6 +85,8 @@ struct Driver {
   static constexpr long MR = K::MR;
   static constexpr long NR = K::NR;
   static constexpr size_t kWorkElems = (MC + MR) * KC + (NC + NR) * KC + MR * NR;
+  // Blocks start on panel boundaries, so a prepacked operand can be indexed per block.
+  static_assert(MC % MR == 0 && NC % NR == 0, "cache blocks must be whole register tiles");
 
   // Panels of MR rows: dst[(panel·kc + p)·MR + ii] = op(A)[i0 + panel·MR + ii][p0 + p], zero-padded.
   static void packA(const GemmArgs<T>& g, long i0, long mc, long p0, long kc, T* __restrict dst) {
@@ -131,7 +134,17 @@ struct Driver {
     }
   }
 
-  static void run(const GemmArgs<T>& g, T* work) {
+  // Layout run() expects in packedA: the panels of k-block pc start at roundUp(m, MR)·pc.
+  static void packAllA(const GemmArgs<T>& g, T* dst) {
+    for (long pc = 0; pc < g.k; pc += KC) packA(g, 0, g.m, pc, minL(KC, g.k - pc), dst + roundUp(g.m, MR) * pc);
+  }
+
+  // Layout run() expects in packedB: the panels of k-block pc start at roundUp(n, NR)·pc.
+  static void packAllB(const GemmArgs<T>& g, T* dst) {
+    for (long pc = 0; pc < g.k; pc += KC) packB(g, 0, g.n, pc, minL(KC, g.k - pc), dst + roundUp(g.n, NR) * pc);
+  }
+
+  static void run(const GemmArgs<T>& g, T* work, const T* packedA, const T* packedB) {
     if (g.m <= 0 || g.n <= 0) return;
     if (g.k <= 0) {
       if (!g.beta1)
@@ -147,16 +160,24 @@ struct Driver {
         const long kc = minL(KC, g.k - pc);
         // Later k-blocks accumulate onto what the first one wrote.
         const bool beta1 = pc > 0 || g.beta1;
-        packB(g, jc, nc, pc, kc, Bp);
+        const T* Bblock = Bp;
+        if (packedB)
+          Bblock = packedB + roundUp(g.n, NR) * pc + jc * kc;
+        else
+          packB(g, jc, nc, pc, kc, Bp);
         for (long ic = 0; ic < g.m; ic += MC) {
           const long mc = minL(MC, g.m - ic);
-          packA(g, ic, mc, pc, kc, Ap);
+          const T* Ablock = Ap;
+          if (packedA)
+            Ablock = packedA + roundUp(g.m, MR) * pc + ic * kc;
+          else
+            packA(g, ic, mc, pc, kc, Ap);
           for (long ir = 0; ir < mc; ir += MR) {
             const long mr = minL(MR, mc - ir);
-            const T* a = Ap + ir * kc;
+            const T* a = Ablock + ir * kc;
             for (long jr = 0; jr < nc; jr += NR) {
               const long nr = minL(NR, nc - jr);
-              const T* b = Bp + jr * kc;
+              const T* b = Bblock + jr * kc;
               T* c = g.c + (ic + ir) * g.ldc + jc + jr;
               if (mr == MR && nr == NR) {
                 K::run(kc, a, b, c, g.ldc, beta1);
@@ -181,7 +202,7 @@ inline void sigmoidScalar(float* x, long n) {
 
 template <class D>
 GemmKernel<typename D::T> makeKernel() {
-  return {&D::run, D::MR, D::NR, D::kWorkElems};
+  return {&D::run, &D::packAllA, &D::packAllB, D::MR, D::NR, D::kWorkElems};
 }
 
 }  // namespace

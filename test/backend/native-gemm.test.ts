@@ -84,11 +84,12 @@ function checkCase(dtype: Dtype, rng: Rng, cs: Case): void {
 }
 
 // Odd sizes around tile edges, sizes past the cache blocks (k > 384, n > 512,
-// m > 128), and sizes big enough to be split across threads.
+// m > 128), and sizes big enough to be split across threads by rows (m > n)
+// or by columns, with a shared operand spanning several cache blocks.
 const SHAPES: readonly (readonly [number, number, number])[] = [
   [1, 1, 1], [1, 3, 17], [3, 1, 129], [17, 3, 1], [3, 17, 5], [17, 129, 3], [129, 17, 33],
   [16, 16, 16], [33, 65, 31], [20, 40, 800], [8, 600, 10], [70, 1100, 9], [300, 20, 50],
-  [128, 96, 130], [131, 57, 77],
+  [128, 96, 130], [131, 57, 77], [200, 40, 500], [600, 530, 20], [150, 400, 30],
 ];
 
 for (const dtype of ['float32', 'float64'] as const) {
