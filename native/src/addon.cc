@@ -21,14 +21,14 @@
 namespace elbo {
 namespace {
 
-// Below this many multiply-adds a second thread costs more (wake-up, packing
-// the shared operand twice) than it saves.
-constexpr double kParallelMinFlops = 64.0 * 64.0 * 64.0;
+// Below this many multiply-adds (~10 µs on one core) a second thread costs
+// more than it saves: waking a sleeping worker alone takes tens of µs.
+constexpr double kParallelMinFlops = 128.0 * 128.0 * 32.0;
 // How long an idle worker spins before sleeping: a training step issues GEMMs
 // back to back, and a futex wake-up costs tens of microseconds.
-// Work units per thread: more balance the load when a core is busy elsewhere,
-// fewer re-pack the shared operand less often.
-constexpr int kChunksPerThread = 3;
+// Work units per thread: more balance the load when a core is busy elsewhere;
+// each unit costs a few edge tiles and one pass over its own operand slice.
+constexpr int kChunksPerThread = 4;
 constexpr auto kSpin = std::chrono::microseconds(200);
 // How long the calling thread spins for straggling workers before sleeping.
 constexpr auto kWaitSpin = std::chrono::microseconds(50);
