@@ -5,7 +5,7 @@ export {
   Autoencoder, TiedLinearAutoencoder, undercompleteAutoencoder,
   type AutoencoderOptions, type AutoencoderConfig, type AeLoss, type TiedLinearAutoencoderOptions, type TiedLinearAutoencoderConfig,
 } from './autoencoder.js';
-export { VAE, betaVae, type VaeOptions, type VaeConfig, type VaeDecoder, type Posterior, type Likelihood, type ElboParts } from './vae.js';
+export { VAE, betaVae, type VaeOptions, type VaeConfig, type VaeDecoder, type ElboParts } from './vae.js';
 export { warmupFactor, checkWarmup, type WarmupSchedule, type LinearWarmup, type CyclicalWarmup } from './schedules.js';
 export {
   evaluateLoss, evaluateElbo, evaluateIwae, activeUnits, reconstructionError,

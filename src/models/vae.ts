@@ -1,15 +1,13 @@
 // The variational autoencoder (Kingma & Welling 2014) with its β-VAE, warm-up,
 // free-bits and IWAE options. Generative story: z ~ N(0, I), x ~ p_θ(x|z)
 // (Bernoulli logits or Gaussian); guide q_φ(z|x) = N(μ(x), diag σ²(x)).
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import type { Rng } from '../tensor/random.js';
-import {
-  add, clamp, concat, exp, expand, logsumexp, maximum, mean, mul, randn, reshape, sigmoid, slice, sub, sum,
-} from '../ops/index.js';
+import { add, clamp, concat, expand, logsumexp, maximum, mean, mul, ones, randn, reshape, slice, sub, sum, zeros } from '../ops/index.js';
 import { Module } from '../nn/module.js';
 import { Linear, mlp, type Init, type Sequential } from '../nn/linear.js';
 import type { GenerativeModel, LossContext, LossOutput, ModelConfig } from './model.js';
-import { bernoulliLogProb, klStdNormalPerDim, normalLogProb, stdNormalLogProbPerDim } from './densities.js';
+import { Bernoulli, Normal, klDivergence } from '../distributions/index.js';
 import { checkWarmup, warmupFactor, type WarmupSchedule } from './schedules.js';
 import { activationFn, checkBatch, checkOneOf, checkPositiveInt, checkWidths, type ActivationName } from './util.js';
 
@@ -64,28 +62,10 @@ export interface VaeConfig extends ModelConfig {
   readonly init: Init;
 }
 
-/** Parameters of q(z|x): mean and log-variance, each [batch, latentDim]. */
-export interface Posterior {
-  mu: Tensor;
-  logVar: Tensor;
-}
-
-/** Parameters of p(x|z): logits (Bernoulli) or mean (Gaussian), and log-variance for the learned Gaussian. */
-export interface Likelihood {
-  loc: Tensor;
-  logVar: Tensor | null;
-}
-
 /** Per-sample ELBO parts: reconstruction −log p(x|z) [batch] and KL per latent dimension [batch, latentDim]. */
 export interface ElboParts {
   recon: Tensor;
   klPerDim: Tensor;
-}
-
-/** Rows of a batch of x drawn k times: shape [k·batch, …], sample-major. */
-interface LatentDraws {
-  z: Tensor;
-  eps: Tensor;
 }
 
 function checkBounds(v: unknown, what: string): [number, number] {
@@ -149,69 +129,82 @@ export class VAE extends Module implements GenerativeModel {
     this.decoder = mlp([c.latentDim, ...c.decoderHidden, out], rng, lin);
   }
 
-  /** The guide q(z|x) = N(μ(x), diag σ²(x)). */
-  encode(x: Tensor): Posterior {
-    checkBatch(x, this.inputDim, 'VAE.encode');
+  /** The prior p(z) = N(0, I), one coordinate per latent dimension. */
+  prior(): Normal {
+    const dtype = this.muHead.weight.dtype;
+    return new Normal({ loc: zeros([this.latentDim], { dtype }), scale: ones([this.latentDim], { dtype }) });
+  }
+
+  /** The guide q(z|x) = N(μ(x), diag σ²(x)), batch shape [batch, latentDim] (per coordinate, for free bits). */
+  guide(x: Tensor): Normal {
+    checkBatch(x, this.inputDim, 'VAE.guide');
     const h = this.encoder ? this.encoder.forward(x) : x;
     const [lo, hi] = this.config.logVarBounds;
     // NOTE: clamping is the identity in the working range (so the reference VAE is exact)
     // and keeps exp(log σ²) and exp(½ log σ²) finite for any input.
-    return { mu: this.muHead.forward(h), logVar: clamp(this.logVarHead.forward(h), lo, hi) };
+    const logVar = clamp(this.logVarHead.forward(h), lo, hi);
+    // Network outputs are not validated entry by entry; the trainer checks the loss for non-finite values.
+    return new Normal({ loc: this.muHead.forward(h), logVar, validate: false });
   }
 
-  /** The likelihood p(x|z)'s parameters for z of shape [n, latentDim]. */
-  decode(z: Tensor): Likelihood {
-    if (z.rank !== 2 || z.shape[1] !== this.latentDim) throw new Error(`VAE.decode: z has shape [${z.shape.join(',')}], expected [*,${this.latentDim}]`);
+  /** The likelihood p(x|z) for z of shape [n, latentDim], batch shape [n, inputDim]. */
+  likelihood(z: Tensor): Bernoulli | Normal {
+    if (z.rank !== 2 || z.shape[1] !== this.latentDim) throw new Error(`VAE.likelihood: z has shape [${z.shape.join(',')}], expected [*,${this.latentDim}]`);
     const out = this.decoder.forward(z);
-    if (this.config.decoder !== 'gaussian-learned') return { loc: out, logVar: null };
     const D = this.inputDim;
-    const [lo, hi] = this.config.decoderLogVarBounds;
-    return { loc: slice(out, [null, [0, D]]), logVar: clamp(slice(out, [null, [D, 2 * D]]), lo, hi) };
+    switch (this.config.decoder) {
+      case 'bernoulli':
+        return new Bernoulli({ logits: out, validate: false });
+      case 'gaussian':
+        // Unit variance: −log p(x|z) = ½‖x − μ‖² + (D/2) log 2π.
+        return new Normal({ loc: out, scale: ones([1], { dtype: out.dtype }), validate: false });
+      case 'gaussian-learned': {
+        const [lo, hi] = this.config.decoderLogVarBounds;
+        return new Normal({ loc: slice(out, [null, [0, D]]), logVar: clamp(slice(out, [null, [D, 2 * D]]), lo, hi), validate: false });
+      }
+    }
   }
 
   /** log p(x|z) summed over data dimensions: [n]. */
-  logLikelihood(x: Tensor, p: Likelihood): Tensor {
-    return this.config.decoder === 'bernoulli' ? bernoulliLogProb(x, p.loc) : normalLogProb(x, p.loc, p.logVar);
+  logLikelihood(x: Tensor, z: Tensor): Tensor {
+    return sum(this.likelihood(z).logProb(x), -1);
   }
 
-  /** Reparameterized draws z = μ + σ·ε, ε ~ N(0, I) (Kingma & Welling 2014, eq. 10): k draws per row, sample-major. */
-  private draw(q: Posterior, k: number, rng: Rng): LatentDraws {
-    const [b, L] = q.mu.shape as [number, number];
-    const eps = randn([k, b, L], rng, { dtype: q.mu.dtype });
-    const z = add(q.mu, mul(exp(mul(q.logVar, 0.5)), eps));
-    return { z: reshape(z, [k * b, L]), eps: reshape(eps, [k * b, L]) };
+  /** k reparameterized draws z = μ + σ·ε (Kingma & Welling 2014, eq. 10) per row, sample-major: [k·batch, latentDim]. */
+  private draw(q: Normal, k: number, rng: Rng): Tensor {
+    const z = q.rsample(k, rng);
+    return reshape(z, [k * q.loc.shape[0]!, this.latentDim]);
   }
 
   /** Single-sample ELBO parts; KL in closed form or as the one-sample estimate log q(z|x) − log p(z). */
   elboParts(x: Tensor, rng: Rng, kl: 'analytic' | 'mc' = 'analytic'): ElboParts {
-    const q = this.encode(x);
-    const { z, eps } = this.draw(q, 1, rng);
-    const recon = mul(this.logLikelihood(x, this.decode(z)), -1);
-    // log q − log p per coordinate, with z − μ = σε: ½(z² − ε² − log σ²).
-    const klPerDim = kl === 'analytic' ? klStdNormalPerDim(q.mu, q.logVar) : mul(sub(sub(mul(z, z), mul(eps, eps)), q.logVar), 0.5);
+    const q = this.guide(x);
+    const p = this.prior();
+    const z = this.draw(q, 1, rng);
+    const recon = mul(this.logLikelihood(x, z), -1);
+    const klPerDim = kl === 'analytic' ? klDivergence(q, p) : sub(q.logProb(z), p.logProb(z));
     return { recon, klPerDim };
   }
 
   /** Importance log-weights log p(x, zᵢ) − log q(zᵢ|x) for k draws: [k, batch]. */
   logWeights(x: Tensor, k: number, rng: Rng): Tensor {
     checkPositiveInt(k, 'k', 'VAE.logWeights');
-    const q = this.encode(x);
+    const q = this.guide(x);
+    const p = this.prior();
     const b = x.shape[0]!;
     const D = this.inputDim;
+    const L = this.latentDim;
     // Chunks of draws keep the decoder batch near 4096 rows when k is large.
     const per = Math.max(1, Math.floor(4096 / Math.max(b, 1)));
     const chunks: Tensor[] = [];
     for (let s = 0; s < k; s += per) {
       const m = Math.min(per, k - s);
-      const { z, eps } = this.draw(q, m, rng);
-      const xs = reshape(expand(x, [m, b, D]), [m * b, D]);
-      const logPx = this.logLikelihood(xs, this.decode(z));
-      const logPz = sum(stdNormalLogProbPerDim(z), -1);
-      // log q(z|x) = −½ Σ (ε² + log σ² + log 2π), since (z − μ)/σ = ε.
-      const logQ = sum(stdNormalLogProbPerDim(eps), -1);
-      const lv = reshape(expand(q.logVar, [m, b, this.latentDim]), [m * b, this.latentDim]);
-      const logQz = sub(logQ, mul(sum(lv, -1), 0.5));
-      chunks.push(reshape(sub(add(logPx, logPz), logQz), [m, b]));
+      const z3 = q.rsample(m, rng);
+      const z = reshape(z3, [m * b, L]);
+      const logPx = reshape(this.logLikelihood(reshape(expand(x, [m, b, D]), [m * b, D]), z), [m, b]);
+      const logPz = sum(p.logProb(z3), -1);
+      const logQz = sum(q.logProb(z3), -1);
+      chunks.push(sub(add(logPx, logPz), logQz));
     }
     return chunks.length === 1 ? chunks[0]! : concat(chunks, 0);
   }
@@ -257,13 +250,12 @@ export class VAE extends Module implements GenerativeModel {
   }
 
   encodeMean(x: Tensor): Tensor {
-    return this.encode(x).mu;
+    return this.guide(x).loc;
   }
 
   /** E[x|z]: σ(logits) for Bernoulli, the mean for Gaussian. */
   decodeMean(z: Tensor): Tensor {
-    const p = this.decode(z);
-    return this.config.decoder === 'bernoulli' ? sigmoid(p.loc) : p.loc;
+    return this.likelihood(z).mean;
   }
 
   reconstruct(x: Tensor): Tensor {

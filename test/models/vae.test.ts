@@ -89,7 +89,7 @@ test('the Gaussian reconstruction term is ½‖x − μ‖² + (D/2)·log 2π', 
   const x = new Tensor(Float32Array.from([0.5, -1, 2, 1, 0, -0.5]), [2, 3]);
   const z = new Tensor(Float32Array.from([0.1, -0.2, 0.3, 0.4]), [2, 2]);
   const mu = vae.decodeMean(z).data;
-  const logp = vae.logLikelihood(x, vae.decode(z)).data;
+  const logp = vae.logLikelihood(x, z).data;
   for (let i = 0; i < 2; i++) {
     let sq = 0;
     for (let d = 0; d < 3; d++) sq += (x.data[i * 3 + d]! - mu[i * 3 + d]!) ** 2;
@@ -209,7 +209,7 @@ test('the VAE names shapes in its errors and rejects inconsistent options', () =
   const vae = new VAE({ inputDim: 784, latentDim: 20 }, new Rng(0));
   const x = new Tensor(new Float32Array(128 * 780), [128, 780]);
   assert.throws(() => vae.loss(x, ctx0(0)), { message: 'VAE.loss: x has shape [128,780], expected [*,784]' });
-  assert.throws(() => vae.decode(new Tensor(new Float32Array(6), [2, 3])), /VAE\.decode: z has shape \[2,3\], expected \[\*,20\]/);
+  assert.throws(() => vae.decodeMean(new Tensor(new Float32Array(6), [2, 3])), /VAE\.likelihood: z has shape \[2,3\], expected \[\*,20\]/);
   assert.throws(() => new VAE({ inputDim: 4, latentDim: 2, objective: 'iwae', beta: 2 }, new Rng(0)), /IWAE objective/);
   assert.throws(() => new VAE({ inputDim: 4, latentDim: 0 }, new Rng(0)), /latentDim must be a positive integer/);
   assert.throws(() => new VAE({ inputDim: 4, latentDim: 2, decoder: 'poisson' as 'bernoulli' }, new Rng(0)), /decoder must be one of/);
