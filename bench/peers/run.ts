@@ -123,6 +123,21 @@ const PEERS: PeerSpec[] = [
     }),
   },
   {
+    // torch-best pinned to one core: OpenBLAS keeps its own pthreads (2 here) whatever set_num_threads says.
+    // Opt-in: the like-for-like point against the single-threaded wasm peers.
+    name: "torch-1core",
+    optIn: true,
+    needsTorch: true,
+    command: (o) => ({
+      cmd: SYSTEM_PYTHON,
+      args: [
+        join(HERE, "torch_vae.py"), MNIST_DIR, "--epochs", String(o.epochs), "--threads", "1", "--peer", "torch-1core",
+        ...maxBatchArgs(o),
+      ],
+      env: { ...envWithoutOpenblasOverrides(), OPENBLAS_NUM_THREADS: "1" },
+    }),
+  },
+  {
     name: "tfjs-wasm",
     optIn: false,
     needsTorch: false,

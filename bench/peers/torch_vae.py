@@ -77,6 +77,23 @@ def sgemm_gflops(reps: int = 30) -> dict:
     return out
 
 
+def openblas_info() -> dict:
+    """Best effort: the BLAS torch resolves through libblas.so.3 (Debian: OpenBLAS), its core and threads."""
+    import ctypes
+
+    try:
+        lib = ctypes.CDLL("libblas.so.3")
+        lib.openblas_get_config.restype = ctypes.c_char_p
+        lib.openblas_get_corename.restype = ctypes.c_char_p
+        return {
+            "config": lib.openblas_get_config().decode(),
+            "core": lib.openblas_get_corename().decode(),
+            "threads": lib.openblas_get_num_threads(),
+        }
+    except (OSError, AttributeError):
+        return {"config": None}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("mnist_dir")
@@ -133,6 +150,8 @@ def main() -> None:
             "threads": torch.get_num_threads(),
             "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
             "OPENBLAS_L2_SIZE": os.environ.get("OPENBLAS_L2_SIZE"),
+            "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS"),
+            "openblas": openblas_info(),
             "epochs": args.epochs,
             "max_batches": args.max_batches or None,
             "python": sys.executable,
