@@ -1,0 +1,136 @@
+// Engine benchmark (npm run bench): per available backend, one JSON line with
+// float32 GEMM GFLOPS on the reference VAE shapes, the ms of one VAE training
+// step (forward + backward + Adam), and the heap around 10,000 small MLP steps.
+import {
+  Adam, Rng, add, bceWithLogits, exp, getBackend, jsBackend, mlp, mul, mse, randn, rand, relu, setBackend, slice, sub,
+  sum, square, tanh, type Backend,
+} from '../src/index.js';
+import { loadNativeBackend } from '../src/backend/native/index.js';
+
+const HEAP_STEPS = 10_000;
+
+function median(xs: number[]): number {
+  const s = xs.slice().sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** ms per call: each sample repeats fn for at least minMs, the median over samples is returned. */
+function timeMs(fn: () => void, samples: number, minMs: number, warmup: number): number {
+  for (let i = 0; i < warmup; i++) fn();
+  const times: number[] = [];
+  for (let s = 0; s < samples; s++) {
+    let calls = 0;
+    const t0 = performance.now();
+    let t1 = t0;
+    do {
+      fn();
+      calls++;
+      t1 = performance.now();
+    } while (t1 - t0 < minMs);
+    times.push((t1 - t0) / calls);
+  }
+  return median(times);
+}
+
+function filled(n: number, rng: Rng): Float32Array {
+  return Float32Array.from({ length: n }, () => rng.uniform() - 0.5);
+}
+
+/** GFLOPS of the backend's gemm kernel (float32, preallocated C) for op(A)[m×k]·op(B)[k×n]. */
+function gemmGflops(be: Backend, tA: boolean, tB: boolean, m: number, n: number, k: number): number {
+  const rng = new Rng(1);
+  const a = filled(m * k, rng);
+  const b = filled(k * n, rng);
+  const c = new Float32Array(m * n);
+  const ms = timeMs(() => be.gemm(tA, tB, m, n, k, a, 0, tA ? m : k, b, 0, tB ? k : n, 0, c, 0, n), 7, 30, 2);
+  return round((2 * m * n * k) / (ms * 1e6), 2);
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+/** One training step of a VAE-shaped MLP: 784-400-(20 μ, 20 log σ²), 20-400-784, batch 128, Bernoulli logits + KL, Adam. */
+function vaeStepMs(): number {
+  const rng = new Rng(2);
+  const encoder = mlp([784, 400, 40], rng, { activation: relu });
+  const decoder = mlp([20, 400, 784], rng, { activation: relu });
+  const params = [...encoder.parameters(), ...decoder.parameters()];
+  const opt = new Adam(params, 1e-3);
+  const x = rand([128, 784], rng);
+  const step = (): void => {
+    const h = encoder.forward(x);
+    const mu = slice(h, [null, [0, 20]]);
+    const logVar = slice(h, [null, [20, 40]]);
+    const z = add(mu, mul(exp(mul(logVar, 0.5)), randn([128, 20], rng)));
+    const recon = bceWithLogits(decoder.forward(z), x, 'sum');
+    // KL(q‖N(0, I)) = −½ Σ (1 + log σ² − μ² − σ²)
+    const kl = mul(sum(sub(add(logVar, 1), add(square(mu), exp(logVar)))), -0.5);
+    const loss = mul(add(recon, kl), 1 / 128);
+    opt.zeroGrad();
+    loss.backward();
+    opt.step();
+  };
+  return round(timeMs(step, 9, 0, 3), 2);
+}
+
+function heapMb(): number {
+  return round(process.memoryUsage().heapUsed / 2 ** 20, 2);
+}
+
+function collect(): void {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (g) {
+    g();
+    g();
+  }
+}
+
+/** Heap (MB, after a full GC when --expose-gc is on) before and after HEAP_STEPS steps of a 2-16-2 MLP. */
+function heapAroundSteps(): { before: number; after: number } {
+  const rng = new Rng(3);
+  const net = mlp([2, 16, 2], rng, { activation: tanh });
+  const opt = new Adam(net.parameters(), 1e-2);
+  const x = randn([32, 2], rng);
+  const y = tanh(add(mul(x, 0.5), 0.1));
+  const step = (): void => {
+    const loss = mse(net.forward(x), y);
+    opt.zeroGrad();
+    loss.backward();
+    opt.step();
+  };
+  for (let i = 0; i < 100; i++) step(); // warm the JIT and the optimizer state first
+  collect();
+  const before = heapMb();
+  for (let i = 0; i < HEAP_STEPS; i++) step();
+  collect();
+  return { before, after: heapMb() };
+}
+
+const backends: { name: string; backend: Backend }[] = [{ name: 'js', backend: jsBackend }];
+const native = loadNativeBackend(jsBackend);
+if (native) backends.push({ name: 'native', backend: native });
+
+const previous = getBackend();
+for (const { name, backend } of backends) {
+  setBackend(backend);
+  const heap = heapAroundSteps();
+  const line = {
+    backend: name,
+    matmul_gflops: {
+      nn_128x784x400: gemmGflops(backend, false, false, 128, 400, 784),
+      nn_128x400x784: gemmGflops(backend, false, false, 128, 784, 400),
+      // Backward of the first layer: dX = dY·Wᵀ ([128,400]·[784,400]ᵀ) and dW = Xᵀ·dY ([128,784]ᵀ·[128,400]).
+      nt: gemmGflops(backend, false, true, 128, 784, 400),
+      tn: gemmGflops(backend, true, false, 784, 400, 128),
+    },
+    vae_step_ms: vaeStepMs(),
+    heap_mb_before: heap.before,
+    heap_mb_after: heap.after,
+    heap_steps: HEAP_STEPS,
+  };
+  console.log(JSON.stringify(line));
+}
+setBackend(previous);
