@@ -13,3 +13,5 @@ export { jsBackend } from './backend/js/index.js';
 export * from './nn/index.js';
 export * from './optim/index.js';
 export * from './models/index.js';
+export * from './distributions/index.js';
+export { GaussianMixture, type GaussianMixtureOptions, type CovarianceType, type EmStep, type EmResult } from './models/gaussian-mixture.js';
