@@ -100,7 +100,7 @@ export interface ActiveUnits {
   threshold: number;
 }
 
-/** Active units (Burda et al. 2016, §5.2): A_u = Cov_x(E_{q(u|x)}[u]) > 0.01 by default. */
+/** Active units (Burda et al. 2016): A_u = Cov_x(E_{q(u|x)}[u]) > 0.01 by default. */
 export function activeUnits(model: LatentModel, data: Float32Array, opts: EvalOptions & { threshold?: number } = {}): ActiveUnits {
   const L = model.latentDim;
   const threshold = opts.threshold ?? 0.01;

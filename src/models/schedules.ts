@@ -52,7 +52,7 @@ export function checkWarmup(s: unknown, who = 'warmup'): WarmupSchedule {
 
 /**
  * The warm-up factor at a 0-based step: linear min(1, t/T); cyclical
- * f(τ) = min(1, τ/R) with τ = (t mod P)/P (Fu et al. 2019, eq. 7). Factor 0 at step 0.
+ * f(τ) = min(1, τ/R) with τ = (t mod P)/P (Fu et al. 2019). Factor 0 at step 0.
  */
 export function warmupFactor(s: WarmupSchedule | null | undefined, step: number, stepsPerEpoch = 1): number {
   if (!s) return 1;

@@ -224,7 +224,7 @@ export class VAE extends Module implements GenerativeModel {
     const reconMean = mean(recon);
     const kl = sum(mean(klPerDim, 0));
     if (c.freeBits > 0) {
-      // Free bits (Kingma et al. 2016, eq. 15): Σⱼ max(λ, E_batch[KLⱼ]).
+      // Free bits (Kingma et al. 2016, IAF paper): Σⱼ max(λ, E_batch[KLⱼ]).
       const klFree = sum(maximum(mean(klPerDim, 0), c.freeBits));
       const loss = add(reconMean, mul(klFree, beta));
       return { loss, terms: { recon: reconMean.item(), kl: kl.item(), klFreeBits: klFree.item(), beta } };

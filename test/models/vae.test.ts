@@ -223,3 +223,36 @@ test('sample, decodeMean and reconstruct give [n, inputDim] probabilities for a 
   assert.deepEqual(vae.reconstruct(new Tensor(new Float32Array(18), [3, 6])).shape, [3, 6]);
   assert.deepEqual(vae.encodeMean(new Tensor(new Float32Array(18), [3, 6])).shape, [3, 2]);
 });
+
+test('the reference loss per sample is BCE summed over pixels plus ½Σ(σ² + μ² − 1 − log σ²), recomputed by hand in float64', () => {
+  const D = 6;
+  const H = 5;
+  const L = 3;
+  const B = 4;
+  const vae = new VAE({ inputDim: D, latentDim: L, hidden: [H] }, new Rng(31));
+  const xs = binaryData(B, D, new Rng(32));
+  const out = vae.evalLoss(new Tensor(xs, [B, D]), new Rng(33));
+  const P = Object.fromEntries([...vae.stateDict()].map(([k, v]) => [k, Array.from(v.data)]));
+  const dense = (w: number[], b: number[], v: number[], nOut: number) =>
+    Array.from({ length: nOut }, (_, o) => b[o]! + v.reduce((s, vi, i) => s + w[o * v.length + i]! * vi, 0));
+  const relu = (v: number[]) => v.map((a) => Math.max(0, a));
+  const eps = new Rng(33);
+  const epsRows = Array.from({ length: B }, () => Array.from({ length: L }, () => eps.normal()));
+  let recon = 0;
+  let kl = 0;
+  for (let i = 0; i < B; i++) {
+    const x = Array.from(xs.subarray(i * D, (i + 1) * D));
+    const h = relu(dense(P['encoder.layers.0.weight']!, P['encoder.layers.0.bias']!, x, H));
+    const mu = dense(P['muHead.weight']!, P['muHead.bias']!, h, L);
+    const lv = dense(P['logVarHead.weight']!, P['logVarHead.bias']!, h, L);
+    const z = mu.map((m, j) => m + Math.exp(0.5 * lv[j]!) * epsRows[i]![j]!);
+    const hd = relu(dense(P['decoder.layers.0.weight']!, P['decoder.layers.0.bias']!, z, H));
+    const logits = dense(P['decoder.layers.2.weight']!, P['decoder.layers.2.bias']!, hd, D);
+    // BCE from logits: softplus(ℓ) − xℓ.
+    recon += logits.reduce((s, l, d) => s + Math.log1p(Math.exp(l)) - x[d]! * l, 0) / B;
+    kl += mu.reduce((s, m, j) => s + 0.5 * (Math.exp(lv[j]!) + m * m - 1 - lv[j]!), 0) / B;
+  }
+  assert.ok(Math.abs(out.terms.recon! - recon) < 1e-4, `recon ${out.terms.recon} vs ${recon}`);
+  assert.ok(Math.abs(out.terms.kl! - kl) < 1e-5, `kl ${out.terms.kl} vs ${kl}`);
+  assert.ok(Math.abs(out.loss.item() - (recon + kl)) < 1e-4);
+});
