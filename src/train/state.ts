@@ -20,6 +20,9 @@ export interface TrainSettings {
   /** Dataset spec the run trained on (e.g. "mnist"), for tools that reload it. */
   readonly data?: string;
   readonly testData?: string;
+  /** Row limit and label column the data was loaded with, so a held-out split can be rebuilt exactly. */
+  readonly dataLimit?: number;
+  readonly labelColumn?: string | number;
   /** Resample binary pixels ~ Bernoulli(x) every batch. */
   readonly binarize?: boolean;
 }
@@ -156,6 +159,8 @@ export function decodeTrainState(bytes: Uint8Array, source = 'checkpoint'): Trai
     ...(typeof st['data'] === 'string' ? { data: st['data'] } : {}),
     ...(typeof st['testData'] === 'string' ? { testData: st['testData'] } : {}),
     ...(typeof st['binarize'] === 'boolean' ? { binarize: st['binarize'] } : {}),
+    ...(typeof st['dataLimit'] === 'number' ? { dataLimit: st['dataLimit'] } : {}),
+    ...(typeof st['labelColumn'] === 'string' || typeof st['labelColumn'] === 'number' ? { labelColumn: st['labelColumn'] } : {}),
   };
   const kind = config['kind'];
   const inputDim = config['inputDim'];

@@ -4,7 +4,7 @@
 import { batchCount, batches, type Dataset } from '../data/index.js';
 import { dynamicBinarize } from '../data/preprocess.js';
 import type { TrainableModel } from '../models/model.js';
-import { noGrad } from '../autograd/tape.js';
+import { evaluateLoss } from '../models/evaluate.js';
 import { Adam, AdamW, SGD, type Optimizer } from '../optim/index.js';
 import { Rng } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -52,6 +52,8 @@ export interface TrainOptions {
   /** Dataset specs recorded in the checkpoint so tools can reload the data. */
   readonly dataSpec?: string;
   readonly testDataSpec?: string;
+  readonly dataLimit?: number;
+  readonly labelColumn?: string | number;
   readonly onEpochStart?: (epoch: number, batches: number) => void;
   readonly onStep?: (info: StepInfo) => void;
   /** Called after each epoch's evaluation; `state()` snapshots the run for a checkpoint. */
@@ -88,26 +90,6 @@ function evalRngFor(seed: number, epoch: number): Rng {
 
 function rowsTensor(x: Float32Array, n: number, dim: number): Tensor {
   return new Tensor(x, [n, dim]);
-}
-
-export interface EvalResult {
-  readonly loss: number;
-  readonly terms: Record<string, number>;
-}
-
-/** The model's evaluation objective averaged per sample over a dataset, without gradients. */
-export function evaluateLoss(model: TrainableModel, ds: Dataset, rng: Rng, batchSize = 1000): EvalResult {
-  let loss = 0;
-  const terms: Record<string, number> = {};
-  noGrad(() => {
-    for (const b of batches(ds, batchSize, { shuffle: false })) {
-      const out = model.evalLoss(rowsTensor(b.x, b.size, ds.dim), rng);
-      loss += out.loss.item() * b.size;
-      for (const [k, v] of Object.entries(out.terms)) terms[k] = (terms[k] ?? 0) + v * b.size;
-    }
-  });
-  for (const k of Object.keys(terms)) terms[k]! /= ds.n;
-  return { loss: loss / ds.n, terms };
 }
 
 function elboOf(terms: Record<string, number>): number | undefined {
@@ -150,7 +132,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     metrics.push(...resume.metrics);
     startEpoch = resume.epoch;
   }
-  const settings: TrainSettings = {
+  let settings: TrainSettings = {
     epochs,
     batchSize,
     optimizer: optimName,
@@ -160,6 +142,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     ...(opts.dataSpec !== undefined ? { data: opts.dataSpec } : resume?.settings.data !== undefined ? { data: resume.settings.data } : {}),
     ...(opts.testDataSpec !== undefined ? { testData: opts.testDataSpec } : resume?.settings.testData !== undefined ? { testData: resume.settings.testData } : {}),
   };
+  const dataLimit = opts.dataLimit ?? resume?.settings.dataLimit;
+  const labelColumn = opts.labelColumn ?? resume?.settings.labelColumn;
+  if (dataLimit !== undefined) settings = { ...settings, dataLimit };
+  if (labelColumn !== undefined) settings = { ...settings, labelColumn };
   let completed = startEpoch;
   const snapshot = (): TrainState => {
     const st = optimizer.getState();
@@ -211,7 +197,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const train: Record<string, number> = {};
     for (const [k, v] of Object.entries(termSums)) train[k] = v / seen;
     const t1 = performance.now();
-    const test = testData ? evaluateLoss(model, testData, evalRngFor(seed, epoch), opts.evalBatchSize) : undefined;
+    const test = testData
+      ? evaluateLoss(model, testData.x, evalRngFor(seed, epoch), opts.evalBatchSize !== undefined ? { batchSize: opts.evalBatchSize } : {})
+      : undefined;
     const evalSeconds = (performance.now() - t1) / 1000;
     const testElbo = test ? elboOf(test.terms) : undefined;
     const m: EpochMetrics = {
