@@ -1,0 +1,101 @@
+// Reference VAE benchmark (issue 4's quality bar): 784-400-20 ReLU encoder, 20-400-784 Bernoulli
+// decoder, BCE summed + analytic KL per sample, Adam 1e-3, batch 128, pixels/255, no binarization.
+// Prints one JSON line {"engine":"elbo","backend",…,"epoch_s":[…],"test_loss":[…]} for bench/peers/run.ts.
+import { jsBackend } from '../src/backend/js/index.js';
+import { loadNativeBackend, nativeInfo } from '../src/backend/native/index.js';
+import { getBackend, setBackend } from '../src/backend/registry.js';
+import { loadDataset } from '../src/data/node.js';
+import { createModel } from '../src/models/registry.js';
+import { Rng } from '../src/tensor/random.js';
+import { formatEpoch } from '../src/train/progress.js';
+import { train } from '../src/train/trainer.js';
+
+interface Options {
+  epochs: number;
+  backend: 'js' | 'native' | null;
+  maxBatches: number | undefined;
+  seed: number;
+  list: boolean;
+}
+
+function parse(argv: readonly string[]): Options {
+  const o: Options = { epochs: 10, backend: null, maxBatches: undefined, seed: 0, list: false };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`bench/vae: ${flag} needs a value`);
+      return v;
+    };
+    const count = (min: number): number => {
+      const v = value();
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min) throw new Error(`bench/vae: ${flag} expects an integer >= ${min}, got "${v}"`);
+      return n;
+    };
+    switch (flag) {
+      case '--epochs':
+        o.epochs = count(1);
+        break;
+      case '--backend': {
+        const b = value();
+        if (b !== 'js' && b !== 'native') throw new Error(`bench/vae: --backend must be js or native, got "${b}"`);
+        o.backend = b;
+        break;
+      }
+      case '--max-batches':
+        o.maxBatches = count(1);
+        break;
+      case '--seed':
+        o.seed = count(0);
+        break;
+      case '--list-backends':
+        o.list = true;
+        break;
+      default:
+        throw new Error(`bench/vae: unknown option ${flag} (known: --epochs N, --backend js|native, --max-batches B, --seed S, --list-backends)`);
+    }
+  }
+  return o;
+}
+
+async function main(): Promise<void> {
+  const o = parse(process.argv.slice(2));
+  const native = loadNativeBackend(jsBackend);
+  if (o.list) {
+    process.stdout.write(['js', ...(native ? ['native'] : [])].join('\n') + '\n');
+    return;
+  }
+  if (o.backend === 'native' && !native) throw new Error(`bench/vae: --backend native: ${nativeInfo().reason ?? 'unavailable'}`);
+  setBackend(o.backend === 'js' || !native ? jsBackend : native);
+
+  const trainData = loadDataset('mnist');
+  const testData = loadDataset('mnist:test');
+  const model = createModel({ kind: 'vae', inputDim: 784, latentDim: 20, hidden: [400], activation: 'relu', decoder: 'bernoulli', beta: 1 }, new Rng(o.seed));
+  const epochS: number[] = [];
+  const testLoss: number[] = [];
+  process.stderr.write(`bench/vae: backend ${getBackend().name}, ${o.epochs} epochs${o.maxBatches ? `, max ${o.maxBatches} batches/epoch` : ''}\n`);
+  await train({
+    model,
+    data: trainData,
+    testData,
+    epochs: o.epochs,
+    batchSize: 128,
+    optimizer: 'adam',
+    lr: 1e-3,
+    seed: o.seed,
+    ...(o.maxBatches !== undefined ? { maxBatches: o.maxBatches } : {}),
+    onEpoch: (m) => {
+      epochS.push(Number(m.trainSeconds.toFixed(3)));
+      testLoss.push(Number((m.testLoss ?? NaN).toFixed(4)));
+      process.stderr.write(`${formatEpoch(m, o.epochs)}\n`);
+    },
+  });
+  const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  process.stdout.write(`${JSON.stringify({ engine: 'elbo', backend: o.backend ?? (native ? 'native' : 'js'), epoch_s: epochS, test_loss: testLoss, peak_rss_mb: peakRssMb })}\n`);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+  process.exitCode = 1;
+});
