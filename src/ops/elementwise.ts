@@ -60,7 +60,8 @@ const powScalarOp = defineOp<'x', number>({
   name: 'powScalar',
   inputs: ['x'],
   forward: ({ x }, p) => unaryForward('powScalar', x, p),
-  backward: (g, { x }, _out, p) => ({ x: () => mul(g, mul(powScalar(x, p - 1), p)) }),
+  // NOTE: p = 0 is special-cased: p·x^(p−1) would be 0·∞ = NaN at x = 0, but x⁰ is constant.
+  backward: (g, { x }, _out, p) => ({ x: () => (p === 0 ? mul(g, 0) : mul(g, mul(powScalar(x, p - 1), p))) }),
 });
 export function powScalar(x: Tensor, p: number): Tensor {
   return powScalarOp.apply({ x }, p);
@@ -120,10 +121,14 @@ export const add = binaryOp('add', 'add', (g) => ({ a: () => g, b: () => g }));
 export const sub = binaryOp('sub', 'sub', (g) => ({ a: () => g, b: () => neg(g) }));
 export const mul = binaryOp('mul', 'mul', (g, a, b) => ({ a: () => mul(g, b), b: () => mul(g, a) }));
 export const div = binaryOp('div', 'div', (g, _a, b, out) => ({ a: () => div(g, b), b: () => neg(div(mul(g, out), b)) }));
-/** aᵇ; ∂/∂a = b·aᵇ⁻¹, ∂/∂b = aᵇ·log a (defined for a > 0). */
+/**
+ * aᵇ; ∂/∂a = b·aᵇ⁻¹, ∂/∂b = aᵇ·log a (defined for a > 0).
+ * NOTE: at a = 0 these formulas give 0·∞ = NaN; as in PyTorch, ∂/∂a is 0 where b = 0
+ * (a⁰ is constant) and ∂/∂b is 0 where a = 0 and b ≥ 0 (0ᵇ is constant for b > 0).
+ */
 export const pow = binaryOp('pow', 'pow', (g, a, b, out) => ({
-  a: () => mul(g, mul(b, pow(a, sub(b, 1)))),
-  b: () => mul(g, mul(out, log(a))),
+  a: () => mul(g, where(eq(b, 0), 0, mul(b, pow(a, sub(b, 1))))),
+  b: () => mul(g, where(mul(eq(a, 0), ge(b, 0)), 0, mul(out, log(a)))),
 }));
 /** Ties send half the gradient each way, as a subgradient. */
 export const maximum = binaryOp('maximum', 'maximum', (g, a, b) => {
