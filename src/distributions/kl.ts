@@ -13,6 +13,7 @@ import { Normal } from './normal.js';
 import { MultivariateNormal } from './multivariate-normal.js';
 import { Bernoulli } from './bernoulli.js';
 import { Categorical, OneHotCategorical } from './categorical.js';
+import { ContinuousBernoulli } from './continuous-bernoulli.js';
 
 type Ctor<D extends Distribution> = abstract new (...args: never[]) => D;
 type KLFn = (p: Distribution, q: Distribution) => Tensor;
@@ -129,6 +130,11 @@ registerKL(MultivariateNormal, Normal, (p, q) => {
 
 /** KL = softplus(ℓq) − softplus(ℓp) + σ(ℓp)(ℓp − ℓq), exact in the logits. */
 registerKL(Bernoulli, Bernoulli, (p, q) => add(sub(softplus(q.logits), softplus(p.logits)), mul(p.probs, sub(p.logits, q.logits))));
+
+/** log p − log q is linear in x, so KL = E_p[x](ℓp − ℓq) − softplus(ℓp) + softplus(ℓq) + log Cp − log Cq. */
+registerKL(ContinuousBernoulli, ContinuousBernoulli, (p, q) =>
+  add(add(mul(p.mean, sub(p.logits, q.logits)), sub(softplus(q.logits), softplus(p.logits))), sub(p.logNormalizer(), q.logNormalizer())),
+);
 
 /** KL = Σ_k p_k (log p_k − log q_k). */
 function klCategorical(lp: Tensor, lq: Tensor): Tensor {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { add, eye, gradcheck, matmul, mul, Rng, tensor, transpose, zeros, ones, type Tensor } from '../../src/index.js';
 import {
-  Bernoulli, Categorical, Distribution, klDivergence, klMonteCarlo, klStandardNormal, MixtureSameFamily, MultivariateNormal, Normal,
+  Bernoulli, Categorical, ContinuousBernoulli, Distribution, klDivergence, klMonteCarlo, klStandardNormal, MixtureSameFamily, MultivariateNormal, Normal,
   OneHotCategorical, registeredKLPairs,
 } from '../../src/distributions/index.js';
 import { assertClose, f64, flat, randomMatrix, randomSpd, randomVector, t64 } from './helpers.js';
@@ -40,6 +40,10 @@ const pairMakers: Record<string, (rng: Rng) => [Distribution, Distribution]> = {
   'MultivariateNormal,Normal': (rng) => [randomMvn(3, rng, [2]), randomDiag(3, rng, [2])],
   'Bernoulli,Bernoulli': (rng) => [randomBernoulli(4, rng), randomBernoulli(4, rng)],
   'Categorical,Categorical': (rng) => [randomCategorical([2, 5], rng), randomCategorical([2, 5], rng)],
+  'ContinuousBernoulli,ContinuousBernoulli': (rng) => [
+    new ContinuousBernoulli({ logits: randomLogits([4], rng) }),
+    new ContinuousBernoulli({ logits: tensor([0, 0.005, -2, 3], f64) }),
+  ],
   'OneHotCategorical,OneHotCategorical': (rng) => [
     new OneHotCategorical({ logits: randomLogits([2, 4], rng) }),
     new OneHotCategorical({ logits: randomLogits([2, 4], rng) }),
