@@ -21,7 +21,7 @@ function maxAbsDiff(a: Tensor, b: Tensor): number {
 }
 
 function maxAbs(a: Tensor): number {
-  return a.toTypedArray().reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  return Array.from(a.contiguousData()).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 }
 
 /** P = A(AᵀA)⁻¹Aᵀ, the orthogonal projection onto the column span of A (N×Q). */
@@ -30,7 +30,7 @@ function projection(A: Tensor): Tensor {
 }
 
 function frobenius(a: Tensor): number {
-  return Math.sqrt(a.toTypedArray().reduce((s, v) => s + v * v, 0));
+  return Math.sqrt(Array.from(a.contiguousData()).reduce((s, v) => s + v * v, 0));
 }
 
 /** Seeded low-rank data as a float64 tensor: N = 60 points near a 2-D subspace of R⁸. */
