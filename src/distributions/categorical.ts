@@ -111,11 +111,12 @@ export class Categorical extends Distribution {
     return neg(sum(mul(this.probs, finiteLogits(this.logits)), -1));
   }
 
-  /** Class indices have no natural mean; the mean of the index is Σ k p_k. */
+  /** E[index] = Σ_k k p_k. */
   get mean(): Tensor {
     return sum(mul(this.probs, classIndex(this.numClasses, this.dtype)), -1);
   }
 
+  /** Var[index] = Σ_k k² p_k − E[index]². */
   get variance(): Tensor {
     const k = classIndex(this.numClasses, this.dtype);
     const m = this.mean;

@@ -3,7 +3,7 @@
 // moments, stable logits, gradients through the Gumbel-softmax, and validation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gradcheck, Rng, sum, tensor } from '../../src/index.js';
+import { gradcheck, Rng, sum, tensor, type Tensor } from '../../src/index.js';
 import { Bernoulli, Categorical, MixtureSameFamily, MultivariateNormal, Normal, OneHotCategorical, RelaxedOneHotCategorical } from '../../src/distributions/index.js';
 import { assertClose, flat, t64 } from './helpers.js';
 
@@ -131,6 +131,25 @@ test('MixtureSameFamily of MultivariateNormals: samples match the law-of-total-v
     assert.ok(Math.abs(v - variance[j]!) < 0.05 * variance[j]!, `variance ${j}: ${v} vs ${variance[j]}`);
   });
   assertClose(sum(mix.mixture.probs).item(), 1, 1e-15);
+});
+
+test('gradients through logProb of Bernoulli, Categorical, OneHotCategorical and MixtureSameFamily pass gradcheck', () => {
+  const l = t64([0.3, -1.1, 2]);
+  const checks: [string, (...xs: Tensor[]) => Tensor, Tensor[]][] = [
+    ['Bernoulli', (lg) => new Bernoulli({ logits: lg! }).logProb(t64([1, 0, 1])), [l]],
+    ['Bernoulli (probs)', (p) => new Bernoulli({ probs: p! }).logProb(t64([1, 0, 1])), [t64([0.2, 0.5, 0.9])]],
+    ['Categorical', (lg) => new Categorical({ logits: lg! }).logProb(t64([2, 0])), [l]],
+    ['OneHotCategorical', (lg) => new OneHotCategorical({ logits: lg! }).logProb(t64([[0, 1, 0], [1, 0, 0]])), [l]],
+    [
+      'MixtureSameFamily',
+      (lg, m, s) => new MixtureSameFamily(new Categorical({ logits: lg! }), new Normal({ loc: m!, logVar: s! })).logProb(t64([-1, 0.5, 3])),
+      [l, t64([-1, 0, 2]), t64([0.1, -0.3, 0.5])],
+    ],
+  ];
+  for (const [name, fn, inputs] of checks) {
+    const r = gradcheck(fn, inputs);
+    assert.ok(r.ok, `${name}: ${r.failures.join('\n')}`);
+  }
 });
 
 test('MixtureSameFamily rejects components whose batch shape does not end in the mixture size', () => {
