@@ -118,8 +118,8 @@ export class MultivariateNormal extends Distribution {
       else checkSymmetric(what, kind, m);
     }
     const L = kind === 'scaleTril' ? m : kind === 'covariance' ? choleskyOf(what, 'covariance', m) : precisionToScaleTril(what, m);
-    if (kind === 'covariance') this.covCache = m;
-    if (kind === 'precision') this.precCache = m;
+    if (kind === 'covariance') this.covCache = expand(m, [...batch, d, d]);
+    if (kind === 'precision') this.precCache = expand(m, [...batch, d, d]);
     this.loc = expand(loc, [...batch, d]);
     this.scaleTril = expand(L, [...batch, d, d]);
   }
