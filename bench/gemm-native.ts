@@ -1,6 +1,9 @@
 // GFLOPS of the native float32 GEMM on the reference VAE shapes (784-400-…,
 // batch 128), forward NN and the backward NT (dX = dY·Wᵀ) and TN (dW = Xᵀ·dY).
-// Prints one JSON line: median of repeats per shape. Run: npx tsx bench/gemm-native.ts
+// Prints one JSON line: median of repeats per shape, plus GFLOP per second of
+// process CPU time, which stays meaningful when other processes share the cores.
+// Run: npx tsx bench/gemm-native.ts [repeats]; ELBO_NUM_THREADS=1 for one core.
+import { loadavg } from 'node:os';
 import { nativeGemm, nativeInfo } from '../src/backend/native/index.js';
 
 const gemm = nativeGemm();
@@ -27,16 +30,19 @@ function filled(n: number, seed: number): Float32Array {
 }
 
 const repeats = Number(process.argv[2] ?? 30);
-const result: Record<string, number | string> = { isa: nativeInfo().isa, threads: nativeInfo().threads };
+const gflops: Record<string, number> = {};
+const gflopsPerCpuSecond: Record<string, number> = {};
 for (const s of SHAPES) {
   const lda = s.tA ? s.m : s.k, ldb = s.tB ? s.k : s.n;
   const a = filled(s.m * s.k, 1), b = filled(s.k * s.n, 2), c = new Float32Array(s.m * s.n);
   const run = (): void => gemm(s.tA, s.tB, s.m, s.n, s.k, a, 0, lda, b, 0, ldb, 0, c, 0, s.n);
   for (let i = 0; i < 5; i++) run();
   // Each sample times enough calls to last ≥ 20 ms, so timer resolution is moot.
-  const times: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let r = 0; r < repeats; r++) {
     let calls = 0;
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     let t1 = t0;
     while (t1 - t0 < 20) {
@@ -44,10 +50,18 @@ for (const s of SHAPES) {
       calls++;
       t1 = performance.now();
     }
-    times.push((t1 - t0) / calls);
+    const used = process.cpuUsage(c0);
+    wall.push((t1 - t0) / calls);
+    cpu.push((used.user + used.system) / 1000 / calls);
   }
-  times.sort((x, y) => x - y);
-  const ms = times[Math.floor(times.length / 2)];
-  result[s.name] = Number(((2 * s.m * s.n * s.k) / (ms * 1e6)).toFixed(1));
+  const flop = 2 * s.m * s.n * s.k;
+  gflops[s.name] = Number((flop / (median(wall) * 1e6)).toFixed(1));
+  gflopsPerCpuSecond[s.name] = Number((flop / (median(cpu) * 1e6)).toFixed(1));
 }
-console.log(JSON.stringify(result));
+const { isa, threads } = nativeInfo();
+console.log(JSON.stringify({ isa, threads, load1: Number(loadavg()[0].toFixed(2)), gflops, gflopsPerCpuSecond }));
+
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((x, y) => x - y);
+  return sorted[Math.floor(sorted.length / 2)];
+}
