@@ -14,7 +14,6 @@
 #include <string>
 #include <system_error>
 #include <thread>
-#include <vector>
 
 #include "gemm.h"
 
@@ -23,17 +22,19 @@ namespace {
 
 // Below this many multiply-adds (~10 µs on one core) a second thread costs
 // more than it saves: waking a sleeping worker alone takes tens of µs.
-constexpr double kParallelMinFlops = 128.0 * 128.0 * 32.0;
-// How long an idle worker spins before sleeping: a training step issues GEMMs
-// back to back, and a futex wake-up costs tens of microseconds.
+constexpr double kParallelMinMacs = 128.0 * 128.0 * 32.0;
 // Work units per thread: more balance the load when a core is busy elsewhere;
 // each unit costs a few edge tiles and one pass over its own operand slice.
 constexpr int kChunksPerThread = 4;
+// How long an idle worker spins before sleeping: a training step issues GEMMs
+// back to back, and a futex wake-up costs tens of microseconds.
 constexpr auto kSpin = std::chrono::microseconds(200);
 // How long the calling thread spins for straggling workers before sleeping.
 constexpr auto kWaitSpin = std::chrono::microseconds(50);
+// A shared packed operand larger than this is freed after its call.
+constexpr size_t kKeepSharedBytes = size_t(16) << 20;
 
-// Thrown by argument checks and caught in Gemm, which turns it into a JS error.
+// Thrown by argument checks; Gemm and BiasAct turn it into a JS error.
 struct ArgError {
   std::string message;
   bool range;
@@ -55,10 +56,15 @@ const KernelSet& kernels() {
 
 // Per-OS-thread scratch, 64-byte aligned for full-width loads: slot 0 holds a
 // thread's packed panels, slot 1 the calling thread's shared packed operand.
+// bytes = 0 frees the slot.
 void* scratch(size_t bytes, int slot = 0) {
   thread_local void* buf[2] = {nullptr, nullptr};
   thread_local size_t cap[2] = {0, 0};
-  if (cap[slot] < bytes) {
+  if (bytes == 0) {
+    std::free(buf[slot]);
+    buf[slot] = nullptr;
+    cap[slot] = 0;
+  } else if (cap[slot] < bytes) {
     std::free(buf[slot]);
     buf[slot] = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
     cap[slot] = buf[slot] ? bytes : 0;
@@ -178,11 +184,11 @@ void gemmParallel(const GemmKernel<T>& kern, const GemmArgs<T>& g) {
   T* const work = static_cast<T*>(scratch(workBytes));
   if (!work) throw ArgError{"gemm: out of memory for packing buffers", false};
   Pool& p = pool();
-  const double flops = static_cast<double>(g.m) * g.n * g.k;
+  const double macs = static_cast<double>(g.m) * g.n * g.k;
   const long tilesM = (g.m + kern.mr - 1) / kern.mr, tilesN = (g.n + kern.nr - 1) / kern.nr;
   int threads = p.size();
   if (threads > tilesM && threads > tilesN) threads = static_cast<int>(tilesM > tilesN ? tilesM : tilesN);
-  if (threads < 2 || flops < kParallelMinFlops || !p.tryAcquire()) return kern.run(g, work, nullptr, nullptr);
+  if (threads < 2 || macs < kParallelMinMacs || !p.tryAcquire()) return kern.run(g, work, nullptr, nullptr);
   // Every chunk reads all of the operand it shares with the others (A when
   // splitting n, B when splitting m): pack it once here, and pick the split
   // whose shared operand is the smaller. If that buffer cannot be had, each
@@ -220,6 +226,8 @@ void gemmParallel(const GemmKernel<T>& kern, const GemmArgs<T>& g) {
     }
   });
   p.release();
+  // Keep a typical layer's shared operand for the next call, not a one-off giant.
+  if (sharedElems * sizeof(T) > kKeepSharedBytes) scratch(0, 1);
 }
 
 // ---- N-API glue ----
