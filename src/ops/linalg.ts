@@ -37,6 +37,12 @@ function trilMask(n: number, dtype: Tensor['dtype'], diag: number, upper = false
   return new Tensor(d, [n, n]);
 }
 
+/** Pivots print like -3.00 or -2.1e-4: tiny failing pivots usually mean a nearly singular matrix. */
+function fmtPivot(v: number): string {
+  const a = Math.abs(v);
+  return a !== 0 && (a < 1e-2 || a >= 1e4) ? v.toExponential(1) : v.toPrecision(3);
+}
+
 const choleskyOp = defineOp<'x'>({
   name: 'cholesky',
   inputs: ['x'],
@@ -49,7 +55,7 @@ const choleskyOp = defineOp<'x'>({
       if (p >= 0) {
         const v = data[b * n * n + p * n + p]!;
         const where = count > 1 ? ` in batch entry ${b}` : '';
-        throw new Error(`cholesky: matrix is not positive definite${where} (pivot ${p + 1} of ${n} is ${v.toPrecision(3)})`);
+        throw new Error(`cholesky: matrix is not positive definite${where} (pivot ${p + 1} of ${n} is ${fmtPivot(v)})`);
       }
     }
     return new Tensor(data, x.shape);

@@ -61,6 +61,7 @@ forEachBackend(() => {
     test('cholesky of a non positive-definite matrix reports the failing pivot', () => {
       assert.throws(() => cholesky(tensor([[1, 2], [2, 1]], f64)), { message: 'cholesky: matrix is not positive definite (pivot 2 of 2 is -3.00)' });
       assert.throws(() => cholesky(tensor([[-4, 0], [0, 1]], f64)), { message: 'cholesky: matrix is not positive definite (pivot 1 of 2 is -4.00)' });
+      assert.throws(() => cholesky(tensor([[1, 0], [0, -2.1e-4]], f64)), { message: 'cholesky: matrix is not positive definite (pivot 2 of 2 is -2.1e-4)' });
       const batch = tensor([[[1, 0], [0, 1]], [[1, 0], [0, -0.5]]], f64);
       assert.throws(() => cholesky(batch), { message: 'cholesky: matrix is not positive definite in batch entry 1 (pivot 2 of 2 is -0.500)' });
       assert.throws(() => cholesky(zeros([2, 3])), { message: 'cholesky: expected square matrices in the last two axes, got [2,3]' });
