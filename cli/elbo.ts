@@ -84,7 +84,7 @@ const fmt = (v: number | undefined, d = 3): string => (v === undefined || !Numbe
 function evalText(e: EvalSummary): string {
   const lines = [`test examples ${e.n}`, `test loss ${fmt(e.testLoss)} (${Object.entries(e.terms).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')})`];
   if (e.elbo) lines.push(`ELBO ${fmt(e.elbo.elbo)} (recon ${fmt(e.elbo.recon)}, KL ${fmt(e.elbo.kl)})`);
-  if (e.iwae) lines.push(`IWAE k=${e.iwae.k} on ${e.iwae.n} examples: log p(x) ≥ ${fmt(e.iwae.logLikelihood)} (ELBO on the same ${fmt(e.iwae.elbo)}; ${fmt(e.iwae.seconds, 1)} s)`);
+  if (e.iwae) lines.push(`IWAE k=${e.iwae.k} on ${e.iwae.n} examples: log p(x) ≥ ${fmt(e.iwae.logLikelihood)} (ELBO on the same ${fmt(e.iwae.elbo)}, k=1 ${fmt(e.iwae.k1)}; ${fmt(e.iwae.seconds, 1)} s)`);
   if (e.activeUnits) lines.push(`active units ${e.activeUnits.count}/${e.activeUnits.total} (Cov_x E_q[z] > ${e.activeUnits.threshold})`);
   return lines.join('\n');
 }

@@ -144,7 +144,7 @@ export interface ReportInfo {
   readonly parameterCount: number;
   readonly figures: FigureSet;
   /** IWAE estimate of log p(x) and the ELBO on the same examples. */
-  readonly iwae?: { readonly k: number; readonly n: number; readonly logLikelihood: number; readonly elbo: number; readonly seconds: number };
+  readonly iwae?: { readonly k: number; readonly n: number; readonly logLikelihood: number; readonly elbo: number; readonly k1?: number; readonly seconds: number };
   readonly activeUnits?: { readonly active: number; readonly total: number; readonly threshold: number };
   readonly totalKl?: number;
   readonly checkpoint: string;
@@ -170,7 +170,8 @@ export function renderReport(r: ReportInfo): string {
   if (r.iwae) {
     L.push(`| IWAE log p(x), k = ${r.iwae.k} (first ${r.iwae.n} test examples) | ${fmt(r.iwae.logLikelihood, 3)} |`);
     L.push(`| ELBO on the same examples | ${fmt(r.iwae.elbo, 3)} |`);
-    L.push(`| IWAE − ELBO | ${fmt(r.iwae.logLikelihood - r.iwae.elbo, 3)} |`);
+    if (r.iwae.k1 !== undefined) L.push(`| IWAE, k = 1 (a one-sample ELBO estimate) | ${fmt(r.iwae.k1, 3)} |`);
+    L.push(`| IWAE − ELBO (≥ 0) | ${fmt(r.iwae.logLikelihood - r.iwae.elbo, 3)} |`);
   }
   if (r.totalKl !== undefined) L.push(`| total KL | ${fmt(r.totalKl, 3)} |`);
   if (r.activeUnits) L.push(`| active units (Cov_x E_q[z] > ${r.activeUnits.threshold}) | ${r.activeUnits.active} / ${r.activeUnits.total} |`);

@@ -114,7 +114,10 @@ export interface IwaeResult {
   readonly k: number;
   readonly n: number;
   readonly logLikelihood: number;
+  /** The ELBO on the same examples: IWAE ≥ ELBO. */
   readonly elbo: number;
+  /** The k = 1 bound on the same examples, which is a one-sample ELBO estimate. */
+  readonly k1: number;
   readonly seconds: number;
 }
 
@@ -153,7 +156,8 @@ export function evaluateModel(model: TrainableModel, test: Dataset, o: EvalOptio
     const r = evaluateIwae(model, sub.x, o.iw, rng, { batchSize });
     const seconds = (performance.now() - t0) / 1000;
     const sameElbo = hasElboParts(model) ? evaluateElbo(model, sub.x, rng).elbo : NaN;
-    iwae = { k: o.iw, n: sub.n, logLikelihood: r.logLikelihood, elbo: sameElbo, seconds };
+    const k1 = evaluateIwae(model, sub.x, 1, rng).logLikelihood;
+    iwae = { k: o.iw, n: sub.n, logLikelihood: r.logLikelihood, elbo: sameElbo, k1, seconds };
   }
   const au = isLatentModel(model) ? activeUnits(model, test.x) : undefined;
   return {
