@@ -63,6 +63,15 @@ test('Categorical.sample frequencies match probs; OneHotCategorical draws one-ho
   assertClose(oh.entropy(), -probs.reduce((a, p) => a + p * Math.log(p), 0), 1e-15);
 });
 
+test('RelaxedOneHotCategorical.logProb matches the binary Concrete density τα t^(−τ−1)(1−t)^(−τ−1) / (α t^(−τ) + (1−t)^(−τ))²', () => {
+  const [l1, l2, tau] = [0.9, -0.2, 0.6];
+  const alpha = Math.exp(l1 - l2);
+  const r = new RelaxedOneHotCategorical({ logits: t64([l1, l2]), temperature: tau });
+  const ts = [0.05, 0.3, 0.5, 0.92];
+  const dens = (t: number) => (tau * alpha * t ** (-tau - 1) * (1 - t) ** (-tau - 1)) / (alpha * t ** -tau + (1 - t) ** -tau) ** 2;
+  assertClose(r.logProb(t64(ts.map((t) => [t, 1 - t]))), ts.map((t) => Math.log(dens(t))), 1e-13);
+});
+
 test('RelaxedOneHotCategorical density integrates to one over the 2-simplex', () => {
   const r = new RelaxedOneHotCategorical({ logits: t64([0.3, -0.4]), temperature: 2 });
   const m = 20000;
