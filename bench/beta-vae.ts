@@ -6,7 +6,7 @@ import { loadNativeBackend } from '../src/backend/native/index.js';
 import { getBackend, setBackend } from '../src/backend/registry.js';
 import { loadDataset } from '../src/data/node.js';
 import { activeUnits, evaluateElbo } from '../src/models/evaluate.js';
-import { createModel } from '../src/models/registry.js';
+import { VAE } from '../src/models/vae.js';
 import { Rng } from '../src/tensor/random.js';
 import { formatEpoch } from '../src/train/progress.js';
 import { train } from '../src/train/trainer.js';
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const testData = loadDataset('mnist:test');
   const results: { beta: number; activeUnits: number; kl: number; recon: number; elbo: number; variances: number[] }[] = [];
   for (const beta of betas) {
-    const model = createModel({ kind: beta === 1 ? 'vae' : 'beta-vae', inputDim: 784, latentDim: 20, hidden: [400], decoder: 'bernoulli', beta }, new Rng(0));
+    const model = new VAE({ kind: beta === 1 ? 'vae' : 'beta-vae', inputDim: 784, latentDim: 20, hidden: [400], decoder: 'bernoulli', beta }, new Rng(0));
     process.stderr.write(`bench/beta-vae: β = ${beta}, ${epochs} epochs, backend ${getBackend().name}\n`);
     await train({
       model, data: trainData, testData, epochs, batchSize: 128, optimizer: 'adam', lr: 1e-3, seed: 0,
