@@ -17,6 +17,8 @@ export interface GplvmJobOptions {
   data: string;
   /** Latent dimension Q. */
   latent: number;
+  /** CSV only: the column holding class labels (header name or 0-based index). */
+  labelColumn?: string | number;
   /** Keep the first `limit` rows (the dense N×N kernel limits N; see checkGplvmMemory). */
   limit?: number;
   /** Adam steps (default 100). */
@@ -67,7 +69,10 @@ export async function runGplvmJob(opts: GplvmJobOptions): Promise<GplvmJobSummar
   if (opts.limit !== undefined && !(Number.isInteger(opts.limit) && opts.limit >= 2)) {
     throw new Error(`gplvm: --limit must be an integer ≥ 2, got ${opts.limit}`);
   }
-  const ds = loadDataset(opts.data, opts.limit === undefined ? {} : { limit: opts.limit });
+  const ds = loadDataset(opts.data, {
+    ...(opts.limit === undefined ? {} : { limit: opts.limit }),
+    ...(opts.labelColumn === undefined ? {} : { labelColumn: opts.labelColumn }),
+  });
   // Fail on size before building anything N×N (the model checks again with its own options).
   checkGplvmMemory(ds.n, maxBytes);
 
