@@ -56,7 +56,7 @@ export interface LinearGPLVMOptions {
 
 export interface GplvmFitOptions {
   steps: number;
-  /** Adam learning rate (default 0.01; X is O(1) under the default α). */
+  /** Adam learning rate (default 0.03; X is O(1) under the default α). */
   lr?: number;
   onStep?: (entry: GplvmHistoryEntry) => void;
 }
@@ -248,7 +248,7 @@ export class LinearGPLVM extends Module {
   fit(opts: GplvmFitOptions): GplvmHistoryEntry[] {
     const { steps } = opts;
     if (!Number.isInteger(steps) || steps < 0) throw new Error(`LinearGPLVM.fit: steps must be a non-negative integer, got ${steps}`);
-    const lr = opts.lr ?? 0.01;
+    const lr = opts.lr ?? 0.03;
     const adam = new Adam(this.parameters(), lr);
     const history: GplvmHistoryEntry[] = [];
     const record = (step: number, ll: number): void => {
