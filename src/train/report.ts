@@ -166,7 +166,8 @@ export function renderReport(r: ReportInfo): string {
   L.push('| quantity | value |', '|---|---|');
   if (last?.testLoss !== undefined) L.push(`| final test loss | ${fmt(last.testLoss, 3)} |`);
   if (last?.testElbo !== undefined) L.push(`| final test ELBO | ${fmt(last.testElbo, 3)} |`);
-  for (const [k, v] of Object.entries(last?.test ?? {})) L.push(`| final test ${k} | ${fmt(v, 3)} |`);
+  // β is a setting, not a measurement; the model reports it as a term only for warm-up logs.
+  for (const [k, v] of Object.entries(last?.test ?? {})) if (k !== 'beta') L.push(`| final test ${k} | ${fmt(v, 3)} |`);
   if (r.iwae) {
     L.push(`| IWAE log p(x), k = ${r.iwae.k} (first ${r.iwae.n} test examples) | ${fmt(r.iwae.logLikelihood, 3)} |`);
     L.push(`| ELBO on the same examples | ${fmt(r.iwae.elbo, 3)} |`);
