@@ -1,6 +1,6 @@
-// Orchestrator for `npm run bench:peers`: trains the reference MNIST VAE on each peer framework (PyTorch,
-// TensorFlow.js wasm, jax-js wasm) and on each elbo backend, one process at a time, and prints one JSON
-// line per engine on stdout (progress goes to stderr). Usage: tsx bench/peers/run.ts [--epochs 3] [--only a,b]
+// Orchestrator for `npm run bench:peers`: trains the reference MNIST VAE on PyTorch, TensorFlow.js (wasm),
+// jax-js (wasm) and each elbo backend, one process at a time in interleaved rounds (default 2), and prints
+// one JSON line per engine on stdout. Usage: tsx bench/peers/run.ts [--epochs 3] [--rounds 2] [--only a,b]
 import { spawnSync, type SpawnSyncOptions } from "node:child_process";
 import { existsSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -54,7 +54,7 @@ interface PeerSpec {
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { epochs: 3, rounds: 1, only: null, maxBatches: 0 };
+  const o: Options = { epochs: 3, rounds: 2, only: null, maxBatches: 0 };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[i + 1];
