@@ -33,6 +33,8 @@ export interface EpochMetrics {
   readonly step: number;
   readonly trainLoss: number;
   readonly train: Record<string, number>;
+  /** −(recon + kl) averaged over the epoch's batches, when the model reports both terms. */
+  readonly trainElbo?: number;
   readonly testLoss?: number;
   readonly test?: Record<string, number>;
   /** −(recon + kl) on the test set when the model reports both terms. */

@@ -202,11 +202,13 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       : undefined;
     const evalSeconds = (performance.now() - t1) / 1000;
     const testElbo = test ? elboOf(test.terms) : undefined;
+    const trainElbo = elboOf(train);
     const m: EpochMetrics = {
       epoch,
       step,
       trainLoss: lossSum / seen,
       train,
+      ...(trainElbo !== undefined ? { trainElbo } : {}),
       ...(test ? { testLoss: test.loss, test: test.terms } : {}),
       ...(testElbo !== undefined ? { testElbo } : {}),
       trainSeconds,
