@@ -5,6 +5,7 @@ import type { Init } from '../nn/linear.js';
 import type { LatentModel, ModelConfig, TrainableModel } from './model.js';
 import { Autoencoder, TiedLinearAutoencoder, type AeLoss } from './autoencoder.js';
 import { VAE, type VaeDecoder } from './vae.js';
+import { GMVAE, type GmvaeDecoder } from './gmvae.js';
 import type { WarmupSchedule } from './schedules.js';
 import { field, type ActivationName } from './util.js';
 
@@ -12,7 +13,7 @@ export const MODEL_KINDS = ['vae', 'beta-vae', 'ae', 'linear-ae'] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
 
 /** Models createModel builds: every one has a latent space; 'vae'/'beta-vae' are also GenerativeModels. */
-export type AnyModel = VAE | Autoencoder | TiedLinearAutoencoder;
+export type AnyModel = VAE | GMVAE | Autoencoder | TiedLinearAutoencoder;
 
 // Configs come from JSON: fields are passed through as given and checked by each constructor.
 function opt<T>(config: ModelConfig, key: string): T | undefined {
@@ -61,7 +62,25 @@ export function createModel(config: ModelConfig, rng: Rng): AnyModel & Trainable
       }, rng);
     case 'linear-ae':
       return new TiedLinearAutoencoder({ inputDim, latentDim, bias: opt<boolean>(config, 'bias'), init }, rng);
+    case 'gmvae':
+      return new GMVAE({
+        inputDim,
+        latentDim,
+        clusters: opt<number>(config, 'clusters'),
+        hidden: opt<number[]>(config, 'hidden'),
+        decoderHidden: opt<number[]>(config, 'decoderHidden'),
+        activation: opt<ActivationName>(config, 'activation'),
+        decoder: opt<GmvaeDecoder>(config, 'decoder'),
+        beta: opt<number>(config, 'beta'),
+        warmup: opt<WarmupSchedule>(config, 'warmup'),
+        zFreeBits: opt<number>(config, 'zFreeBits'),
+        marginalWeight: opt<number>(config, 'marginalWeight'),
+        componentInitStd: opt<number>(config, 'componentInitStd'),
+        pretrainEpochs: opt<number>(config, 'pretrainEpochs'),
+        logVarBounds: opt<[number, number]>(config, 'logVarBounds'),
+        init,
+      }, rng);
     default:
-      throw new Error(`createModel: unknown model kind "${String(kind)}" (expected one of ${MODEL_KINDS.join(', ')})`);
+      throw new Error(`createModel: unknown model kind "${String(kind)}" (expected one of ${[...MODEL_KINDS, 'gmvae'].join(', ')})`);
   }
 }
