@@ -4,7 +4,7 @@ import { Tensor } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
 import { Rng } from '../tensor/random.js';
 import { fmtShape } from '../tensor/shape.js';
-import { add, matmul, transpose, rand, randn, zeros } from '../ops/index.js';
+import { linear, rand, randn, zeros } from '../ops/index.js';
 import { Module, applyLayer, type LayerLike } from './module.js';
 
 /**
@@ -52,8 +52,7 @@ export class Linear extends Module {
     if (x.shape[x.rank - 1] !== this.inFeatures) {
       throw new Error(`Linear(${this.inFeatures}→${this.outFeatures}): input has shape ${fmtShape(x.shape)}, last axis must be ${this.inFeatures}`);
     }
-    const y = matmul(x, transpose(this.weight));
-    return this.bias ? add(y, this.bias) : y;
+    return linear(x, this.weight, this.bias);
   }
 }
 

@@ -4,6 +4,7 @@ export * from './elementwise.js';
 export * from './reduce.js';
 export * from './shape.js';
 export * from './matmul.js';
+export * from './linear.js';
 export * from './linalg.js';
 export * from './activations.js';
 export * from './losses.js';

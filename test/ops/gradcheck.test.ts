@@ -9,7 +9,7 @@ import {
   flatten, ge, gt, indexSelect, inverse, le, leakyRelu, log, log1p, logdet, logSoftmax, logsumexp, lt, matmul, max, maximum,
   mean, min, minimum, mse, mul, neg, outer, padTo, permute, pow, powScalar, reciprocal, relu, reshape, sigmoid, sign, slice,
   slogdet, softmax, softplus, solve, sqrt, square, squeeze, stack, step, sub, sum, swish, tanh, tensor, trace, transpose,
-  triangularSolve, unsqueeze, variance, where, bceWithLogits, gaussianNll, broadcastTo,
+  triangularSolve, unsqueeze, variance, where, bceWithLogits, gaussianNll, broadcastTo, linear,
 } from '../../src/index.js';
 import { forEachBackend } from '../helpers/backends.js';
 
@@ -169,6 +169,12 @@ c('eq has zero gradient', (a, b) => eq(a, b), [r(2, 3), r(3)]);
 c('where with a constant mask and broadcast branches', (a, b) => where(mask34, a, b), [r(3, 1), r(4)]);
 c('where with a scalar branch', (a) => where(mask34, a, 0), [r(3, 4)]);
 c('cast float64 → float32 → float64 on exactly representable values', (x) => cast(cast(x, 'float32'), 'float64'), [f32Exact], { eps: 16 });
+
+// ── linear (x·Wᵀ + b) ──
+c('linear [3,4]·[5,4]ᵀ + b[5]', (x, w, b) => linear(x, w, b), [r(3, 4), r(5, 4), r(5)]);
+c('linear on a batch of matrices [2,3,4]', (x, w, b) => linear(x, w, b), [r(2, 3, 4), r(5, 4), r(5)]);
+c('linear without bias', (x, w) => linear(x, w), [r(3, 4), r(2, 4)]);
+c('linear of a transposed (non-contiguous) input', (x, w, b) => linear(transpose(x), w, b), [r(4, 3), r(5, 4), r(5)]);
 
 // ── matmul ──
 c('matmul [3,4] @ [4,5]', (a, b) => matmul(a, b), [r(3, 4), r(4, 5)]);
