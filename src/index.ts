@@ -15,3 +15,4 @@ export * from './optim/index.js';
 export * from './models/index.js';
 export * from './distributions/index.js';
 export { GaussianMixture, type GaussianMixtureOptions, type CovarianceType, type EmStep, type EmResult } from './models/gaussian-mixture.js';
+export * from './train/index.js';
