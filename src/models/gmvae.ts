@@ -35,7 +35,7 @@ export interface GmvaeOptions {
   /** β warm-up during training (evalLoss always uses β). */
   warmup?: WarmupSchedule | null;
   /**
-   * Minimum-information constraint on the z-prior term (Dilokthanakul et al. 2016, §3.2):
+   * Minimum-information constraint on the z-prior term (Dilokthanakul et al. 2016; free-bits form of Kingma et al. 2016):
    * max(λ, E_batch[KL(q(z|x,w) ‖ p(z))]) in nats; 0 disables.
    */
   zFreeBits?: number;
@@ -119,6 +119,7 @@ function resolve(o: GmvaeOptions): GmvaeConfig {
 
 /** Codes kept for the EM initialization (about 0.4 MB at latentDim 10). */
 const MAX_EM_ROWS = 10000;
+const EM_RESTARTS = 3;
 
 function concatRows(parts: readonly Float32Array[]): Float32Array {
   const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
@@ -264,8 +265,19 @@ export class GMVAE extends Module implements GenerativeModel {
    */
   fitComponents(codes: Tensor, rng: Rng): void {
     if (codes.rank !== 2 || codes.shape[1] !== this.latentDim) throw new Error(`GMVAE.fitComponents: codes have shape ${fmtShape(codes.shape)}, expected [*,${this.latentDim}]`);
-    const gm = new GaussianMixture({ components: this.clusters, covariance: 'diagonal', regularization: 1e-4, maxIterations: 100, tolerance: 1e-6 });
-    gm.fit(codes, rng);
+    // Best of EM_RESTARTS k-means++ starts by final log-likelihood (EM finds a local optimum).
+    let gm: GaussianMixture | null = null;
+    let best = -Infinity;
+    for (let r = 0; r < EM_RESTARTS; r++) {
+      const g = new GaussianMixture({ components: this.clusters, covariance: 'diagonal', regularization: 1e-4, maxIterations: 100, tolerance: 1e-6 });
+      const ll = g.fit(codes, rng).logLikelihoods;
+      const last = ll[ll.length - 1] ?? -Infinity;
+      if (last > best || gm === null) {
+        best = last;
+        gm = g;
+      }
+    }
+    if (!gm) throw new Error('GMVAE.fitComponents: no EM fit');
     const L = this.latentDim;
     const means = gm.means;
     const covs = gm.covariances;

@@ -1,6 +1,6 @@
 // Clustering outputs of a trained GMVAE run (Node): per-cluster sample grids, the test-set cluster
 // assignments as CSV, and the clustering accuracies as JSON. The CLI calls writeClusterOutputs after training.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dataset } from '../data/dataset.js';
 import type { GMVAE } from '../models/gmvae.js';
@@ -29,6 +29,7 @@ export interface ClusterOutputs {
  * clustering.json (majority and Hungarian accuracy, mappings, cluster sizes) into dir; test must be labelled.
  */
 export function writeClusterOutputs(dir: string, model: GMVAE, test: Dataset, rng: Rng, samplesPerCluster = 10): ClusterOutputs {
+  mkdirSync(dir, { recursive: true });
   const acc = clusterAccuracy(model, test);
   const files: ClusterFiles = { assignments: 'cluster-assignments.csv', accuracy: 'clustering.json' };
   const shape = imageShapeOf(test);
