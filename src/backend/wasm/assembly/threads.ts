@@ -1,0 +1,54 @@
+// @ts-nocheck — AssemblyScript, compiled by scripts/build-wasm.mjs (asc) into the shared-memory builds only.
+// The loop a worker thread runs forever: wait for the main thread to publish a job in the control
+// block, run its share on the shared linear memory, count itself done. No JS runs per job.
+import { gemm } from './gemm';
+
+// Control block layout (byte offsets from ctrl), shared with src/backend/wasm/index.ts:
+//   0 seq     bumped by the main thread to publish a job
+//   4 pending workers yet to finish the published job
+//   8 quit    non-zero: return from workerLoop
+//   JOB_BASE + id·JOB_BYTES: worker id's job, i32 fields in JOB_FIELDS order.
+const SEQ: usize = 0;
+const PENDING: usize = 4;
+const QUIT: usize = 8;
+const JOB_BASE: usize = 64;
+const JOB_BYTES: usize = 64;
+// ≈ tens of µs of polling before sleeping: the main thread issues GEMMs back to back during a
+// training step, so a short spin saves the futex wake-up on most jobs without burning a core idle.
+const SPIN: i32 = 20000;
+
+// Job kinds (field 0).
+const JOB_NONE: i32 = 0;
+const JOB_GEMM: i32 = 1;
+
+function runJob(job: usize): void {
+  const kind = load<i32>(job);
+  if (kind == JOB_GEMM) {
+    gemm(
+      load<i32>(job, 4) != 0, load<i32>(job, 8) != 0, load<i32>(job, 12), load<i32>(job, 16),
+      load<u32>(job, 20), load<i32>(job, 24), load<u32>(job, 28), load<i32>(job, 32),
+      load<i32>(job, 36), load<u32>(job, 40), load<i32>(job, 44), load<i32>(job, 48), load<i32>(job, 52),
+      load<u32>(job, 56),
+    );
+  } else if (kind != JOB_NONE) {
+    unreachable();
+  }
+}
+
+/** Serve jobs for worker `id` until the quit flag is set. */
+export function workerLoop(ctrl: usize, id: i32): void {
+  let seen = atomic.load<i32>(ctrl + SEQ);
+  const job = ctrl + JOB_BASE + <usize>id * JOB_BYTES;
+  while (true) {
+    let seq = atomic.load<i32>(ctrl + SEQ);
+    for (let s = 0; seq == seen && s < SPIN; s++) seq = atomic.load<i32>(ctrl + SEQ);
+    if (seq == seen) {
+      memory.atomic.wait32(ctrl + SEQ, seen, -1);
+      continue;
+    }
+    seen = seq;
+    if (atomic.load<i32>(ctrl + QUIT) != 0) return;
+    runJob(job);
+    if (atomic.sub<i32>(ctrl + PENDING, 1) == 1) atomic.notify(ctrl + PENDING, 1);
+  }
+}

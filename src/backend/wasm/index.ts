@@ -1,0 +1,296 @@
+// WebAssembly SIMD backend for browsers and Node: float32 gemm runs in the packed f32x4 kernel of
+// assembly/gemm.ts, optionally split over worker threads that share the wasm memory; every other
+// kernel is the base backend's. Platform-neutral: Node's worker_threads live in ./node.ts.
+import type { Backend } from '../backend.js';
+import { maxSharedPages, relaxedSimdSharedWasm, relaxedSimdWasm, simdSharedWasm, simdWasm } from './kernels.generated.js';
+
+/** What a worker needs to join: the compiled kernels, the shared memory and its slot. */
+export interface WasmWorkerInit {
+  readonly module: WebAssembly.Module;
+  readonly memory: WebAssembly.Memory;
+  /** Byte address of the control block (see assembly/threads.ts). */
+  readonly ctrl: number;
+  /** Worker index, 0-based; the calling thread is not counted. */
+  readonly id: number;
+}
+
+export interface WasmWorker {
+  terminate(): void;
+}
+
+/** Start a worker that instantiates init.module on init.memory and runs workerLoop; resolve once it has. */
+export type SpawnWasmWorker = (init: WasmWorkerInit, source: string) => Promise<WasmWorker>;
+
+export interface WasmBackendOptions {
+  /** Threads running one gemm, the calling thread included (default 1). Needs SharedArrayBuffer and a spawner. */
+  readonly threads?: number;
+  /** How to start a worker; defaults to a Web Worker where the global Worker exists. */
+  readonly spawnWorker?: SpawnWasmWorker;
+  /** Use relaxed-SIMD fused multiply-add when the engine validates it (default true). */
+  readonly relaxedSimd?: boolean;
+}
+
+export interface WasmInfo {
+  readonly relaxedSimd: boolean;
+  readonly threads: number;
+  /** Why fewer threads than requested run, when that happens. */
+  readonly reason?: string;
+}
+
+export interface WasmBackend extends Backend {
+  readonly wasm: WasmInfo;
+  /** Stop the worker threads; the backend keeps working on the calling thread only. */
+  dispose(): void;
+}
+
+/**
+ * Body of a worker, as plain JS so no bundler or loader has to resolve a worker file. The
+ * adapter supplies `receive(handler)` and `ready()` for its platform's messaging.
+ */
+export const workerSource = `
+receive((d) => {
+  const inst = new WebAssembly.Instance(d.module, { env: { memory: d.memory } });
+  ready();
+  inst.exports.workerLoop(d.ctrl, d.id);
+});
+`;
+
+interface KernelExports {
+  gemm(
+    transA: number, transB: number, m: number, k: number,
+    a: number, lda: number, b: number, ldb: number,
+    beta: number, c: number, ldc: number, j0: number, j1: number, work: number,
+  ): void;
+  gemmWorkBytes(): number;
+  gemmNr(): number;
+  gemmMr(): number;
+}
+
+function isKernelExports(x: WebAssembly.Exports): x is WebAssembly.Exports & KernelExports {
+  return typeof x.gemm === 'function' && typeof x.gemmWorkBytes === 'function'
+    && typeof x.gemmNr === 'function' && typeof x.gemmMr === 'function';
+}
+
+function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+// Control block at byte 0 (layout in assembly/threads.ts), then per-thread packing scratch, then
+// the operand arena, which grows with the largest gemm seen.
+const CTRL = 0;
+const SEQ = 0;
+const PENDING = 1;
+const QUIT = 2;
+const JOB_BASE = 16; // in i32 slots (64 bytes)
+const JOB_SLOTS = 16;
+const JOB_GEMM = 1;
+const MAX_WORKERS = 62; // the control block is one 4 KiB slot
+const SCRATCH_BASE = 4096;
+const PAGE = 65536;
+// Below this many multiply-adds the copies into wasm memory cost more than the kernel saves.
+const MIN_WASM_MACS = 4096;
+// Below this many multiply-adds a gemm stays on the calling thread: waking a worker costs µs.
+const MIN_PARALLEL_MACS = 1 << 19;
+// Polls of the pending count before the caller sleeps (where it may; a browser's main thread may not).
+const JOIN_SPIN = 1 << 16;
+
+const align64 = (x: number): number => (x + 63) & ~63;
+
+/** Web Workers from a Blob URL, so no worker file has to be served or bundled. */
+function webWorkerSpawner(): SpawnWasmWorker | null {
+  const g = globalThis as { Worker?: unknown; Blob?: unknown; URL?: unknown; crossOriginIsolated?: boolean };
+  if (typeof g.Worker !== 'function' || g.crossOriginIsolated === false) return null;
+  return (init, source) => new Promise<WasmWorker>((resolve, reject) => {
+    const prelude = 'const receive = (h) => { onmessage = (e) => h(e.data); };\nconst ready = () => postMessage("ready");\n';
+    const url = URL.createObjectURL(new Blob([prelude + source], { type: 'text/javascript' }));
+    const w = new Worker(url);
+    w.onmessage = () => {
+      URL.revokeObjectURL(url);
+      resolve(w);
+    };
+    w.onerror = (e) => reject(new Error(`wasm worker ${init.id} failed: ${e.message}`));
+    w.postMessage(init);
+  });
+}
+
+/** Whether this thread may block in Atomics.wait (workers and Node's main thread; not a browser's main thread). */
+function canBlock(ctl: Int32Array): boolean {
+  try {
+    Atomics.wait(ctl, QUIT, 1, 0); // QUIT is 0, so this returns 'not-equal' at once where allowed
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The base backend with float32 gemm replaced by the WebAssembly kernel (float64 stays on base).
+ * base is spread, so its kernels must be own properties (a plain object, not a class instance).
+ */
+export async function createWasmBackend(base: Backend, opts: WasmBackendOptions = {}): Promise<WasmBackend> {
+  const relaxed = opts.relaxedSimd !== false && WebAssembly.validate(decodeBase64(relaxedSimdWasm));
+  const wanted = Math.max(1, Math.min(MAX_WORKERS + 1, Math.floor(opts.threads ?? 1)));
+  const spawn = opts.spawnWorker ?? webWorkerSpawner();
+  let reason: string | undefined;
+  if (wanted > 1 && typeof SharedArrayBuffer === 'undefined') reason = 'SharedArrayBuffer is unavailable (cross-origin isolation?)';
+  else if (wanted > 1 && !spawn) reason = 'no way to start workers here (pass spawnWorker, or use createWasmBackendNode)';
+  const shared = wanted > 1 && reason === undefined;
+
+  const bytes = decodeBase64(shared ? (relaxed ? relaxedSimdSharedWasm : simdSharedWasm) : (relaxed ? relaxedSimdWasm : simdWasm));
+  const module = await WebAssembly.compile(bytes);
+  const memory = shared
+    ? new WebAssembly.Memory({ initial: 1, maximum: maxSharedPages, shared: true })
+    : new WebAssembly.Memory({ initial: 1 });
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  const ex = instance.exports;
+  if (!isKernelExports(ex)) throw new Error('wasm backend: kernel module lacks the expected exports');
+
+  const workBytes = align64(ex.gemmWorkBytes());
+  const NR = ex.gemmNr();
+  const MR = ex.gemmMr();
+  let f32 = new Float32Array(memory.buffer);
+  let ctl = new Int32Array(memory.buffer, CTRL, 1024);
+
+  /** Grow memory to at least `end` bytes; false when the engine refuses. */
+  const ensure = (end: number): boolean => {
+    const have = memory.buffer.byteLength;
+    if (end > have) {
+      try {
+        memory.grow(Math.ceil((end - have) / PAGE));
+      } catch {
+        return false;
+      }
+    }
+    if (f32.buffer !== memory.buffer || f32.length * 4 !== memory.buffer.byteLength) {
+      f32 = new Float32Array(memory.buffer);
+      ctl = new Int32Array(memory.buffer, CTRL, 1024);
+    }
+    return true;
+  };
+
+  const workers: WasmWorker[] = [];
+  if (shared && spawn) {
+    const threadCount = wanted;
+    if (!ensure(SCRATCH_BASE + threadCount * workBytes)) throw new Error('wasm backend: cannot allocate thread scratch');
+    try {
+      for (let id = 0; id < threadCount - 1; id++) workers.push(await spawn({ module, memory, ctrl: CTRL, id }, workerSource));
+    } catch (e) {
+      reason = `worker start failed: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+  let nWorkers = workers.length;
+  const arenaBase = align64(SCRATCH_BASE + (nWorkers + 1) * workBytes);
+  if (!ensure(arenaBase)) throw new Error('wasm backend: cannot allocate scratch');
+  const mayBlock = shared && canBlock(ctl);
+
+  const join = (): void => {
+    for (let spins = 0; ; spins++) {
+      const left = Atomics.load(ctl, PENDING);
+      if (left === 0) return;
+      if (mayBlock && spins > JOIN_SPIN) Atomics.wait(ctl, PENDING, left, 1);
+    }
+  };
+
+  /** Run C[rows i0:i1, cols j0:j1] on worker `id` (published by the next dispatch). */
+  const postJob = (
+    id: number, tA: boolean, tB: boolean, i0: number, i1: number, k: number,
+    aP: number, lda: number, bP: number, ldb: number, beta: 0 | 1, cP: number, ldc: number, j0: number, j1: number,
+  ): void => {
+    const o = JOB_BASE + id * JOB_SLOTS;
+    ctl[o] = JOB_GEMM;
+    ctl[o + 1] = tA ? 1 : 0;
+    ctl[o + 2] = tB ? 1 : 0;
+    ctl[o + 3] = i1 - i0;
+    ctl[o + 4] = k;
+    ctl[o + 5] = aP + (tA ? i0 : i0 * lda) * 4;
+    ctl[o + 6] = lda;
+    ctl[o + 7] = bP;
+    ctl[o + 8] = ldb;
+    ctl[o + 9] = beta;
+    ctl[o + 10] = cP + i0 * ldc * 4;
+    ctl[o + 11] = ldc;
+    ctl[o + 12] = j0;
+    ctl[o + 13] = j1;
+    ctl[o + 14] = SCRATCH_BASE + (id + 1) * workBytes;
+  };
+
+  const runGemm = (
+    tA: boolean, tB: boolean, m: number, n: number, k: number,
+    aP: number, lda: number, bP: number, ldb: number, beta: 0 | 1, cP: number, ldc: number,
+  ): void => {
+    const ta = tA ? 1 : 0;
+    const tb = tB ? 1 : 0;
+    if (nWorkers === 0 || m * n * k < MIN_PARALLEL_MACS) {
+      ex.gemm(ta, tb, m, k, aP, lda, bP, ldb, beta, cP, ldc, 0, n, SCRATCH_BASE);
+      return;
+    }
+    // Split the longer side of C into equal register-block-aligned parts; the caller takes part 0.
+    const byCols = n >= m;
+    const unit = byCols ? NR : MR;
+    const len = byCols ? n : m;
+    const parts = Math.min(nWorkers + 1, Math.ceil(len / unit));
+    const chunk = Math.ceil(len / unit / parts) * unit;
+    for (let id = 0; id < nWorkers; id++) {
+      const lo = Math.min(len, (id + 1) * chunk);
+      const hi = Math.min(len, lo + chunk);
+      if (byCols) postJob(id, tA, tB, 0, m, k, aP, lda, bP, ldb, beta, cP, ldc, lo, hi);
+      else postJob(id, tA, tB, lo, hi, k, aP, lda, bP, ldb, beta, cP, ldc, 0, n);
+    }
+    Atomics.store(ctl, PENDING, nWorkers);
+    Atomics.add(ctl, SEQ, 1);
+    Atomics.notify(ctl, SEQ);
+    const hi = Math.min(len, chunk);
+    if (byCols) ex.gemm(ta, tb, m, k, aP, lda, bP, ldb, beta, cP, ldc, 0, hi, SCRATCH_BASE);
+    else ex.gemm(ta, tb, hi, k, aP, lda, bP, ldb, beta, cP, ldc, 0, n, SCRATCH_BASE);
+    join();
+  };
+
+  const gemm: Backend['gemm'] = (transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc) => {
+    if (!(a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array) || m * n * k < MIN_WASM_MACS) {
+      base.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+      return;
+    }
+    // Spans of the operands as stored (row-major, with their leading dimensions).
+    const aLen = ((transA ? k : m) - 1) * lda + (transA ? m : k);
+    const bLen = ((transB ? n : k) - 1) * ldb + (transB ? k : n);
+    const cLen = (m - 1) * ldc + n;
+    const aP = arenaBase;
+    const bP = align64(aP + aLen * 4);
+    const cP = align64(bP + bLen * 4);
+    if (!ensure(cP + cLen * 4)) {
+      base.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+      return;
+    }
+    f32.set(a.subarray(aOff, aOff + aLen), aP >> 2);
+    f32.set(b.subarray(bOff, bOff + bLen), bP >> 2);
+    if (beta === 1) f32.set(c.subarray(cOff, cOff + cLen), cP >> 2);
+    runGemm(transA, transB, m, n, k, aP, lda, bP, ldb, beta, cP, ldc);
+    // Row by row when C has gaps: the kernel wrote only the m×n block, and the gaps were not copied in.
+    const c0 = cP >> 2;
+    if (ldc === n) c.set(f32.subarray(c0, c0 + m * n), cOff);
+    else for (let i = 0; i < m; i++) c.set(f32.subarray(c0 + i * ldc, c0 + i * ldc + n), cOff + i * ldc);
+  };
+
+  const dispose = (): void => {
+    if (workers.length === 0) return;
+    Atomics.store(ctl, QUIT, 1);
+    Atomics.add(ctl, SEQ, 1);
+    Atomics.notify(ctl, SEQ);
+    for (const w of workers) w.terminate();
+    workers.length = 0;
+    nWorkers = 0;
+  };
+
+  const threads = nWorkers + 1;
+  const info: WasmInfo = reason === undefined ? { relaxedSimd: relaxed, threads } : { relaxedSimd: relaxed, threads, reason };
+  return {
+    ...base,
+    name: `wasm-${relaxed ? 'relaxed-simd' : 'simd'}${threads > 1 ? `-t${threads}` : ''}+${base.name}`,
+    gemm,
+    wasm: info,
+    dispose,
+  };
+}
