@@ -28,6 +28,10 @@ export interface WasmBackendOptions {
   readonly spawnWorker?: SpawnWasmWorker;
   /** Use relaxed-SIMD fused multiply-add when the engine validates it (default true). */
   readonly relaxedSimd?: boolean;
+  /** Smaller gemms (in multiply-adds) stay on base, where no copy is needed (default 4096; tests use 0). */
+  readonly minWasmMacs?: number;
+  /** Smaller gemms stay on the calling thread, since waking workers costs µs (default 2^19; tests use 0). */
+  readonly minParallelMacs?: number;
 }
 
 export interface WasmInfo {
@@ -90,9 +94,7 @@ const JOB_GEMM = 1;
 const MAX_WORKERS = 62; // the control block is one 4 KiB slot
 const SCRATCH_BASE = 4096;
 const PAGE = 65536;
-// Below this many multiply-adds the copies into wasm memory cost more than the kernel saves.
 const MIN_WASM_MACS = 4096;
-// Below this many multiply-adds a gemm stays on the calling thread: waking a worker costs µs.
 const MIN_PARALLEL_MACS = 1 << 19;
 // Polls of the pending count before the caller sleeps (where it may; a browser's main thread may not).
 const JOIN_SPIN = 1 << 16;
@@ -148,6 +150,8 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
   const ex = instance.exports;
   if (!isKernelExports(ex)) throw new Error('wasm backend: kernel module lacks the expected exports');
 
+  const minWasmMacs = opts.minWasmMacs ?? MIN_WASM_MACS;
+  const minParallelMacs = opts.minParallelMacs ?? MIN_PARALLEL_MACS;
   const workBytes = align64(ex.gemmWorkBytes());
   const NR = ex.gemmNr();
   const MR = ex.gemmMr();
@@ -223,7 +227,7 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
   ): void => {
     const ta = tA ? 1 : 0;
     const tb = tB ? 1 : 0;
-    if (nWorkers === 0 || m * n * k < MIN_PARALLEL_MACS) {
+    if (nWorkers === 0 || m * n * k < minParallelMacs) {
       ex.gemm(ta, tb, m, k, aP, lda, bP, ldb, beta, cP, ldc, 0, n, SCRATCH_BASE);
       return;
     }
@@ -249,10 +253,11 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
   };
 
   const gemm: Backend['gemm'] = (transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc) => {
-    if (!(a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array) || m * n * k < MIN_WASM_MACS) {
+    if (!(a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array) || k === 0 || m * n * k < minWasmMacs) {
       base.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
       return;
     }
+    if (m === 0 || n === 0) return;
     // Spans of the operands as stored (row-major, with their leading dimensions).
     const aLen = ((transA ? k : m) - 1) * lda + (transA ? m : k);
     const bLen = ((transB ? n : k) - 1) * ldb + (transB ? k : n);

@@ -1,0 +1,185 @@
+// The WebAssembly backend's gemm against a float64 triple loop: every transpose combo, odd and
+// cache-block-crossing sizes, offsets, padded leading dimensions, beta 0/1, with and without
+// relaxed-SIMD FMA, on one thread and split over two; plus its fallbacks and its reproducible build.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Backend } from '../../src/backend/backend.js';
+import { jsBackend } from '../../src/backend/js/index.js';
+import { createWasmBackendNode } from '../../src/backend/wasm/node.js';
+import { Rng } from '../../src/tensor/random.js';
+
+const EPS32 = 2 ** -24;
+
+// minWasmMacs 0 sends even 1×1×1 products through the kernel; minParallelMacs 0 splits them too.
+const single = await createWasmBackendNode(jsBackend, { threads: 1, minWasmMacs: 0 });
+const plain = await createWasmBackendNode(jsBackend, { threads: 1, minWasmMacs: 0, relaxedSimd: false });
+const split = await createWasmBackendNode(jsBackend, { threads: 2, minWasmMacs: 0, minParallelMacs: 0 });
+const variants: Backend[] = [single, plain, split];
+
+function randomArray(rng: Rng, n: number): Float32Array {
+  const x = new Float32Array(n);
+  for (let i = 0; i < n; i++) x[i] = rng.normal();
+  return x;
+}
+
+interface Case {
+  m: number; n: number; k: number; tA: boolean; tB: boolean; beta: 0 | 1;
+  aOff: number; lda: number; bOff: number; ldb: number; cOff: number; ldc: number;
+}
+
+function makeCase(rng: Rng, m: number, n: number, k: number, tA: boolean, tB: boolean, beta: 0 | 1): Case {
+  const pad = (): number => Math.floor(rng.uniform() * 4);
+  return {
+    m, n, k, tA, tB, beta,
+    aOff: pad(), lda: (tA ? m : k) + pad(),
+    bOff: pad(), ldb: (tB ? k : n) + pad(),
+    cOff: pad(), ldc: n + pad(),
+  };
+}
+
+/**
+ * Checks C against Σ_p op(A)[i,p]·op(B)[p,j] + beta·C0 in float64, within the worst-case
+ * rounding bound (k + 2)·eps·(Σ|a·b| + |C0|) of any summation order (fused or not), and that
+ * C outside the m×n window (offset, leading-dimension padding, tail) is untouched.
+ */
+function checkCase(be: Backend, rng: Rng, cs: Case): void {
+  const { m, n, k, tA, tB, beta, aOff, lda, bOff, ldb, cOff, ldc } = cs;
+  const a = randomArray(rng, aOff + (tA ? k : m) * lda);
+  const b = randomArray(rng, bOff + (tB ? n : k) * ldb);
+  const c = randomArray(rng, cOff + m * ldc + 3);
+  const inWindow = (idx: number): boolean => {
+    const r = idx - cOff;
+    return r >= 0 && Math.floor(r / ldc) < m && r % ldc < n;
+  };
+  // beta = 0 must overwrite C without reading it, so NaN there must not leak.
+  if (beta === 0) for (let idx = 0; idx < c.length; idx++) if (inWindow(idx)) c[idx] = NaN;
+  const c0 = Float64Array.from(c);
+  be.gemm(tA, tB, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+  const shape = `${be.name} m=${m} n=${n} k=${k} transA=${tA} transB=${tB} beta=${beta} offs=${aOff},${bOff},${cOff} ld=${lda},${ldb},${ldc}`;
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let sum = 0;
+      let mag = 0;
+      for (let p = 0; p < k; p++) {
+        const x = a[aOff + (tA ? p * lda + i : i * lda + p)]! * b[bOff + (tB ? j * ldb + p : p * ldb + j)]!;
+        sum += x;
+        mag += Math.abs(x);
+      }
+      const prev = beta === 1 ? c0[cOff + i * ldc + j]! : 0;
+      const want = sum + prev;
+      const got = c[cOff + i * ldc + j]!;
+      const tol = (k + 2) * EPS32 * (mag + Math.abs(prev)) + 1e-30;
+      if (!(Math.abs(got - want) <= tol)) {
+        assert.fail(`${shape}: C[${i},${j}] = ${got}, expected ${want} (tolerance ${tol.toExponential(2)})`);
+      }
+    }
+  }
+  for (let idx = 0; idx < c.length; idx++) {
+    if (!inWindow(idx) && !Object.is(c[idx], c0[idx])) {
+      assert.fail(`${shape}: C[${idx}] outside the m×n window changed from ${c0[idx]} to ${c[idx]}`);
+    }
+  }
+}
+
+const COMBOS: [boolean, boolean][] = [[false, false], [false, true], [true, false], [true, true]];
+
+// Edges of the 5×8 register block, the KC = 256 depth panel, the MC = 160 row block and the NC = 1024 column block.
+const SHAPES: [number, number, number][] = [
+  [1, 1, 1], [5, 8, 1], [4, 7, 3], [6, 9, 17], [37, 29, 53], [10, 16, 256], [11, 17, 257],
+  [161, 9, 20], [3, 1030, 5], [128, 40, 300],
+];
+
+for (const be of variants) {
+  test(`${be.name}: gemm matches float64 on odd and block-crossing shapes, all transposes, offsets, padded ld, beta 0/1`, () => {
+    const rng = new Rng(2024);
+    for (const [m, n, k] of SHAPES) {
+      for (const [tA, tB] of COMBOS) {
+        for (const beta of [0, 1] as const) checkCase(be, rng, makeCase(rng, m, n, k, tA, tB, beta));
+      }
+    }
+  });
+
+  test(`${be.name}: gemm matches float64 on 40 random shapes up to 70×70×70`, () => {
+    const rng = new Rng(7);
+    const dim = (): number => 1 + Math.floor(rng.uniform() * 70);
+    for (let t = 0; t < 40; t++) {
+      const [tA, tB] = COMBOS[t % 4]!;
+      checkCase(be, rng, makeCase(rng, dim(), dim(), dim(), tA, tB, t % 3 === 0 ? 1 : 0));
+    }
+  });
+}
+
+test('two threads split the rows of a tall C and the columns of a wide C, matching float64', () => {
+  const rng = new Rng(11);
+  for (const [tA, tB] of COMBOS) {
+    checkCase(split, rng, makeCase(rng, 203, 13, 41, tA, tB, 1)); // m > n: split by rows
+    checkCase(split, rng, makeCase(rng, 9, 203, 41, tA, tB, 0)); // n ≥ m: split by columns
+  }
+});
+
+test('a gemm larger than the arena grows wasm memory and still matches the JS backend', () => {
+  const rng = new Rng(5);
+  const [m, n, k] = [300, 500, 600]; // ≈ 2.5 MB of operands
+  const a = randomArray(rng, m * k);
+  const b = randomArray(rng, k * n);
+  const want = new Float32Array(m * n);
+  const got = new Float32Array(m * n);
+  jsBackend.gemm(false, false, m, n, k, a, 0, k, b, 0, n, 0, want, 0, n);
+  for (const be of variants) {
+    be.gemm(false, false, m, n, k, a, 0, k, b, 0, n, 0, got, 0, n);
+    let worst = 0;
+    for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!) / (1 + Math.abs(want[i]!)));
+    assert.ok(worst < 1e-4, `${be.name}: ${m}×${k}·${k}×${n} max rel error ${worst}`);
+  }
+});
+
+test('k = 0 zeroes C for beta 0 and keeps it for beta 1; m = 0 or n = 0 touches nothing', () => {
+  for (const be of variants) {
+    const c = Float32Array.from([1, 2, 3, 4, 5, 6]);
+    be.gemm(false, false, 2, 3, 0, new Float32Array(0), 0, 0, new Float32Array(0), 0, 3, 1, c, 0, 3);
+    assert.deepEqual([...c], [1, 2, 3, 4, 5, 6], `${be.name}: beta 1`);
+    be.gemm(false, false, 2, 3, 0, new Float32Array(0), 0, 0, new Float32Array(0), 0, 3, 0, c, 0, 3);
+    assert.deepEqual([...c], [0, 0, 0, 0, 0, 0], `${be.name}: beta 0`);
+    const d = Float32Array.from([7, 8]);
+    be.gemm(false, false, 0, 2, 4, new Float32Array(4), 0, 4, new Float32Array(8), 0, 2, 0, d, 0, 2);
+    be.gemm(false, false, 1, 0, 4, new Float32Array(4), 0, 4, new Float32Array(8), 0, 0, 0, d, 0, 0);
+    assert.deepEqual([...d], [7, 8], `${be.name}: empty C`);
+  }
+});
+
+test('float64 gemm falls back to the base backend bit for bit', () => {
+  const rng = new Rng(3);
+  const [m, n, k] = [33, 21, 45];
+  const a = Float64Array.from(randomArray(rng, m * k));
+  const b = Float64Array.from(randomArray(rng, k * n));
+  const want = new Float64Array(m * n);
+  jsBackend.gemm(true, false, m, n, k, a, 0, m, b, 0, n, 0, want, 0, n);
+  for (const be of variants) {
+    const got = new Float64Array(m * n);
+    be.gemm(true, false, m, n, k, a, 0, m, b, 0, n, 0, got, 0, n);
+    assert.deepEqual(got, want, be.name);
+  }
+});
+
+test('every kernel but gemm is the base backend\'s own function', () => {
+  for (const be of variants) {
+    for (const key of ['unary', 'binary', 'reduce', 'where', 'copyStrided', 'cholesky', 'trsm', 'lu', 'gather', 'scatterAdd', 'adamStep'] as const) {
+      assert.equal(be[key], jsBackend[key], `${be.name}.${key}`);
+    }
+  }
+});
+
+test('the threaded backend reports its threads and keeps working on one thread after dispose', async () => {
+  const be = await createWasmBackendNode(jsBackend, { threads: 2, minWasmMacs: 0, minParallelMacs: 0 });
+  assert.equal(be.wasm.threads, 2, be.wasm.reason ?? '');
+  be.dispose();
+  checkCase(be, new Rng(9), makeCase(new Rng(10), 40, 30, 20, false, true, 1));
+});
+
+test('the embedded kernels are what scripts/build-wasm.mjs builds from the AssemblyScript source', () => {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const out = execFileSync(process.execPath, ['scripts/build-wasm.mjs', '--check'], { cwd: root, encoding: 'utf8' });
+  assert.match(out, /up to date/);
+});
