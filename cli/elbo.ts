@@ -213,12 +213,13 @@ export function buildProgram(): Command {
     .description('draw samples from the prior through the decoder (PNG grid for images, else CSV)')
     .argument('<run>', 'run directory or checkpoint .safetensors')
     .option('--n <n>', 'number of samples', int(1), 64)
-    .option('--out <file>', 'output .png or .csv (default RUN/samples.png or .csv)')
+    .option('--out <file>', 'output .png or .csv (default RUN/samples-seed<seed>.png, or .csv for non-image data)')
     .option('--seed <n>', 'random seed', int(0), 0)
     .action((run: string, o: { n: number; out?: string; seed: number }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const r = openRun(run);
-      const out = o.out ?? join(runDir(run), imageShapeOf({ dim: r.model.config.inputDim }) ? 'samples.png' : 'samples.csv');
+      // Named by seed so the report's samples.png is never overwritten.
+      const out = o.out ?? join(runDir(run), `samples-seed${o.seed}.${imageShapeOf({ dim: r.model.config.inputDim }) ? 'png' : 'csv'}`);
       const res = sampleRun(r, o.n, out, o.seed);
       print(g, res, `wrote ${res.n} samples to ${res.file}`);
     });

@@ -128,7 +128,7 @@ test('train on a CSV, then eval, sample, encode and reconstruct write their file
   assert.equal(sample.code, 0, sample.stderr);
   assert.equal(readFileSync(join(dir, 's.csv'), 'utf8').trim().split('\n').length, 10);
   assert.equal(elbo('sample', run, '--n', '4').code, 0);
-  assert.ok(existsSync(join(run, 'samples.png')));
+  assert.ok(existsSync(join(run, 'samples-seed0.png')));
 
   const enc = elbo('encode', run, '--data', csv, '--label-column', 'label', '--out', join(dir, 'z.csv'));
   assert.equal(enc.code, 0, enc.stderr);
