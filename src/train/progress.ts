@@ -29,6 +29,8 @@ export class EpochProgress {
       stream: this.stream,
       format: `epoch ${epoch}/${this.opts.totalEpochs} {bar} {value}/{total} | {rate} ex/s | ETA {eta_formatted} | loss {loss}`,
       barsize: 30,
+      barCompleteChar: '\u2588',
+      barIncompleteChar: '\u2591',
       hideCursor: true,
       clearOnComplete: true,
       etaBuffer: 50,
