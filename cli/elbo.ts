@@ -146,6 +146,7 @@ export function buildProgram(): Command {
     .option('--seed <n>', 'random seed', int(0), 0)
     .option('--out <dir>', 'run directory (default runs/<model>-<time>)')
     .option('--resume', 'continue the run in --out from its checkpoint', false)
+    .option('--force', 'start over even if --out already holds a run', false)
     .option('--max-batches <n>', 'stop each epoch after n batches (smoke tests)', int(1))
     .option('--iw <k>', 'IWAE samples for the report (0 skips)', int(0), 1000)
     .option('--iw-n <n>', 'test examples for the report IWAE', int(1), 1000)
@@ -176,6 +177,7 @@ export function buildProgram(): Command {
         seed: o.seed,
         binarize: o.binarize,
         resume: o.resume,
+        force: o.force,
         ...(o.maxBatches !== undefined ? { maxBatches: o.maxBatches } : {}),
         iw: o.iw,
         iwN: o.iwN,
@@ -308,6 +310,7 @@ interface TrainFlags {
   seed: number;
   out?: string;
   resume: boolean;
+  force: boolean;
   maxBatches?: number;
   iw: number;
   iwN: number;

@@ -31,6 +31,9 @@ export function imageShapeOf(ds: Pick<Dataset, 'dim' | 'imageShape'>): [number, 
   return s * s === ds.dim && s > 1 ? [s, s] : null;
 }
 
+/** Every figure file a run directory can hold. */
+export const RUN_FIGURES = ['loss-curves.png', 'reconstructions.png', 'samples.png', 'manifold.png', 'latent-scatter.png', 'active-units.png'] as const;
+
 /** File names (relative to the run directory) of the figures that were written. */
 export interface FigureSet {
   reconstructions?: string;

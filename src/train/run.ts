@@ -1,7 +1,7 @@
 // Run directories (Node): train a model into runs/NAME (checkpoint every epoch, metrics.jsonl,
 // figures, report.md) and the tools that reopen a run (eval, sample, encode, reconstruct).
 // The CLI parses flags and calls these; all work happens here and in the library below.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { takeFirst, trainValSplit, type Dataset } from '../data/index.js';
 import { loadDataset } from '../data/node.js';
@@ -15,7 +15,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { loadCheckpoint, saveCheckpoint, writeFileAtomicSync } from './checkpoint.js';
 import { EpochProgress } from './progress.js';
 import {
-  imageShapeOf, isGenerativeModel, isLatentModel, writeFigures, writeKlPerUnit, writeReconstructions, writeReport, writeSamples,
+  imageShapeOf, isGenerativeModel, isLatentModel, RUN_FIGURES, writeFigures, writeKlPerUnit, writeReconstructions, writeReport, writeSamples,
   type FigureSet,
 } from './report.js';
 import type { EpochMetrics, OptimizerName, TrainSettings, TrainState } from './state.js';
@@ -181,6 +181,8 @@ export interface TrainRunOptions extends ModelFlags, DataOptions {
   readonly seed: number;
   readonly binarize: boolean;
   readonly resume: boolean;
+  /** Start a fresh run even when `out` already holds one (its files are replaced). */
+  readonly force?: boolean;
   readonly maxBatches?: number;
   /** IWAE samples for the report (0 skips it) and how many test examples it uses. */
   readonly iw: number;
@@ -210,8 +212,12 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   if (o.resume) {
     if (!existsSync(paths.checkpoint)) throw new Error(`train --resume: no checkpoint at ${paths.checkpoint}`);
     resumeState = loadCheckpoint(paths.checkpoint);
-  } else if (existsSync(paths.checkpoint)) {
-    throw new Error(`train: ${paths.checkpoint} already exists; pass --resume to continue it or choose another --out`);
+  } else if (existsSync(paths.checkpoint) && !o.force) {
+    throw new Error(`train: ${paths.checkpoint} already exists; pass --resume to continue it, --force to start over, or choose another --out`);
+  }
+  if (o.force && !o.resume) {
+    // A fresh run must not leave an older run's figures (e.g. a 2-D manifold) beside its own.
+    for (const f of [CHECKPOINT_FILE, METRICS_FILE, 'report.md', ...RUN_FIGURES]) rmSync(join(paths.dir, f), { force: true });
   }
   mkdirSync(paths.dir, { recursive: true });
   const seed = resumeState?.settings.seed ?? o.seed;

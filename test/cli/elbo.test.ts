@@ -147,5 +147,5 @@ test('train on a CSV, then eval, sample, encode and reconstruct write their file
 
   const again = elbo('train', ...common, '--epochs', '1', '--no-progress');
   assert.equal(again.code, 1);
-  assert.match(again.stderr, /already exists; pass --resume/);
+  assert.match(again.stderr, /already exists; pass --resume to continue it, --force to start over/);
 });
