@@ -93,6 +93,9 @@ export function configFromFlags(f: ModelFlags): ModelConfig {
       return { ...base, hidden: [...f.hidden] };
     case 'linear-ae':
       return base;
+    default:
+      // Kinds added to the registry later get the common fields; their constructors check the rest.
+      return { ...base, hidden: [...f.hidden] };
   }
 }
 
