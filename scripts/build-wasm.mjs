@@ -26,7 +26,7 @@ const variants = [
 ];
 
 async function compile(v) {
-  const entries = [`${dir}/assembly/gemm.ts`, ...(v.shared ? [`${dir}/assembly/threads.ts`] : [])];
+  const entries = [`${dir}/assembly/gemm.ts`, `${dir}/assembly/elementwise.ts`, ...(v.shared ? [`${dir}/assembly/threads.ts`] : [])];
   const args = [
     ...entries, '--outFile', 'out.wasm', '-O3', '--noAssert', '--runtime', 'stub', '--use', 'abort=',
     '--importMemory', '--initialMemory', '1', '--enable', v.features.join(','),

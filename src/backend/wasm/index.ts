@@ -1,7 +1,8 @@
 // WebAssembly SIMD backend for browsers and Node: float32 gemm runs in the packed f32x4 kernel of
-// assembly/gemm.ts, optionally split over worker threads that share the wasm memory; every other
-// kernel is the base backend's. Platform-neutral: Node's worker_threads live in ./node.ts.
-import type { Backend } from '../backend.js';
+// assembly/gemm.ts, optionally split over worker threads that share the wasm memory; the hot float32
+// elementwise kernels (assembly/elementwise.ts) match the JS backend bit for bit; the rest is base's.
+// Platform-neutral: Node's worker_threads live in ./node.ts.
+import type { Backend, BinaryKernel, UnaryKernel } from '../backend.js';
 import { maxSharedPages, relaxedSimdSharedWasm, relaxedSimdWasm, simdSharedWasm, simdWasm } from './kernels.generated.js';
 
 /** What a worker needs to join: the compiled kernels, the shared memory and its slot. */
@@ -32,6 +33,8 @@ export interface WasmBackendOptions {
   readonly minWasmMacs?: number;
   /** Smaller gemms stay on the calling thread, since waking workers costs µs (default 2^19; tests use 0). */
   readonly minParallelMacs?: number;
+  /** Smaller elementwise ops stay on base (default 2048 elements; tests use 0). */
+  readonly minWasmElements?: number;
 }
 
 export interface WasmInfo {
@@ -68,11 +71,36 @@ interface KernelExports {
   gemmWorkBytes(): number;
   gemmNr(): number;
   gemmMr(): number;
+  binaryF32(op: number, a: number, b: number, out: number, n: number, period: number, which: number): void;
+  unaryF32(op: number, x: number, out: number, n: number): void;
+  sumF32(x: number, outer: number, n: number, inner: number, out: number): void;
+  adamF32(
+    p: number, g: number, m: number, v: number, n: number, stepSize: number, sqrtBc2: number, shrink: number,
+    l2: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, eps: number,
+  ): void;
 }
 
+const KERNEL_NAMES = ['gemm', 'gemmWorkBytes', 'gemmNr', 'gemmMr', 'binaryF32', 'unaryF32', 'sumF32', 'adamF32'] as const;
+
 function isKernelExports(x: WebAssembly.Exports): x is WebAssembly.Exports & KernelExports {
-  return typeof x.gemm === 'function' && typeof x.gemmWorkBytes === 'function'
-    && typeof x.gemmNr === 'function' && typeof x.gemmMr === 'function';
+  return KERNEL_NAMES.every((name) => typeof x[name] === 'function');
+}
+
+// Op codes of assembly/elementwise.ts; ops absent here run on base.
+const BINARY_CODES: Partial<Record<BinaryKernel, number>> = { add: 0, sub: 1, mul: 2, div: 3 };
+const UNARY_CODES: Partial<Record<UnaryKernel, number>> = { neg: 0, relu: 1, step: 2, square: 3, abs: 4 };
+const SQUARE = 3;
+
+/**
+ * The period (in elements) with which an operand of shape `shape` repeats along the flat output
+ * when it is broadcast only over leading axes (a bias row, a scalar), else 0.
+ */
+function trailingPeriod(shape: readonly number[], outShape: readonly number[]): number {
+  let d = shape.length - 1;
+  let period = 1;
+  while (d >= 0 && shape[d] === outShape[d]) period *= shape[d--]!;
+  while (d >= 0 && shape[d] === 1) d--;
+  return d < 0 ? period : 0;
 }
 
 function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
@@ -96,6 +124,7 @@ const SCRATCH_BASE = 4096;
 const PAGE = 65536;
 const MIN_WASM_MACS = 4096;
 const MIN_PARALLEL_MACS = 1 << 19;
+const MIN_WASM_ELEMENTS = 2048;
 // Polls of the pending count before the caller sleeps (where it may; a browser's main thread may not).
 const JOIN_SPIN = 1 << 16;
 
@@ -152,6 +181,7 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
 
   const minWasmMacs = opts.minWasmMacs ?? MIN_WASM_MACS;
   const minParallelMacs = opts.minParallelMacs ?? MIN_PARALLEL_MACS;
+  const minWasmElements = opts.minWasmElements ?? MIN_WASM_ELEMENTS;
   const workBytes = align64(ex.gemmWorkBytes());
   const NR = ex.gemmNr();
   const MR = ex.gemmMr();
@@ -279,6 +309,99 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     else for (let i = 0; i < m; i++) c.set(f32.subarray(c0 + i * ldc, c0 + i * ldc + n), cOff + i * ldc);
   };
 
+  /** Byte addresses for arrays of the given float counts, back to back in the arena; null if memory cannot grow. */
+  const place = (lens: readonly number[]): number[] | null => {
+    const at: number[] = [];
+    let end = arenaBase;
+    for (const len of lens) {
+      at.push(end);
+      end = align64(end + len * 4);
+    }
+    return ensure(end) ? at : null;
+  };
+
+  const binary: Backend['binary'] = (op, a, aShape, b, bShape, out, outShape) => {
+    const code = BINARY_CODES[op];
+    const n = out.length;
+    if (code !== undefined && n >= minWasmElements && n > 0
+      && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array) {
+      // which: the operand (1 = a, 2 = b) that repeats with `period`; 0 when both are full size.
+      let which = 0;
+      let period = n;
+      if (a.length !== n || b.length !== n) {
+        which = a.length === n ? 2 : b.length === n ? 1 : -1;
+        period = which === 2 ? trailingPeriod(bShape, outShape) : which === 1 ? trailingPeriod(aShape, outShape) : 0;
+      }
+      const at = period > 0 ? place([a.length, b.length, n]) : null;
+      if (at) {
+        const [aP, bP, oP] = at as [number, number, number];
+        f32.set(a, aP >> 2);
+        f32.set(b, bP >> 2);
+        ex.binaryF32(code, aP, bP, oP, n, period, which);
+        out.set(f32.subarray(oP >> 2, (oP >> 2) + n));
+        return;
+      }
+    }
+    base.binary(op, a, aShape, b, bShape, out, outShape);
+  };
+
+  const unary: Backend['unary'] = (op, x, out, p0, p1) => {
+    const code = op === 'powScalar' && p0 === 2 ? SQUARE : UNARY_CODES[op];
+    const n = x.length;
+    const at = code !== undefined && n >= minWasmElements && n > 0 && x instanceof Float32Array && out instanceof Float32Array
+      ? place([n, n]) : null;
+    if (!at) {
+      base.unary(op, x, out, p0, p1);
+      return;
+    }
+    const [xP, oP] = at as [number, number];
+    f32.set(x, xP >> 2);
+    ex.unaryF32(code!, xP, oP, n);
+    out.set(f32.subarray(oP >> 2, (oP >> 2) + n));
+  };
+
+  const reduce: Backend['reduce'] = (op, x, outer, n, inner, out) => {
+    const at = op === 'sum' && x.length >= minWasmElements && x instanceof Float32Array && out instanceof Float32Array
+      ? place([outer * n * inner, outer * inner]) : null;
+    if (!at) {
+      base.reduce(op, x, outer, n, inner, out);
+      return;
+    }
+    const [xP, oP] = at as [number, number];
+    f32.set(x.subarray(0, outer * n * inner), xP >> 2);
+    ex.sumF32(xP, outer, n, inner, oP);
+    out.set(f32.subarray(oP >> 2, (oP >> 2) + outer * inner));
+  };
+
+  const copyStrided: Backend['copyStrided'] = (src, srcOff, shape, strides, out) => {
+    // A broadcast scalar (every stride 0, e.g. the seed gradient of a sum) is a fill.
+    if (shape.length > 0 && out.length > 0 && strides.every((st) => st === 0)) out.fill(src[srcOff]!);
+    else base.copyStrided(src, srcOff, shape, strides, out);
+  };
+
+  const adamStep: Backend['adamStep'] = (p, g, m, v, lr, beta1, beta2, eps, bc1, bc2, weightDecay, decoupled) => {
+    const n = p.length;
+    const at = n >= minWasmElements && p instanceof Float32Array && g instanceof Float32Array
+      && m instanceof Float32Array && v instanceof Float32Array ? place([n, n, n, n]) : null;
+    if (!at) {
+      base.adamStep(p, g, m, v, lr, beta1, beta2, eps, bc1, bc2, weightDecay, decoupled);
+      return;
+    }
+    const [pP, gP, mP, vP] = at as [number, number, number, number];
+    f32.set(p, pP >> 2);
+    f32.set(g, gP >> 2);
+    f32.set(m, mP >> 2);
+    f32.set(v, vP >> 2);
+    // The same float64 scalars as the JS kernel (src/backend/js/optim.ts), so results are bit-identical.
+    ex.adamF32(
+      pP, gP, mP, vP, n, lr / bc1, Math.sqrt(bc2), decoupled ? 1 - lr * weightDecay : 1, decoupled ? 0 : weightDecay,
+      beta1, 1 - beta1, beta2, 1 - beta2, eps,
+    );
+    p.set(f32.subarray(pP >> 2, (pP >> 2) + n));
+    m.set(f32.subarray(mP >> 2, (mP >> 2) + n));
+    v.set(f32.subarray(vP >> 2, (vP >> 2) + n));
+  };
+
   const dispose = (): void => {
     if (workers.length === 0) return;
     Atomics.store(ctl, QUIT, 1);
@@ -295,6 +418,11 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     ...base,
     name: `wasm-${relaxed ? 'relaxed-simd' : 'simd'}${threads > 1 ? `-t${threads}` : ''}+${base.name}`,
     gemm,
+    binary,
+    unary,
+    reduce,
+    copyStrided,
+    adamStep,
     wasm: info,
     dispose,
   };

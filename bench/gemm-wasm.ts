@@ -1,0 +1,142 @@
+// WebAssembly backend benchmark: float32 GEMM GFLOPS on the reference VAE shapes (forward NN,
+// backward NT and TN), per variant (FMA or not, 1 or 2 threads), wall-clock and per CPU-second
+// (meaningful when other processes share the cores), the JS-side copy cost, and one VAE step.
+// Run: npx tsx bench/gemm-wasm.ts [repeats]. Prints JSON lines.
+import { loadavg } from 'node:os';
+import {
+  Adam, Rng, add, bceWithLogits, exp, getBackend, jsBackend, mlp, mul, rand, randn, relu, setBackend, slice, square, sub, sum,
+  type Backend,
+} from '../src/index.js';
+import { loadNativeBackend } from '../src/backend/native/index.js';
+import { createWasmBackendNode } from '../src/backend/wasm/node.js';
+
+interface Shape { name: string; tA: boolean; tB: boolean; m: number; n: number; k: number }
+
+const SHAPES: Shape[] = [
+  { name: 'NN 128x784*784x400', tA: false, tB: false, m: 128, n: 400, k: 784 },
+  { name: 'NN 128x400*400x784', tA: false, tB: false, m: 128, n: 784, k: 400 },
+  { name: 'NT 128x400*(784x400)T', tA: false, tB: true, m: 128, n: 784, k: 400 },
+  { name: 'NT 128x784*(400x784)T', tA: false, tB: true, m: 128, n: 400, k: 784 },
+  { name: 'TN (128x784)T*128x400', tA: true, tB: false, m: 784, n: 400, k: 128 },
+  { name: 'TN (128x400)T*128x784', tA: true, tB: false, m: 400, n: 784, k: 128 },
+];
+
+const repeats = Number(process.argv[2] ?? 15);
+
+function median(xs: number[]): number {
+  const s = xs.slice().sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** Median wall and CPU ms per call; each sample repeats fn for ≥ minMs so timer resolution is moot. */
+function timeMs(fn: () => void, samples: number, minMs: number): { wall: number; cpu: number } {
+  for (let i = 0; i < 3; i++) fn();
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let s = 0; s < samples; s++) {
+    let calls = 0;
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    let t1 = t0;
+    do {
+      fn();
+      calls++;
+      t1 = performance.now();
+    } while (t1 - t0 < minMs);
+    const used = process.cpuUsage(c0);
+    wall.push((t1 - t0) / calls);
+    cpu.push((used.user + used.system) / 1000 / calls);
+  }
+  return { wall: median(wall), cpu: median(cpu) };
+}
+
+function filled(n: number, seed: number): Float32Array {
+  const x = new Float32Array(n);
+  for (let i = 0; i < n; i++) x[i] = ((i * 2654435761 + seed) % 1000) / 1000 - 0.5;
+  return x;
+}
+
+const round1 = (x: number): number => Number(x.toFixed(1));
+
+function gemmTable(be: Backend): { gflops: Record<string, number>; gflopsPerCpuSecond: Record<string, number> } {
+  const gflops: Record<string, number> = {};
+  const gflopsPerCpuSecond: Record<string, number> = {};
+  for (const s of SHAPES) {
+    const lda = s.tA ? s.m : s.k;
+    const ldb = s.tB ? s.k : s.n;
+    const a = filled(s.m * s.k, 1);
+    const b = filled(s.k * s.n, 2);
+    const c = new Float32Array(s.m * s.n);
+    const t = timeMs(() => be.gemm(s.tA, s.tB, s.m, s.n, s.k, a, 0, lda, b, 0, ldb, 0, c, 0, s.n), repeats, 20);
+    const flop = 2 * s.m * s.n * s.k;
+    gflops[s.name] = round1(flop / (t.wall * 1e6));
+    gflopsPerCpuSecond[s.name] = round1(flop / (t.cpu * 1e6));
+  }
+  return { gflops, gflopsPerCpuSecond };
+}
+
+/** ms to copy one reference GEMM's operands (A, B in; C out) the way the backend does, with typed-array set. */
+function copyMs(): number {
+  const s = SHAPES[0]!;
+  const src = [filled(s.m * s.k, 1), filled(s.k * s.n, 2), filled(s.m * s.n, 3)];
+  const arena = new Float32Array(src.reduce((acc, x) => acc + x.length, 0));
+  return timeMs(() => {
+    let o = 0;
+    for (const x of src) {
+      arena.set(x, o);
+      o += x.length;
+    }
+  }, repeats, 20).wall;
+}
+
+/** One training step of the reference VAE (784-400-(20+20), 20-400-784, batch 128, Bernoulli logits + KL, Adam), as bench/engine.ts. */
+function vaeStepMs(): { wall: number; cpu: number } {
+  const rng = new Rng(2);
+  const encoder = mlp([784, 400, 40], rng, { activation: relu });
+  const decoder = mlp([20, 400, 784], rng, { activation: relu });
+  const params = [...encoder.parameters(), ...decoder.parameters()];
+  const opt = new Adam(params, 1e-3);
+  const x = rand([128, 784], rng);
+  const step = (): void => {
+    const h = encoder.forward(x);
+    const mu = slice(h, [null, [0, 20]]);
+    const logVar = slice(h, [null, [20, 40]]);
+    const z = add(mu, mul(exp(mul(logVar, 0.5)), randn([128, 20], rng)));
+    const recon = bceWithLogits(decoder.forward(z), x, 'sum');
+    // KL(q‖N(0, I)) = −½ Σ (1 + log σ² − μ² − σ²)
+    const kl = mul(sum(sub(add(logVar, 1), add(square(mu), exp(logVar)))), -0.5);
+    const loss = mul(add(recon, kl), 1 / 128);
+    opt.zeroGrad();
+    loss.backward();
+    opt.step();
+  };
+  return timeMs(step, Math.max(5, Math.floor(repeats / 2)), 200);
+}
+
+const variants: { label: string; backend: Backend }[] = [
+  { label: 'wasm simd, 1 thread', backend: await createWasmBackendNode(jsBackend, { threads: 1, relaxedSimd: false }) },
+  { label: 'wasm relaxed-simd, 1 thread', backend: await createWasmBackendNode(jsBackend, { threads: 1 }) },
+  { label: 'wasm relaxed-simd, 2 threads', backend: await createWasmBackendNode(jsBackend, { threads: 2 }) },
+  { label: 'wasm simd, 2 threads', backend: await createWasmBackendNode(jsBackend, { threads: 2, relaxedSimd: false }) },
+];
+
+console.log(JSON.stringify({ loadavg: loadavg().map(round1), copy_ms_nn_128x784x400: Number(copyMs().toFixed(3)) }));
+const previous = getBackend();
+for (const { label, backend } of variants) {
+  setBackend(backend);
+  const step = vaeStepMs();
+  console.log(JSON.stringify({
+    backend: label, name: backend.name, ...gemmTable(backend),
+    vae_step_ms: round1(step.wall), vae_step_cpu_ms: round1(step.cpu), epoch_s_at_469_steps: Number((step.wall * 0.469).toFixed(2)),
+    loadavg: loadavg().map(round1),
+  }));
+}
+const native = loadNativeBackend(jsBackend);
+for (const { label, backend } of [{ label: 'js', backend: jsBackend }, ...(native ? [{ label: 'native (reference)', backend: native }] : [])]) {
+  setBackend(backend);
+  const step = vaeStepMs();
+  console.log(JSON.stringify({ backend: label, vae_step_ms: round1(step.wall), vae_step_cpu_ms: round1(step.cpu), loadavg: loadavg().map(round1) }));
+}
+setBackend(previous);
+for (const { backend } of variants) if ('dispose' in backend && typeof backend.dispose === 'function') backend.dispose();
