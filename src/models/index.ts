@@ -13,3 +13,4 @@ export {
 } from './evaluate.js';
 export { createModel, MODEL_KINDS, type ModelKind, type AnyModel } from './registry.js';
 export type { ActivationName } from './util.js';
+export * from './gplvm.js'; export * from './pca.js';
