@@ -191,13 +191,34 @@ test('unary neg, relu, step, square, abs and powScalar(2) are bit-identical to t
   const rng = new Rng(21);
   for (const n of [1, 3, 4, 17, 1000]) {
     const x = awkwardArray(rng, n);
-    for (const op of ['neg', 'relu', 'step', 'square', 'abs', 'powScalar', 'exp'] as UnaryKernel[]) {
+    for (const op of ['neg', 'relu', 'step', 'square', 'abs', 'powScalar', 'log'] as UnaryKernel[]) {
       const want = new Float32Array(n);
       jsBackend.unary(op, x, want, 2, 0);
       for (const be of variants) {
         const got = new Float32Array(n);
         be.unary(op, x, got, 2, 0);
         assertSameBits(got, want, `${be.name} ${op} n=${n}`);
+      }
+    }
+  }
+});
+
+test('unary exp, sigmoid and softplus are within 2 float32 ulp of the JS backend, with its NaN, ±∞, overflow and underflow', () => {
+  const rng = new Rng(25);
+  const n = 20000;
+  const x = awkwardArray(rng, n);
+  for (let i = 0; i < n; i += 3) x[i] = (rng.uniform() - 0.5) * 220; // across exp's overflow and subnormal range
+  x.set([88.7, 88.73, 89, -87.3, -103.9, -104, -120, 1e-8, -1e-8, 16.6, -16.6], 1);
+  for (const op of ['exp', 'sigmoid', 'softplus'] as UnaryKernel[]) {
+    const want = new Float32Array(n);
+    jsBackend.unary(op, x, want, 0, 0);
+    for (const be of variants) {
+      const got = new Float32Array(n);
+      be.unary(op, x, got, 0, 0);
+      for (let i = 0; i < n; i++) {
+        if (Object.is(got[i], want[i])) continue;
+        const ulps = Math.abs(got[i]! - want[i]!) / Math.max(Math.abs(want[i]!) * 2 ** -23, 2 ** -149);
+        if (!(ulps <= 2)) assert.fail(`${be.name} ${op}(${x[i]}) = ${got[i]}, the JS backend gives ${want[i]} (${ulps} ulp)`);
       }
     }
   }

@@ -88,7 +88,9 @@ function isKernelExports(x: WebAssembly.Exports): x is WebAssembly.Exports & Ker
 
 // Op codes of assembly/elementwise.ts; ops absent here run on base.
 const BINARY_CODES: Partial<Record<BinaryKernel, number>> = { add: 0, sub: 1, mul: 2, div: 3 };
-const UNARY_CODES: Partial<Record<UnaryKernel, number>> = { neg: 0, relu: 1, step: 2, square: 3, abs: 4 };
+const UNARY_CODES: Partial<Record<UnaryKernel, number>> = {
+  neg: 0, relu: 1, step: 2, square: 3, abs: 4, exp: 5, sigmoid: 6, softplus: 7,
+};
 const SQUARE = 3;
 
 /**
@@ -348,14 +350,16 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
   const unary: Backend['unary'] = (op, x, out, p0, p1) => {
     const code = op === 'powScalar' && p0 === 2 ? SQUARE : UNARY_CODES[op];
     const n = x.length;
+    const n4 = (n + 3) & ~3;
     const at = code !== undefined && n >= minWasmElements && n > 0 && x instanceof Float32Array && out instanceof Float32Array
-      ? place([n, n]) : null;
+      ? place([n4, n4]) : null;
     if (!at) {
       base.unary(op, x, out, p0, p1);
       return;
     }
     const [xP, oP] = at as [number, number];
     f32.set(x, xP >> 2);
+    f32.fill(0, (xP >> 2) + n, (xP >> 2) + n4); // the kernel runs whole vectors
     ex.unaryF32(code!, xP, oP, n);
     out.set(f32.subarray(oP >> 2, (oP >> 2) + n));
   };

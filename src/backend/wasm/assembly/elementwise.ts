@@ -1,6 +1,7 @@
 // @ts-nocheck — AssemblyScript, compiled by scripts/build-wasm.mjs (asc); tsc cannot type v128/usize.
-// float32 elementwise kernels that give the JS backend's results bit for bit: single IEEE ops
+// float32 elementwise kernels. Most give the JS backend's results bit for bit: single IEEE ops
 // (f32 rounding of an f64 +,−,×,÷ equals the direct f32 op), sums in the JS order, Adam in f64.
+// exp, sigmoid and softplus use float32 polynomials (Cephes) and agree with JS to a few ulp.
 
 // Binary ops, numbered as in index.ts.
 const ADD: i32 = 0;
@@ -74,12 +75,79 @@ const RELU: i32 = 1;
 const STEP: i32 = 2;
 const SQUARE: i32 = 3;
 const ABS: i32 = 4;
+const EXP: i32 = 5;
+const SIGMOID: i32 = 6;
+const SOFTPLUS: i32 = 7;
+
+// 2^n for integral float n in [-150, 129], as 2^(n>>1)·2^(n−n>>1) so both factors stay normal:
+// results underflow gradually to subnormals and overflow to ∞ like a correctly rounded exp.
+@inline function scale2(y: v128, n: v128): v128 {
+  const ni = i32x4.trunc_sat_f32x4_s(n);
+  const n1 = i32x4.shr_s(ni, 1);
+  const n2 = i32x4.sub(ni, n1);
+  const bias = i32x4.splat(127);
+  const p1 = i32x4.shl(i32x4.add(n1, bias), 23);
+  const p2 = i32x4.shl(i32x4.add(n2, bias), 23);
+  return f32x4.mul(f32x4.mul(y, p1), p2);
+}
+
+// e^x = 2^n·e^r with n = round(x·log₂e) and r = x − n·ln2 split in two (Cody–Waite), |r| ≤ ln2/2;
+// e^r = 1 + r + r²·P(r), P from Cephes expf (≈ 1 ulp). NaN passes through min/max.
+@inline function expV(x: v128): v128 {
+  x = f32x4.min(f32x4.max(x, f32x4.splat(-104)), f32x4.splat(89));
+  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
+  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  const y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(r, r), p), r), f32x4.splat(1));
+  return scale2(y, n);
+}
+
+// ln u for finite u > 0: u = 2^e·m with m in [√½, √2), ln u = e·ln2 + ln m, ln(1+f) = f − f²/2 + f³·P(f)
+// with P from Cephes logf (≈ 1 ulp).
+@inline function logV(u: v128): v128 {
+  const bits = u;
+  let e = f32x4.convert_i32x4_s(i32x4.sub(i32x4.shr_u(bits, 23), i32x4.splat(126)));
+  let m = v128.or(v128.and(bits, i32x4.splat(0x007fffff)), i32x4.splat(0x3f000000)); // [0.5, 1)
+  const small = f32x4.lt(m, f32x4.splat(0.707106781186547524));
+  e = f32x4.sub(e, v128.and(small, f32x4.splat(1)));
+  const f = f32x4.sub(f32x4.add(m, v128.and(small, m)), f32x4.splat(1));
+  const z = f32x4.mul(f, f);
+  let p = f32x4.splat(7.0376836292e-2);
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(-1.1514610310e-1));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(1.1676998740e-1));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(-1.2420140846e-1));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(1.4249322787e-1));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(-1.6668057665e-1));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(2.0000714765e-1));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(-2.4999993993e-1));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(3.3333331174e-1));
+  let y = f32x4.mul(f32x4.mul(p, f), z);
+  y = f32x4.add(y, f32x4.mul(e, f32x4.splat(-2.12194440e-4)));
+  y = f32x4.sub(y, f32x4.mul(z, f32x4.splat(0.5)));
+  return f32x4.add(f32x4.add(f, y), f32x4.mul(e, f32x4.splat(0.693359375)));
+}
+
+// log1p(t) for t ≥ 0 as ln(u)·t/(u − 1) with u = fl(1 + t): the ratio undoes u's rounding (Goldberg,
+// "What every computer scientist should know…", Thm 4); t/(u−1) → 1 and ln u → t as u → 1.
+@inline function log1pV(t: v128): v128 {
+  const u = f32x4.add(t, f32x4.splat(1));
+  const d = f32x4.sub(u, f32x4.splat(1));
+  const exact = f32x4.eq(d, f32x4.splat(0));
+  const r = f32x4.div(f32x4.mul(logV(u), t), d);
+  return v128.bitselect(t, r, exact);
+}
 
 @inline function unaryLoop(op: i32, x: usize, out: usize, n: i32): void {
   const zero = f32x4.splat(0);
   const one = f32x4.splat(1);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
+  // x and out have room for n rounded up to 4 (index.ts pads), so there is no scalar tail.
+  for (let i = 0; i < n; i += 4) {
     const o = <usize>i << 2;
     const v = v128.load(x + o);
     let r: v128;
@@ -88,29 +156,29 @@ const ABS: i32 = 4;
     else if (op == RELU) r = v128.and(v, f32x4.gt(v, zero));
     else if (op == STEP) r = v128.and(one, f32x4.gt(v, zero));
     else if (op == SQUARE) r = f32x4.mul(v, v);
-    else r = f32x4.abs(v);
+    else if (op == ABS) r = f32x4.abs(v);
+    else if (op == EXP) r = expV(v);
+    else {
+      // Both via e = exp(−|x|) ≤ 1, never overflowing (as the JS kernel splits by sign).
+      const e = expV(f32x4.neg(f32x4.abs(v)));
+      // sigmoid = (x ≥ 0 ? 1 : e) / (1 + e);  softplus = max(x, 0) + log1p(e).
+      if (op == SIGMOID) r = f32x4.div(v128.bitselect(one, e, f32x4.ge(v, zero)), f32x4.add(one, e));
+      else r = f32x4.add(v128.and(v, f32x4.gt(v, zero)), log1pV(e));
+    }
     v128.store(out + o, r);
-  }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    const v = load<f32>(x + o);
-    let r: f32;
-    if (op == NEG) r = -v;
-    else if (op == RELU) r = v > 0 ? v : 0;
-    else if (op == STEP) r = v > 0 ? 1 : 0;
-    else if (op == SQUARE) r = v * v;
-    else r = abs<f32>(v);
-    store<f32>(out + o, r);
   }
 }
 
-/** out[i] = f(x[i]) for the ops that are exact in float32. */
+/** out[i] = f(x[i]); x and out hold n rounded up to a multiple of 4 floats. */
 export function unaryF32(op: i32, x: usize, out: usize, n: i32): void {
   if (op == NEG) unaryLoop(NEG, x, out, n);
   else if (op == RELU) unaryLoop(RELU, x, out, n);
   else if (op == STEP) unaryLoop(STEP, x, out, n);
   else if (op == SQUARE) unaryLoop(SQUARE, x, out, n);
-  else unaryLoop(ABS, x, out, n);
+  else if (op == ABS) unaryLoop(ABS, x, out, n);
+  else if (op == EXP) unaryLoop(EXP, x, out, n);
+  else if (op == SIGMOID) unaryLoop(SIGMOID, x, out, n);
+  else unaryLoop(SOFTPLUS, x, out, n);
 }
 
 /**
