@@ -3,7 +3,7 @@
 import type { Backend } from '../backend.js';
 import { gemm } from './gemm.js';
 import { binary, copyStrided, gather, reduce, scatterAdd, unary, where } from './elementwise.js';
-import { cholesky, lu, trsm } from './linalg.js';
+import { lu, makeBlockedLinalg } from './linalg.js';
 import { adamStep } from './optim.js';
 
 export const jsBackend: Backend = {
@@ -14,8 +14,7 @@ export const jsBackend: Backend = {
   reduce,
   where,
   copyStrided,
-  cholesky,
-  trsm,
+  ...makeBlockedLinalg(gemm),
   lu,
   gather,
   scatterAdd,
