@@ -3,6 +3,7 @@
 // This is the only file in src/ that touches Node APIs for the addon.
 import { createRequire } from 'node:module';
 import type { Backend, FloatArray } from '../backend.js';
+import { makeBlockedLinalg } from '../js/linalg.js';
 
 export type NativeIsa = 'avx512' | 'avx2' | 'scalar';
 
@@ -76,7 +77,8 @@ export function nativeBiasActInplace(): BiasActInplace | null {
  */
 export function loadNativeBackend(base: Backend): Backend | null {
   const { addon } = load();
-  return addon && { ...base, name: `native-${addon.isa}+${base.name}`, gemm: addon.gemm };
+  // Cholesky and triangular solves are blocked over gemm, so they speed up with it.
+  return addon && { ...base, name: `native-${addon.isa}+${base.name}`, gemm: addon.gemm, ...makeBlockedLinalg(addon.gemm) };
 }
 
 /** What the native addon offers on this machine, for `elbo info`. */
