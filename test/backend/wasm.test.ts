@@ -16,7 +16,9 @@ const EPS32 = 2 ** -24;
 // minWasmMacs 0 sends even 1×1×1 products through the kernel; minParallelMacs 0 splits them too.
 const single = await createWasmBackendNode(jsBackend, { threads: 1, minWasmMacs: 0, minWasmElements: 0 });
 const plain = await createWasmBackendNode(jsBackend, { threads: 1, minWasmMacs: 0, minWasmElements: 0, relaxedSimd: false });
-const split = await createWasmBackendNode(jsBackend, { threads: 2, minWasmMacs: 0, minWasmElements: 0, minParallelMacs: 0 });
+const split = await createWasmBackendNode(jsBackend, {
+  threads: 2, minWasmMacs: 0, minWasmElements: 0, minParallelMacs: 0, minParallelElements: 0,
+});
 const variants: Backend[] = [single, plain, split];
 
 function randomArray(rng: Rng, n: number): Float32Array {

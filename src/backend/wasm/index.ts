@@ -35,6 +35,8 @@ export interface WasmBackendOptions {
   readonly minParallelMacs?: number;
   /** Smaller elementwise ops stay on base (default 2048 elements; tests use 0). */
   readonly minWasmElements?: number;
+  /** Smaller Adam steps and unary ops stay on the calling thread (default 2^15 elements; tests use 0). */
+  readonly minParallelElements?: number;
 }
 
 export interface WasmInfo {
@@ -119,14 +121,17 @@ const SEQ = 0;
 const PENDING = 1;
 const QUIT = 2;
 const JOB_BASE = 16; // in i32 slots (64 bytes)
-const JOB_SLOTS = 16;
+const JOB_SLOTS = 32; // 128 bytes per worker
 const JOB_GEMM = 1;
+const JOB_ADAM = 2;
+const JOB_UNARY = 3;
 const MAX_WORKERS = 62; // the control block is one 4 KiB slot
 const SCRATCH_BASE = 4096;
 const PAGE = 65536;
 const MIN_WASM_MACS = 4096;
 const MIN_PARALLEL_MACS = 1 << 19;
 const MIN_WASM_ELEMENTS = 2048;
+const MIN_PARALLEL_ELEMENTS = 1 << 15;
 // Polls of the pending count before the caller sleeps (where it may; a browser's main thread may not).
 const JOIN_SPIN = 1 << 16;
 
@@ -184,11 +189,13 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
   const minWasmMacs = opts.minWasmMacs ?? MIN_WASM_MACS;
   const minParallelMacs = opts.minParallelMacs ?? MIN_PARALLEL_MACS;
   const minWasmElements = opts.minWasmElements ?? MIN_WASM_ELEMENTS;
+  const minParallelElements = opts.minParallelElements ?? MIN_PARALLEL_ELEMENTS;
   const workBytes = align64(ex.gemmWorkBytes());
   const NR = ex.gemmNr();
   const MR = ex.gemmMr();
   let f32 = new Float32Array(memory.buffer);
   let ctl = new Int32Array(memory.buffer, CTRL, 1024);
+  let ctl64 = new Float64Array(memory.buffer, CTRL, 512);
 
   /** Grow memory to at least `end` bytes; false when the engine refuses. */
   const ensure = (end: number): boolean => {
@@ -203,6 +210,7 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     if (f32.buffer !== memory.buffer || f32.length * 4 !== memory.buffer.byteLength) {
       f32 = new Float32Array(memory.buffer);
       ctl = new Int32Array(memory.buffer, CTRL, 1024);
+      ctl64 = new Float64Array(memory.buffer, CTRL, 512);
     }
     return true;
   };
@@ -230,27 +238,24 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     }
   };
 
-  /** Run C[rows i0:i1, cols j0:j1] on worker `id` (published by the next dispatch). */
-  const postJob = (
-    id: number, tA: boolean, tB: boolean, i0: number, i1: number, k: number,
-    aP: number, lda: number, bP: number, ldb: number, beta: 0 | 1, cP: number, ldc: number, j0: number, j1: number,
+  /**
+   * Split [0, len) into unit-aligned parts: `post` writes worker id's job for [lo, hi), all are
+   * published at once, the caller runs `local` on [0, hi) meanwhile, then waits for the workers.
+   */
+  const parallelFor = (
+    len: number, unit: number, post: (o: number, lo: number, hi: number, id: number) => void, local: (hi: number) => void,
   ): void => {
-    const o = JOB_BASE + id * JOB_SLOTS;
-    ctl[o] = JOB_GEMM;
-    ctl[o + 1] = tA ? 1 : 0;
-    ctl[o + 2] = tB ? 1 : 0;
-    ctl[o + 3] = i1 - i0;
-    ctl[o + 4] = k;
-    ctl[o + 5] = aP + (tA ? i0 : i0 * lda) * 4;
-    ctl[o + 6] = lda;
-    ctl[o + 7] = bP;
-    ctl[o + 8] = ldb;
-    ctl[o + 9] = beta;
-    ctl[o + 10] = cP + i0 * ldc * 4;
-    ctl[o + 11] = ldc;
-    ctl[o + 12] = j0;
-    ctl[o + 13] = j1;
-    ctl[o + 14] = SCRATCH_BASE + (id + 1) * workBytes;
+    const parts = Math.min(nWorkers + 1, Math.ceil(len / unit));
+    const chunk = Math.ceil(len / unit / parts) * unit;
+    for (let id = 0; id < nWorkers; id++) {
+      const lo = Math.min(len, (id + 1) * chunk);
+      post(JOB_BASE + id * JOB_SLOTS, lo, Math.min(len, lo + chunk), id);
+    }
+    Atomics.store(ctl, PENDING, nWorkers);
+    Atomics.add(ctl, SEQ, 1);
+    Atomics.notify(ctl, SEQ);
+    local(Math.min(len, chunk));
+    join();
   };
 
   const runGemm = (
@@ -263,25 +268,30 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
       ex.gemm(ta, tb, m, k, aP, lda, bP, ldb, beta, cP, ldc, 0, n, SCRATCH_BASE);
       return;
     }
-    // Split the longer side of C into equal register-block-aligned parts; the caller takes part 0.
+    // Split the longer side of C into register-block-aligned parts (rows i0:i1 or columns j0:j1).
     const byCols = n >= m;
-    const unit = byCols ? NR : MR;
-    const len = byCols ? n : m;
-    const parts = Math.min(nWorkers + 1, Math.ceil(len / unit));
-    const chunk = Math.ceil(len / unit / parts) * unit;
-    for (let id = 0; id < nWorkers; id++) {
-      const lo = Math.min(len, (id + 1) * chunk);
-      const hi = Math.min(len, lo + chunk);
-      if (byCols) postJob(id, tA, tB, 0, m, k, aP, lda, bP, ldb, beta, cP, ldc, lo, hi);
-      else postJob(id, tA, tB, lo, hi, k, aP, lda, bP, ldb, beta, cP, ldc, 0, n);
-    }
-    Atomics.store(ctl, PENDING, nWorkers);
-    Atomics.add(ctl, SEQ, 1);
-    Atomics.notify(ctl, SEQ);
-    const hi = Math.min(len, chunk);
-    if (byCols) ex.gemm(ta, tb, m, k, aP, lda, bP, ldb, beta, cP, ldc, 0, hi, SCRATCH_BASE);
-    else ex.gemm(ta, tb, hi, k, aP, lda, bP, ldb, beta, cP, ldc, 0, n, SCRATCH_BASE);
-    join();
+    const post = (o: number, lo: number, hi: number, id: number): void => {
+      const [i0, i1, j0, j1] = byCols ? [0, m, lo, hi] : [lo, hi, 0, n];
+      ctl[o] = JOB_GEMM;
+      ctl[o + 1] = ta;
+      ctl[o + 2] = tb;
+      ctl[o + 3] = i1 - i0;
+      ctl[o + 4] = k;
+      ctl[o + 5] = aP + (tA ? i0 : i0 * lda) * 4;
+      ctl[o + 6] = lda;
+      ctl[o + 7] = bP;
+      ctl[o + 8] = ldb;
+      ctl[o + 9] = beta;
+      ctl[o + 10] = cP + i0 * ldc * 4;
+      ctl[o + 11] = ldc;
+      ctl[o + 12] = j0;
+      ctl[o + 13] = j1;
+      ctl[o + 14] = SCRATCH_BASE + (id + 1) * workBytes;
+    };
+    parallelFor(byCols ? n : m, byCols ? NR : MR, post, (hi) => {
+      if (byCols) ex.gemm(ta, tb, m, k, aP, lda, bP, ldb, beta, cP, ldc, 0, hi, SCRATCH_BASE);
+      else ex.gemm(ta, tb, hi, k, aP, lda, bP, ldb, beta, cP, ldc, 0, n, SCRATCH_BASE);
+    });
   };
 
   const gemm: Backend['gemm'] = (transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc) => {
@@ -360,7 +370,16 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     const [xP, oP] = at as [number, number];
     f32.set(x, xP >> 2);
     f32.fill(0, (xP >> 2) + n, (xP >> 2) + n4); // the kernel runs whole vectors
-    ex.unaryF32(code!, xP, oP, n);
+    if (nWorkers === 0 || n < minParallelElements) ex.unaryF32(code!, xP, oP, n);
+    else {
+      parallelFor(n4, 4, (o, lo, hi) => {
+        ctl[o] = JOB_UNARY;
+        ctl[o + 1] = code!;
+        ctl[o + 2] = xP + lo * 4;
+        ctl[o + 3] = oP + lo * 4;
+        ctl[o + 4] = hi - lo;
+      }, (hi) => ex.unaryF32(code!, xP, oP, hi));
+    }
     out.set(f32.subarray(oP >> 2, (oP >> 2) + n));
   };
 
@@ -397,10 +416,26 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     f32.set(m, mP >> 2);
     f32.set(v, vP >> 2);
     // The same float64 scalars as the JS kernel (src/backend/js/optim.ts), so results are bit-identical.
-    ex.adamF32(
-      pP, gP, mP, vP, n, lr / bc1, Math.sqrt(bc2), decoupled ? 1 - lr * weightDecay : 1, decoupled ? 0 : weightDecay,
+    const k = [
+      lr / bc1, Math.sqrt(bc2), decoupled ? 1 - lr * weightDecay : 1, decoupled ? 0 : weightDecay,
       beta1, 1 - beta1, beta2, 1 - beta2, eps,
-    );
+    ] as const;
+    const run = (lo: number, hi: number): void => {
+      const o = lo * 4;
+      ex.adamF32(pP + o, gP + o, mP + o, vP + o, hi - lo, k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7], k[8]);
+    };
+    if (nWorkers === 0 || n < minParallelElements) run(0, n);
+    else {
+      parallelFor(n, 4, (o, lo, hi) => {
+        ctl[o] = JOB_ADAM;
+        ctl[o + 1] = pP + lo * 4;
+        ctl[o + 2] = gP + lo * 4;
+        ctl[o + 3] = mP + lo * 4;
+        ctl[o + 4] = vP + lo * 4;
+        ctl[o + 5] = hi - lo;
+        ctl64.set(k, (o + 6) >> 1); // byte 24 of the job: f64-aligned
+      }, (hi) => run(0, hi));
+    }
     p.set(f32.subarray(pP >> 2, (pP >> 2) + n));
     m.set(f32.subarray(mP >> 2, (mP >> 2) + n));
     v.set(f32.subarray(vP >> 2, (vP >> 2) + n));

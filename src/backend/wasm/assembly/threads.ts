@@ -2,17 +2,18 @@
 // The loop a worker thread runs forever: wait for the main thread to publish a job in the control
 // block, run its share on the shared linear memory, count itself done. No JS runs per job.
 import { gemm } from './gemm';
+import { adamF32, unaryF32 } from './elementwise';
 
 // Control block layout (byte offsets from ctrl), shared with src/backend/wasm/index.ts:
 //   0 seq     bumped by the main thread to publish a job
 //   4 pending workers yet to finish the published job
 //   8 quit    non-zero: return from workerLoop
-//   JOB_BASE + id·JOB_BYTES: worker id's job, i32 fields in JOB_FIELDS order.
+//   JOB_BASE + id·JOB_BYTES: worker id's job: i32 kind at 0, then the kind's arguments as runJob reads them.
 const SEQ: usize = 0;
 const PENDING: usize = 4;
 const QUIT: usize = 8;
 const JOB_BASE: usize = 64;
-const JOB_BYTES: usize = 64;
+const JOB_BYTES: usize = 128;
 // ≈ tens of µs of polling before sleeping: the main thread issues GEMMs back to back during a
 // training step, so a short spin saves the futex wake-up on most jobs without burning a core idle.
 const SPIN: i32 = 20000;
@@ -20,6 +21,8 @@ const SPIN: i32 = 20000;
 // Job kinds (field 0).
 const JOB_NONE: i32 = 0;
 const JOB_GEMM: i32 = 1;
+const JOB_ADAM: i32 = 2;
+const JOB_UNARY: i32 = 3;
 
 function runJob(job: usize): void {
   const kind = load<i32>(job);
@@ -30,6 +33,14 @@ function runJob(job: usize): void {
       load<i32>(job, 36), load<u32>(job, 40), load<i32>(job, 44), load<i32>(job, 48), load<i32>(job, 52),
       load<u32>(job, 56),
     );
+  } else if (kind == JOB_ADAM) {
+    adamF32(
+      load<u32>(job, 4), load<u32>(job, 8), load<u32>(job, 12), load<u32>(job, 16), load<i32>(job, 20),
+      load<f64>(job, 24), load<f64>(job, 32), load<f64>(job, 40), load<f64>(job, 48), load<f64>(job, 56),
+      load<f64>(job, 64), load<f64>(job, 72), load<f64>(job, 80), load<f64>(job, 88),
+    );
+  } else if (kind == JOB_UNARY) {
+    unaryF32(load<i32>(job, 4), load<u32>(job, 8), load<u32>(job, 12), load<i32>(job, 16));
   } else if (kind != JOB_NONE) {
     unreachable();
   }
