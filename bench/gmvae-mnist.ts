@@ -49,6 +49,7 @@ const config = {
   marginalWeight: num('marginal', 0),
   componentInitStd: num('init-std', 1),
   pretrainEpochs: num('pretrain', 0),
+  pretrainNoise: num('noise', 0),
   beta: num('beta', 1),
   ...(a.has('warmup') ? { warmup: { kind: 'linear', epochs: num('warmup', 0) } } : {}),
 };

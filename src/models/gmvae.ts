@@ -3,6 +3,7 @@
 // q(w|x) Gaussian, q(z|x,w) = the exact responsibilities p(z|w). Derivation and choices: docs/gmvae.md.
 import { Tensor } from '../tensor/tensor.js';
 import type { Rng } from '../tensor/random.js';
+import { allocate } from '../tensor/dtype.js';
 import { fmtShape } from '../tensor/shape.js';
 import {
   add, clamp, concat, exp, expand, logSoftmax, logsumexp, maximum, mean, mul, ones, randn, reshape, sub, sum, unsqueeze, zeros,
@@ -52,6 +53,8 @@ export interface GmvaeOptions {
    * (the VaDE initialization, Jiang et al. 2017, §4). 0 (default) trains the ELBO from the start.
    */
   pretrainEpochs?: number;
+  /** Masking-noise probability during pretraining (a denoising autoencoder); default 0. */
+  pretrainNoise?: number;
   /** Bounds on the encoder's and the components' log σ² (default [-30, 20]) so exp never overflows. */
   logVarBounds?: readonly [number, number];
   init?: Init;
@@ -71,6 +74,7 @@ export interface GmvaeConfig extends ModelConfig {
   readonly marginalWeight: number;
   readonly componentInitStd: number;
   readonly pretrainEpochs: number;
+  readonly pretrainNoise: number;
   readonly logVarBounds: readonly [number, number];
   readonly init: Init;
 }
@@ -108,18 +112,27 @@ function resolve(o: GmvaeOptions): GmvaeConfig {
   const componentInitStd = nonNegative(o.componentInitStd ?? 1, 'componentInitStd');
   const pretrainEpochs = nonNegative(o.pretrainEpochs ?? 0, 'pretrainEpochs');
   if (!Number.isInteger(pretrainEpochs)) throw new Error(`GMVAE: pretrainEpochs must be an integer (got ${pretrainEpochs})`);
+  const pretrainNoise = nonNegative(o.pretrainNoise ?? 0, 'pretrainNoise');
+  if (!(pretrainNoise < 1)) throw new Error(`GMVAE: pretrainNoise must be in [0, 1) (got ${pretrainNoise})`);
   const lv = o.logVarBounds ?? [-30, 20];
   if (!Array.isArray(lv) || lv.length !== 2 || !(lv[0] < lv[1])) throw new Error(`GMVAE: logVarBounds must be [lo, hi] with lo < hi (got ${JSON.stringify(lv)})`);
   const init = checkOneOf(o.init ?? 'torch', ['torch', 'xavier', 'he'], 'init', who);
   return {
     kind: 'gmvae', inputDim, latentDim, clusters, hidden, decoderHidden, activation, decoder, beta, warmup, zFreeBits, marginalWeight,
-    componentInitStd, pretrainEpochs, logVarBounds: [lv[0], lv[1]], init,
+    componentInitStd, pretrainEpochs, pretrainNoise, logVarBounds: [lv[0], lv[1]], init,
   };
 }
 
-/** Codes kept for the EM initialization (about 0.4 MB at latentDim 10). */
-const MAX_EM_ROWS = 10000;
+/** Codes kept for the EM initialization (at most 2.4 MB at latentDim 10). */
+const MAX_EM_ROWS = 60000;
 const EM_RESTARTS = 3;
+
+function maskInputs(x: Tensor, p: number, rng: Rng): Tensor {
+  const src = x.contiguousData();
+  const out = allocate(x.dtype, src.length);
+  for (let i = 0; i < src.length; i++) out[i] = rng.uniform() < p ? 0 : src[i]!;
+  return new Tensor(out, x.shape);
+}
 
 function concatRows(parts: readonly Float32Array[]): Float32Array {
   const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
@@ -247,10 +260,14 @@ export class GMVAE extends Module implements GenerativeModel {
 
   /** Autoencoder pretraining step: −log p(x|w) at w = μ(x); gathers codes in the last pretraining epoch. */
   private pretrainLoss(x: Tensor, ctx: LossContext): LossOutput {
-    const w = this.guide(x).loc;
+    const p = this.config.pretrainNoise;
+    // Masking noise (a denoising autoencoder, Vincent et al. 2010): each input is zeroed with probability p.
+    const input = p > 0 ? maskInputs(x, p, ctx.rng) : x;
+    const w = this.guide(input).loc;
     const recon = mean(mul(sum(this.likelihood(w).logProb(x), -1), -1));
     if (ctx.step >= (this.config.pretrainEpochs - 1) * ctx.stepsPerEpoch && this.codeRows() < MAX_EM_ROWS) {
-      this.pretrainCodes.push(Float32Array.from(w.contiguousData()));
+      const clean = p > 0 ? noGrad(() => this.guide(x).loc) : w;
+      this.pretrainCodes.push(Float32Array.from(clean.contiguousData()));
     }
     return { loss: recon, terms: { recon: recon.item(), pretrain: 1 } };
   }

@@ -77,6 +77,7 @@ export function createModel(config: ModelConfig, rng: Rng): AnyModel & Trainable
         marginalWeight: opt<number>(config, 'marginalWeight'),
         componentInitStd: opt<number>(config, 'componentInitStd'),
         pretrainEpochs: opt<number>(config, 'pretrainEpochs'),
+        pretrainNoise: opt<number>(config, 'pretrainNoise'),
         logVarBounds: opt<[number, number]>(config, 'logVarBounds'),
         init,
       }, rng);
