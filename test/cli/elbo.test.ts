@@ -149,3 +149,14 @@ test('train on a CSV, then eval, sample, encode and reconstruct write their file
   assert.equal(again.code, 1);
   assert.match(again.stderr, /already exists; pass --resume to continue it, --force to start over/);
 });
+
+test('a loss that overflows stops train with the step and quantity in one line, before any checkpoint', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'elbo-cli-nan-'));
+  const csv = join(dir, 'huge.csv');
+  // (1e30)² overflows float32: the Gaussian decoder's squared error is +Infinity at the first step.
+  writeFileSync(csv, Array.from({ length: 40 }, (_, i) => `${i === 0 ? '1e30' : '0.5'},0.1,0.2,0.3`).join('\n') + '\n');
+  const r = await elboIn('train', '--data', csv, '--decoder', 'gaussian', '--latent', '2', '--hidden', '4', '--batch', '40', '--epochs', '2', '--out', join(dir, 'run'), '--no-progress', '--no-report');
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^elbo: train: non-finite loss \((Infinity|NaN)\) at step 1 \(epoch 1\); no checkpoint was written\n$/);
+  assert.ok(!existsSync(join(dir, 'run', 'checkpoint.safetensors')));
+});
