@@ -90,6 +90,12 @@ export interface Backend {
     weightDecay: number, decoupled: boolean,
   ): void;
 
+  /**
+   * Fused binary cross-entropy from logits ℓ and targets y (equal lengths):
+   * out = softplus(ℓ) − ℓ·y, and sig = σ(ℓ) for the backward pass, from one exp per element.
+   */
+  bceLogits(logits: FloatArray, target: FloatArray, out: FloatArray, sig: FloatArray): void;
+
   /** out[o, r, i] = x[o, idx[r], i] for contiguous x of shape [outer, n, inner]. */
   gather(x: FloatArray, outer: number, n: number, inner: number, idx: Int32Array, out: FloatArray): void;
 

@@ -4,7 +4,8 @@ import { Tensor } from '../tensor/tensor.js';
 import type { Rng } from '../tensor/random.js';
 import type { DType } from '../tensor/dtype.js';
 import { allocate } from '../tensor/dtype.js';
-import { eq, log, log1p, mul, neg, sigmoid, softplus, sub, where } from '../ops/index.js';
+import { bceWithLogits, eq, expand, log, log1p, mul, neg, sigmoid, softplus, sub, where } from '../ops/index.js';
+import { broadcastShapes } from '../tensor/shape.js';
 import { checkEntries, checkSampleCount, Distribution } from './distribution.js';
 
 export interface BernoulliParams {
@@ -16,8 +17,8 @@ export interface BernoulliParams {
 }
 
 export class Bernoulli extends Distribution {
-  readonly logits: Tensor;
-  readonly probs: Tensor;
+  private logitsT: Tensor | null;
+  private probsT: Tensor | null;
   private readonly fromProbs: boolean;
 
   constructor(params: BernoulliParams) {
@@ -30,8 +31,17 @@ export class Bernoulli extends Distribution {
       else checkEntries('Bernoulli', 'logits', logits!, (v) => !Number.isNaN(v), 'a number');
     }
     this.fromProbs = probs !== undefined;
-    this.probs = probs ?? sigmoid(logits!);
-    this.logits = logits ?? sub(log(probs!), log1p(neg(probs!)));
+    // The other parameterization is derived on first use: a VAE decoder only ever needs the logits.
+    this.probsT = probs ?? null;
+    this.logitsT = logits ?? null;
+  }
+
+  get logits(): Tensor {
+    return (this.logitsT ??= sub(log(this.probsT!), log1p(neg(this.probsT!))));
+  }
+
+  get probs(): Tensor {
+    return (this.probsT ??= sigmoid(this.logitsT!));
   }
 
   get dtype(): DType {
@@ -50,7 +60,9 @@ export class Bernoulli extends Distribution {
   logProb(x: Tensor): Tensor {
     // NOTE: probs of exactly 0 or 1 have infinite logits, where x ℓ − softplus(ℓ) is ∞ − ∞.
     if (this.fromProbs) return where(eq(x, 1), log(this.probs), log1p(neg(this.probs)));
-    return sub(mul(x, this.logits), softplus(this.logits));
+    // x·ℓ − softplus(ℓ) = −BCE(ℓ, x), through the fused kernel; x broadcasts against the batch.
+    const shape = broadcastShapes(x.shape, this.logits.shape, 'Bernoulli.logProb');
+    return neg(bceWithLogits(expand(this.logits, shape), expand(x, shape), 'none'));
   }
 
   /** H = softplus(ℓ) − p ℓ. */

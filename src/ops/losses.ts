@@ -1,8 +1,11 @@
 // Losses, derived from primitives. Reductions: 'mean' over all elements,
 // 'sum', or 'none' (elementwise).
-import type { Tensor } from '../tensor/tensor.js';
 import { fmtShape, shapesEqual } from '../tensor/shape.js';
-import { add, div, exp, mul, softplus, square, sub } from './elementwise.js';
+import { add, div, exp, mul, neg, square, sub } from './elementwise.js';
+import { Tensor } from '../tensor/tensor.js';
+import { allocate } from '../tensor/dtype.js';
+import { getBackend } from '../backend/registry.js';
+import { defineOp } from './op.js';
 import { mean, sum } from './reduce.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -20,13 +23,31 @@ export function mse(pred: Tensor, target: Tensor, reduction: Reduction = 'mean')
   return reduceLoss(square(sub(pred, target)), reduction);
 }
 
+// One fused pass forward (which also keeps σ(ℓ)) and one backward: the
+// Bernoulli likelihood of every VAE decoder runs through here.
+const bceOp = defineOp<'logits' | 'target', undefined, Tensor>({
+  name: 'bceLogits',
+  inputs: ['logits', 'target'],
+  forward: ({ logits, target }) => {
+    const out = allocate(logits.dtype, logits.size);
+    const sig = allocate(logits.dtype, logits.size);
+    getBackend().bceLogits(logits.contiguousData(), target.contiguousData(), out, sig);
+    return { out: new Tensor(out, logits.shape), saved: new Tensor(sig, logits.shape) };
+  },
+  // ∂/∂ℓ = σ(ℓ) − y, ∂/∂y = −ℓ.
+  backward: (g, { logits, target }, _out, _attrs, sig) => ({
+    logits: () => mul(g, sub(sig, target)),
+    target: () => mul(g, neg(logits)),
+  }),
+});
+
 /**
  * Binary cross-entropy from logits: −[y log σ(x) + (1−y) log(1−σ(x))] = softplus(x) − x·y.
  * Exact for any |x|: no sigmoid is rounded to 0 or 1 before the log.
  */
 export function bceWithLogits(logits: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
   checkSame(logits, target, 'bceWithLogits');
-  return reduceLoss(sub(softplus(logits), mul(logits, target)), reduction);
+  return reduceLoss(bceOp.apply({ logits, target }, undefined), reduction);
 }
 
 /** Gaussian negative log-likelihood ½[log 2π + log σ² + (x−μ)²/σ²], elementwise before reduction. */

@@ -8,24 +8,30 @@ import { allocate, type DType } from '../tensor/dtype.js';
 export type Inputs<I extends string> = { readonly [K in I]: Tensor };
 export type GradThunks<I extends string> = { readonly [K in I]?: () => Tensor };
 
-export interface OpDef<I extends string, A> {
-  readonly name: string;
-  readonly inputs: readonly I[];
-  /** Compute the output from input values (called with recording off). */
-  forward(x: Inputs<I>, attrs: A): Tensor;
-  /** Vector–Jacobian products: for each input, a thunk giving ḡ·∂out/∂input. */
-  backward(g: Tensor, x: Inputs<I>, out: Tensor, attrs: A): GradThunks<I>;
+/** A forward result together with values it computed on the way that the backward reuses. */
+export interface WithSaved<S> {
+  readonly out: Tensor;
+  readonly saved: S;
 }
 
-export interface Op<I extends string, A> extends OpDef<I, A> {
+export interface OpDef<I extends string, A, S = undefined> {
+  readonly name: string;
+  readonly inputs: readonly I[];
+  /** Compute the output from input values (called with recording off), optionally with saved values. */
+  forward(x: Inputs<I>, attrs: A): Tensor | WithSaved<S>;
+  /** Vector–Jacobian products: for each input, a thunk giving ḡ·∂out/∂input. */
+  backward(g: Tensor, x: Inputs<I>, out: Tensor, attrs: A, saved: S): GradThunks<I>;
+}
+
+export interface Op<I extends string, A, S = undefined> extends OpDef<I, A, S> {
   apply(x: Inputs<I>, attrs: A): Tensor;
 }
 
 /** Every primitive op, by name: the gradcheck suite asserts each one is covered. */
-export const opRegistry = new Map<string, Op<string, never>>();
+export const opRegistry = new Map<string, Op<string, never, unknown>>();
 
-export function defineOp<I extends string, A = undefined>(def: OpDef<I, A>): Op<I, A> {
-  const op: Op<I, A> = {
+export function defineOp<I extends string, A = undefined, S = undefined>(def: OpDef<I, A, S>): Op<I, A, S> {
+  const op: Op<I, A, S> = {
     ...def,
     apply(x: Inputs<I>, attrs: A): Tensor {
       const list = def.inputs.map((k) => x[k]);
@@ -38,22 +44,24 @@ export function defineOp<I extends string, A = undefined>(def: OpDef<I, A>): Op<
           throw new Error(`${def.name}: dtype mismatch (${parts}); convert explicitly with cast(x, dtype)`);
         }
       }
-      const raw = noGrad(() => def.forward(x, attrs));
+      const res = noGrad(() => def.forward(x, attrs));
+      const raw = res instanceof Tensor ? res : res.out;
       if (!isGradEnabled() || !list.some((t) => t.requiresGrad)) return raw;
+      const saved = (res instanceof Tensor ? undefined : res.saved) as S;
       // A fresh Tensor object, so a forward that returns a view never tags its input.
       const out = new Tensor(raw.data, raw.shape, raw.strides, raw.offset, true);
       out.node = {
         op: def.name,
         inputs: list,
         backward: (g) => {
-          const thunks = def.backward(g, x, out, attrs);
+          const thunks = def.backward(g, x, out, attrs, saved);
           return def.inputs.map((k) => (x[k].requiresGrad && thunks[k] ? thunks[k]!() : null));
         },
       };
       return out;
     },
   };
-  opRegistry.set(def.name, op as unknown as Op<string, never>);
+  opRegistry.set(def.name, op as unknown as Op<string, never, unknown>);
   return op;
 }
 

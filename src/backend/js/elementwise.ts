@@ -203,3 +203,14 @@ export function scatterAdd(g: FloatArray, outer: number, n: number, inner: numbe
     }
   }
 }
+
+export function bceLogits(logits: FloatArray, target: FloatArray, out: FloatArray, sig: FloatArray): void {
+  const n = logits.length;
+  for (let i = 0; i < n; i++) {
+    const l = logits[i]!;
+    // e = exp(−|ℓ|) ≤ 1 never overflows; softplus(ℓ) = max(ℓ, 0) + log1p(e).
+    const e = Math.exp(-Math.abs(l));
+    out[i] = (l > 0 ? l : 0) + Math.log1p(e) - l * target[i]!;
+    sig[i] = l >= 0 ? 1 / (1 + e) : e / (1 + e);
+  }
+}

@@ -2,7 +2,7 @@
 // default, runs anywhere, and is the oracle faster backends are tested against.
 import type { Backend } from '../backend.js';
 import { gemm } from './gemm.js';
-import { binary, copyStrided, gather, reduce, scatterAdd, unary, where } from './elementwise.js';
+import { bceLogits, binary, copyStrided, gather, reduce, scatterAdd, unary, where } from './elementwise.js';
 import { lu, makeBlockedLinalg } from './linalg.js';
 import { adamStep } from './optim.js';
 
@@ -19,4 +19,5 @@ export const jsBackend: Backend = {
   gather,
   scatterAdd,
   adamStep,
+  bceLogits,
 };
