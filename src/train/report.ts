@@ -53,10 +53,13 @@ export function writeReconstructions(path: string, model: LatentModel, ds: Datas
   const shape = imageShapeOf(ds);
   if (!shape) throw new Error(`writeReconstructions: dataset "${ds.name}" (dim ${ds.dim}) is not an image dataset`);
   const sub = takeFirst(ds, cols * rows);
+  // Small test sets may fill fewer rows (or fewer columns) than asked.
+  const c = Math.min(cols, sub.n);
+  const r = Math.ceil(sub.n / c);
   const recon = noGrad(() => model.reconstruct(new Tensor(sub.x, [sub.n, ds.dim]))).contiguousData();
   const labelChars = 5;
-  const top = imageGrid(sub.x, sub.n, shape[0], shape[1], { cols, rowLabels: Array(rows).fill('input'), labelChars });
-  const bottom = imageGrid(recon, sub.n, shape[0], shape[1], { cols, rowLabels: Array(rows).fill('recon'), labelChars });
+  const top = imageGrid(sub.x, sub.n, shape[0], shape[1], { cols: c, rowLabels: Array<string>(r).fill('input'), labelChars });
+  const bottom = imageGrid(recon, sub.n, shape[0], shape[1], { cols: c, rowLabels: Array<string>(r).fill('recon'), labelChars });
   writePng(path, upscale(stackGrids(top, bottom, { gap: 6 }), 3));
 }
 

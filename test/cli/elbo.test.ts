@@ -160,3 +160,16 @@ test('a loss that overflows stops train with the step and quantity in one line, 
   assert.match(r.stderr, /^elbo: train: non-finite loss \((Infinity|NaN)\) at step 1 \(epoch 1\); no checkpoint was written\n$/);
   assert.ok(!existsSync(join(dir, 'run', 'checkpoint.safetensors')));
 });
+
+test('every model kind trains and writes its report on a tiny image CSV (fewer test rows than a grid row)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'elbo-cli-kinds-'));
+  const csv = join(dir, 'bars.csv');
+  writeBars(csv, 60);
+  for (const kind of ['vae', 'beta-vae', 'ae', 'linear-ae']) {
+    const out = join(dir, kind);
+    const r = await elboIn('train', '--data', csv, '--label-column', 'label', '--model', kind, '--latent', '2', '--hidden', '8', '--epochs', '1', '--batch', '16', '--warmup', '1', '--iw', '4', '--out', out, '--no-progress');
+    assert.equal(r.code, 0, `${kind}: ${r.stderr}`);
+    for (const f of ['report.md', 'reconstructions.png', 'latent-scatter.png', 'manifold.png']) assert.ok(existsSync(join(out, f)), `${kind}: ${f}`);
+    assert.equal(existsSync(join(out, 'samples.png')), kind.endsWith('vae'), `${kind}: samples only for generative models`);
+  }
+});
