@@ -8,7 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Backend, BinaryKernel, UnaryKernel } from '../../src/backend/backend.js';
 import { jsBackend } from '../../src/backend/js/index.js';
-import { createWasmBackendNode } from '../../src/backend/wasm/node.js';
+import { createWasmBackendNode, nodeWorkerPrelude } from '../../src/backend/wasm/node.js';
+import { webWorkerPrelude, workerSource } from '../../src/backend/wasm/index.js';
 import { Rng } from '../../src/tensor/random.js';
 
 const EPS32 = 2 ** -24;
@@ -301,6 +302,21 @@ test('the threaded backend reports its threads and keeps working on one thread a
   assert.equal(be.wasm.threads, 2, be.wasm.reason ?? '');
   be.dispose();
   checkCase(be, new Rng(9), makeCase(new Rng(10), 40, 30, 20, false, true, 1));
+});
+
+test('a fresh threaded backend runs its first parallel gemm at once (workers cannot miss the first job)', async () => {
+  for (let round = 0; round < 5; round++) {
+    const be = await createWasmBackendNode(jsBackend, { threads: 2, minWasmMacs: 0, minParallelMacs: 0 });
+    checkCase(be, new Rng(round), makeCase(new Rng(100 + round), 23, 41, 19, round % 2 === 0, round % 3 === 0, 0));
+    be.dispose();
+  }
+});
+
+test('the Web Worker and worker_threads scripts parse as JavaScript', () => {
+  // Compiling without running: the browser path cannot be exercised in Node, its syntax can.
+  for (const prelude of [webWorkerPrelude, nodeWorkerPrelude]) {
+    assert.doesNotThrow(() => new Function(prelude + workerSource));
+  }
 });
 
 test('the embedded kernels are what scripts/build-wasm.mjs builds from the AssemblyScript source', () => {

@@ -13,6 +13,8 @@ export interface WasmWorkerInit {
   readonly ctrl: number;
   /** Worker index, 0-based; the calling thread is not counted. */
   readonly id: number;
+  /** The job sequence number at spawn time; jobs after it are the worker's to run. */
+  readonly seq: number;
 }
 
 export interface WasmWorker {
@@ -60,7 +62,7 @@ export const workerSource = `
 receive((d) => {
   const inst = new WebAssembly.Instance(d.module, { env: { memory: d.memory } });
   ready();
-  inst.exports.workerLoop(d.ctrl, d.id);
+  inst.exports.workerLoop(d.ctrl, d.id, d.seq);
 });
 `;
 
@@ -137,13 +139,15 @@ const JOIN_SPIN = 1 << 16;
 
 const align64 = (x: number): number => (x + 63) & ~63;
 
+/** receive/ready for workerSource in a Web Worker. */
+export const webWorkerPrelude = 'const receive = (h) => { onmessage = (e) => h(e.data); };\nconst ready = () => postMessage("ready");\n';
+
 /** Web Workers from a Blob URL, so no worker file has to be served or bundled. */
 function webWorkerSpawner(): SpawnWasmWorker | null {
   const g = globalThis as { Worker?: unknown; Blob?: unknown; URL?: unknown; crossOriginIsolated?: boolean };
   if (typeof g.Worker !== 'function' || g.crossOriginIsolated === false) return null;
   return (init, source) => new Promise<WasmWorker>((resolve, reject) => {
-    const prelude = 'const receive = (h) => { onmessage = (e) => h(e.data); };\nconst ready = () => postMessage("ready");\n';
-    const url = URL.createObjectURL(new Blob([prelude + source], { type: 'text/javascript' }));
+    const url = URL.createObjectURL(new Blob([webWorkerPrelude + source], { type: 'text/javascript' }));
     const w = new Worker(url);
     w.onmessage = () => {
       URL.revokeObjectURL(url);
@@ -220,7 +224,7 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     const threadCount = wanted;
     if (!ensure(SCRATCH_BASE + threadCount * workBytes)) throw new Error('wasm backend: cannot allocate thread scratch');
     try {
-      for (let id = 0; id < threadCount - 1; id++) workers.push(await spawn({ module, memory, ctrl: CTRL, id }, workerSource));
+      for (let id = 0; id < threadCount - 1; id++) workers.push(await spawn({ module, memory, ctrl: CTRL, id, seq: Atomics.load(ctl, SEQ) }, workerSource));
     } catch (e) {
       reason = `worker start failed: ${e instanceof Error ? e.message : String(e)}`;
     }

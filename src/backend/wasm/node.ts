@@ -6,13 +6,15 @@ import { availableParallelism } from 'node:os';
 import type { Backend } from '../backend.js';
 import { createWasmBackend, type SpawnWasmWorker, type WasmBackend, type WasmBackendOptions } from './index.js';
 
-/** Workers from an eval'd script (no worker file to resolve under tsx or from dist), unref'd so they never keep Node alive. */
-export const spawnNodeWorker: SpawnWasmWorker = (init, source) => new Promise((resolve, reject) => {
-  const prelude = `const { parentPort } = require('node:worker_threads');
+/** receive/ready for workerSource in a worker_threads worker (eval'd scripts are CommonJS). */
+export const nodeWorkerPrelude = `const { parentPort } = require('node:worker_threads');
 const receive = (h) => parentPort.once('message', h);
 const ready = () => parentPort.postMessage('ready');
 `;
-  const w = new Worker(prelude + source, { eval: true });
+
+/** Workers from an eval'd script (no worker file to resolve under tsx or from dist), unref'd so they never keep Node alive. */
+export const spawnNodeWorker: SpawnWasmWorker = (init, source) => new Promise((resolve, reject) => {
+  const w = new Worker(nodeWorkerPrelude + source, { eval: true });
   w.once('message', () => {
     w.unref();
     resolve(w);

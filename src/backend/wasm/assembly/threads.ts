@@ -46,9 +46,11 @@ function runJob(job: usize): void {
   }
 }
 
-/** Serve jobs for worker `id` until the quit flag is set. */
-export function workerLoop(ctrl: usize, id: i32): void {
-  let seen = atomic.load<i32>(ctrl + SEQ);
+/**
+ * Serve jobs for worker `id` until the quit flag is set. `seen` is the sequence number when the
+ * worker was spawned: reading it here instead would miss a job published before this thread started.
+ */
+export function workerLoop(ctrl: usize, id: i32, seen: i32): void {
   const job = ctrl + JOB_BASE + <usize>id * JOB_BYTES;
   while (true) {
     let seq = atomic.load<i32>(ctrl + SEQ);
