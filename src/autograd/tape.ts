@@ -3,7 +3,8 @@
 // blow the JS stack) and accumulates vector–Jacobian products per input.
 import { Tensor } from '../tensor/tensor.js';
 import { getBackend } from '../backend/registry.js';
-import { allocate } from '../tensor/dtype.js';
+import { allocate, allocateUninit } from '../tensor/dtype.js';
+import { recycleScope } from '../tensor/pool.js';
 import { fmtShape, shapesEqual } from '../tensor/shape.js';
 
 export interface GradNode {
@@ -31,7 +32,7 @@ export function noGrad<T>(fn: () => T): T {
 }
 
 function addTensors(a: Tensor, b: Tensor): Tensor {
-  const out = allocate(a.dtype, a.size);
+  const out = allocateUninit(a.dtype, a.size);
   getBackend().binary('add', a.contiguousData(), a.shape, b.contiguousData(), b.shape, out, a.shape);
   return new Tensor(out, a.shape);
 }
@@ -77,7 +78,8 @@ export function backward(root: Tensor, seed?: Tensor): void {
   }
   const order = topoOrder(root);
   const grads = new Map<Tensor, Tensor>([[root, g0]]);
-  noGrad(() => {
+  // Everything allocated in here is a temporary of this pass, except the leaf gradients (kept).
+  recycleScope((keep) => noGrad(() => {
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i]!;
       const g = grads.get(t);
@@ -88,6 +90,7 @@ export function backward(root: Tensor, seed?: Tensor): void {
         // A leaf owns a private contiguous copy, so in-place optimizer steps never alias the graph.
         const own = new Tensor(g.contiguousData().slice(), g.shape);
         t.grad = t.grad ? addTensors(t.grad, own) : own;
+        keep(t.grad.data);
         continue;
       }
       const inGrads = node.backward(g);
@@ -102,5 +105,5 @@ export function backward(root: Tensor, seed?: Tensor): void {
         grads.set(x, prev ? addTensors(prev, gx) : gx);
       }
     }
-  });
+  }));
 }

@@ -3,20 +3,20 @@
 import type { BinaryKernel, UnaryKernel } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import { Tensor } from '../tensor/tensor.js';
-import { allocate, type DType } from '../tensor/dtype.js';
+import { allocate, allocateUninit, type DType } from '../tensor/dtype.js';
 import { broadcastShapes, padShape, sizeOf } from '../tensor/shape.js';
 import { defineOp, lift, type TensorLike } from './op.js';
 import { sumTo } from './reduce.js';
 
 function unaryForward(kernel: UnaryKernel, x: Tensor, p0 = 0, p1 = 0): Tensor {
-  const out = allocate(x.dtype, x.size);
+  const out = allocateUninit(x.dtype, x.size);
   getBackend().unary(kernel, x.contiguousData(), out, p0, p1);
   return new Tensor(out, x.shape);
 }
 
 function binaryForward(kernel: BinaryKernel, a: Tensor, b: Tensor, what: string): Tensor {
   const shape = broadcastShapes(a.shape, b.shape, what);
-  const out = allocate(a.dtype, sizeOf(shape));
+  const out = allocateUninit(a.dtype, sizeOf(shape));
   getBackend().binary(kernel, a.contiguousData(), padShape(a.shape, shape.length), b.contiguousData(), padShape(b.shape, shape.length), out, shape);
   return new Tensor(out, shape);
 }

@@ -3,7 +3,7 @@
 // broadcast pass and an allocation per layer on the hot path of every MLP.
 import { getBackend } from '../backend/registry.js';
 import { Tensor } from '../tensor/tensor.js';
-import { allocate } from '../tensor/dtype.js';
+import { allocateUninit } from '../tensor/dtype.js';
 import { fmtShape } from '../tensor/shape.js';
 import { defineOp } from './op.js';
 import { matmul } from './matmul.js';
@@ -20,7 +20,8 @@ function forward(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
   const [outF, inF] = w.shape as [number, number];
   const x2 = rows2d(x).contiguous();
   const m = x2.shape[0]!;
-  const out = allocate(x.dtype, m * outF);
+  // Rows are filled with the bias (beta = 1) or overwritten by the kernel (beta = 0).
+  const out = allocateUninit(x.dtype, m * outF);
   let beta: 0 | 1 = 0;
   if (b) {
     const bd = b.contiguousData();

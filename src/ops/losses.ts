@@ -3,7 +3,7 @@
 import { fmtShape, shapesEqual } from '../tensor/shape.js';
 import { add, div, exp, mul, neg, square, sub } from './elementwise.js';
 import { Tensor } from '../tensor/tensor.js';
-import { allocate } from '../tensor/dtype.js';
+import { allocateUninit } from '../tensor/dtype.js';
 import { getBackend } from '../backend/registry.js';
 import { defineOp } from './op.js';
 import { mean, sum } from './reduce.js';
@@ -29,8 +29,8 @@ const bceOp = defineOp<'logits' | 'target', undefined, Tensor>({
   name: 'bceLogits',
   inputs: ['logits', 'target'],
   forward: ({ logits, target }) => {
-    const out = allocate(logits.dtype, logits.size);
-    const sig = allocate(logits.dtype, logits.size);
+    const out = allocateUninit(logits.dtype, logits.size);
+    const sig = allocateUninit(logits.dtype, logits.size);
     getBackend().bceLogits(logits.contiguousData(), target.contiguousData(), out, sig);
     return { out: new Tensor(out, logits.shape), saved: new Tensor(sig, logits.shape) };
   },

@@ -3,7 +3,7 @@
 // in place: dA = G·Bᵀ and dB = Aᵀ·G never copy a transpose.
 import { getBackend } from '../backend/registry.js';
 import { Tensor } from '../tensor/tensor.js';
-import { allocate } from '../tensor/dtype.js';
+import { allocateUninit } from '../tensor/dtype.js';
 import { broadcastShapes, fmtShape, sizeOf } from '../tensor/shape.js';
 import { defineOp } from './op.js';
 import { sumTo } from './reduce.js';
@@ -37,7 +37,8 @@ const matmulOp = defineOp<'a' | 'b'>({
     const n = b.shape[b.rank - 1]!;
     const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), 'matmul');
     const nb = sizeOf(batch);
-    const out = allocate(a.dtype, nb * m * n);
+    // The kernel overwrites C when beta = 0.
+    const out = allocateUninit(a.dtype, nb * m * n);
     const la = layout(a);
     const lb = layout(b);
     const be = getBackend();

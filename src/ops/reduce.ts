@@ -2,7 +2,7 @@
 // mean, var and logsumexp are derived from sum and max.
 import { getBackend } from '../backend/registry.js';
 import { Tensor } from '../tensor/tensor.js';
-import { allocate } from '../tensor/dtype.js';
+import { allocate, allocateUninit } from '../tensor/dtype.js';
 import { normAxes, shapesEqual, sizeOf, type Shape } from '../tensor/shape.js';
 import { defineOp } from './op.js';
 import { expand, reshape } from './shape.js';
@@ -27,7 +27,7 @@ function reduceForward(kernel: ReduceKernel, x: Tensor, { axes, keepdims }: Redu
     const ax = axes[k]!;
     const outer = sizeOf(shape.slice(0, ax));
     const inner = sizeOf(shape.slice(ax + 1));
-    const out = allocate(x.dtype, outer * inner);
+    const out = allocateUninit(x.dtype, outer * inner);
     getBackend().reduce(kernel, data, outer, shape[ax]!, inner, out);
     data = out;
     shape[ax] = 1;

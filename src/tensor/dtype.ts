@@ -1,11 +1,23 @@
 // Element types. float32 is the fast default; float64 exists for gradient
 // checks and numerically delicate linear algebra.
 import type { FloatArray } from '../backend/backend.js';
+import { takeFree, track } from './pool.js';
 
 export type DType = 'float32' | 'float64';
 
+/** A zero-filled buffer (recycled when one of this size is free). */
 export function allocate(dtype: DType, n: number): FloatArray {
-  return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+  const reused = takeFree(dtype === 'float64', n);
+  const buf = reused ? reused.fill(0) : dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+  track(buf);
+  return buf;
+}
+
+/** A buffer whose contents are arbitrary: only for kernels that write every element. */
+export function allocateUninit(dtype: DType, n: number): FloatArray {
+  const buf = takeFree(dtype === 'float64', n) ?? (dtype === 'float64' ? new Float64Array(n) : new Float32Array(n));
+  track(buf);
+  return buf;
 }
 
 export function dtypeOf(a: FloatArray): DType {

@@ -4,7 +4,7 @@
 // the buffer; kernels ask for contiguous data and copy only when they must.
 import type { FloatArray } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
-import { allocate, dtypeOf, type DType } from './dtype.js';
+import { allocateUninit, dtypeOf, type DType } from './dtype.js';
 import { fmtShape, rowMajorStrides, sizeOf, type Shape } from './shape.js';
 import { backward as runBackward, type GradNode } from '../autograd/tape.js';
 
@@ -64,7 +64,7 @@ export class Tensor {
       if (this.offset === 0 && this.data.length === n) return this.data;
       return this.data.subarray(this.offset, this.offset + n);
     }
-    const out = allocate(this.dtype, n);
+    const out = allocateUninit(this.dtype, n);
     getBackend().copyStrided(this.data, this.offset, this.shape, this.strides, out);
     return out;
   }

@@ -1,0 +1,59 @@
+// Buffer reuse for the backward pass. Every buffer allocated while a backward
+// pass runs is a temporary of that pass (leaf gradients are copied out), so
+// when the pass ends they go back to a free list, and the next step's
+// allocations of the same size skip the allocator, the page faults and the GC.
+import type { FloatArray } from '../backend/backend.js';
+
+/** Free buffers per (dtype, length); bounded so an unusual step cannot pin much memory. */
+const free = new Map<string, FloatArray[]>();
+const MAX_PER_SIZE = 32;
+const MAX_BYTES = 512 * 1024 * 1024;
+let freeBytes = 0;
+
+/** Buffers handed out inside each active scope (a stack: backward passes may nest). */
+const scopes: FloatArray[][] = [];
+
+function key(f64: boolean, n: number): string {
+  return f64 ? `d${n}` : `f${n}`;
+}
+
+/** A recycled buffer of this kind and length, or null. Its contents are arbitrary. */
+export function takeFree(f64: boolean, n: number): FloatArray | null {
+  const list = free.get(key(f64, n));
+  const buf = list?.pop() ?? null;
+  if (buf) freeBytes -= buf.byteLength;
+  return buf;
+}
+
+/** Record a buffer handed out now, so the innermost scope can recycle it. */
+export function track(buf: FloatArray): void {
+  scopes[scopes.length - 1]?.push(buf);
+}
+
+/** Run fn; buffers allocated inside it return to the free list afterwards, unless kept. */
+export function recycleScope<T>(fn: (keep: (buf: FloatArray) => void) => T): T {
+  const scope: FloatArray[] = [];
+  const kept = new Set<FloatArray>();
+  scopes.push(scope);
+  try {
+    return fn((buf) => kept.add(buf));
+  } finally {
+    scopes.pop();
+    for (const buf of scope) {
+      if (kept.has(buf) || buf.length === 0) continue;
+      if (freeBytes + buf.byteLength > MAX_BYTES) continue;
+      const k = key(buf instanceof Float64Array, buf.length);
+      const list = free.get(k) ?? [];
+      if (list.length >= MAX_PER_SIZE) continue;
+      list.push(buf);
+      free.set(k, list);
+      freeBytes += buf.byteLength;
+    }
+  }
+}
+
+/** Drop every free buffer (for memory measurements and tests). */
+export function clearPool(): void {
+  free.clear();
+  freeBytes = 0;
+}
