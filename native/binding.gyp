@@ -1,4 +1,4 @@
-# Native GEMM backend. Each ISA gets its own static library so that only its
+# Native GEMM and elementwise backend. Each ISA gets its own static library so that only its
 # translation unit is compiled with -mavx512f / -mavx2; addon.cc picks one at
 # run time with __builtin_cpu_supports.
 {
@@ -29,10 +29,32 @@
       "sources": ["src/gemm_scalar.cc"],
       "cflags_cc": ["-fPIC"]
     },
+    # Elementwise kernels: -ffp-contract=off keeps a·b + c unfused, so results
+    # round as in the JS kernels; -Wno-psabi silences notes about passing 64-byte
+    # vectors between internal functions (nothing crosses the TU boundary).
+    {
+      "target_name": "elbo_elem_avx512",
+      "type": "static_library",
+      "sources": ["src/elem_avx512.cc"],
+      "cflags_cc": ["-mavx512f", "-mfma", "-mprefer-vector-width=512", "-ffp-contract=off", "-fPIC", "-Wno-psabi"]
+    },
+    {
+      "target_name": "elbo_elem_avx2",
+      "type": "static_library",
+      "sources": ["src/elem_avx2.cc"],
+      "cflags_cc": ["-mavx2", "-mfma", "-ffp-contract=off", "-fPIC", "-Wno-psabi"]
+    },
+    {
+      "target_name": "elbo_elem_scalar",
+      "type": "static_library",
+      "sources": ["src/elem_scalar.cc"],
+      "cflags_cc": ["-ffp-contract=off", "-fPIC", "-Wno-psabi"]
+    },
     {
       "target_name": "elbo_native",
       "sources": ["src/addon.cc"],
-      "dependencies": ["elbo_gemm_avx512", "elbo_gemm_avx2", "elbo_gemm_scalar"],
+      "dependencies": ["elbo_gemm_avx512", "elbo_gemm_avx2", "elbo_gemm_scalar",
+                       "elbo_elem_avx512", "elbo_elem_avx2", "elbo_elem_scalar"],
       "libraries": ["-pthread"],
       "cflags_cc": ["-pthread"]
     }

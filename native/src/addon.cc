@@ -1,5 +1,6 @@
 // N-API entry points of the native backend: argument checking, runtime ISA
-// dispatch and a small persistent thread pool that splits C between cores.
+// dispatch, a small persistent thread pool that splits C between cores, and the
+// elementwise kernels' broadcasting / strided-copy drivers (ISA-independent).
 // Typed arrays are read in place (napi_get_typedarray_info), never copied.
 #include <node_api.h>
 
@@ -9,12 +10,15 @@
 #include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
+#include <initializer_list>
 #include <functional>
 #include <mutex>
 #include <string>
 #include <system_error>
 #include <thread>
 
+#include "elementwise.h"
 #include "gemm.h"
 
 namespace elbo {
@@ -388,11 +392,412 @@ napi_value BiasAct(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// ---- Elementwise kernels ----
+
+const ElemKernels& elemKernels() {
+  static const ElemKernels ek = [] {
+    const std::string isa = kernels().isa;
+    return isa == "avx512" ? elemKernelsAvx512() : isa == "avx2" ? elemKernelsAvx2() : elemKernelsScalar();
+  }();
+  return ek;
+}
+
+// Shapes and strides arrive packed in one Float64Array ("meta") that the JS
+// side reuses, so a call allocates nothing; ranks above this fall back to JS.
+constexpr int kMaxRank = 16;
+
+double getNumber(napi_env env, napi_value v, const char* name, const char* fn) {
+  double d;
+  if (napi_get_value_double(env, v, &d) != napi_ok) throw ArgError{std::string(fn) + ": " + name + " must be a number", false};
+  return d;
+}
+
+int getOp(napi_env env, napi_value v, int count, const char* fn) {
+  const double d = getNumber(env, v, "op", fn);
+  if (!(d >= 0 && d < count) || d != static_cast<int>(d))
+    throw ArgError{std::string(fn) + ": unknown op code " + std::to_string(d), true};
+  return static_cast<int>(d);
+}
+
+void sameType(const char* fn, std::initializer_list<const ArrayView*> arrays) {
+  for (const ArrayView* a : arrays)
+    if (a->type != (*arrays.begin())->type) throw ArgError{std::string(fn) + ": arrays must share one dtype", false};
+}
+
+// meta[from .. from + rank) as integers (shape entries ≥ 0, strides any sign).
+void readInts(const char* fn, const ArrayView& meta, int from, int rank, bool nonNegative, long* dst) {
+  if (meta.type != napi_float64_array || static_cast<size_t>(from + rank) > meta.length)
+    throw ArgError{std::string(fn) + ": meta must be a Float64Array of at least " + std::to_string(from + rank) + " entries", false};
+  const double* m = static_cast<const double*>(meta.data) + from;
+  for (int d = 0; d < rank; ++d) {
+    if (m[d] != static_cast<double>(static_cast<long>(m[d])) || (nonNegative && m[d] < 0))
+      throw ArgError{std::string(fn) + ": shape entry " + std::to_string(m[d]) + " is not a valid size", true};
+    dst[d] = static_cast<long>(m[d]);
+  }
+}
+
+int getRank(napi_env env, napi_value v, const char* fn) {
+  const long r = getIndex(env, v, "rank", fn);
+  if (r > kMaxRank) throw ArgError{std::string(fn) + ": rank " + std::to_string(r) + " exceeds " + std::to_string(kMaxRank), true};
+  return static_cast<int>(r);
+}
+
+long product(const long* shape, int rank) {
+  long p = 1;
+  for (int d = 0; d < rank; ++d) p *= shape[d];
+  return p;
+}
+
+// The iteration space of a broadcast op over K operands, with size-1 axes dropped
+// and axes merged wherever every operand walks them as one: [m,n] + [1,n] stays
+// 2-D with b's outer stride 0, while same-shape operands become one flat axis.
+template <int K>
+struct Walk {
+  int rank = 0;
+  long shape[kMaxRank];
+  long stride[K][kMaxRank];
+
+  void push(long size, const long* strides) {
+    if (size == 1) return;
+    if (rank > 0) {
+      bool merge = true;
+      for (int k = 0; k < K; ++k) merge = merge && stride[k][rank - 1] == strides[k] * size;
+      if (merge) {
+        shape[rank - 1] *= size;
+        for (int k = 0; k < K; ++k) stride[k][rank - 1] = strides[k];
+        return;
+      }
+    }
+    shape[rank] = size;
+    for (int k = 0; k < K; ++k) stride[k][rank] = strides[k];
+    ++rank;
+  }
+  // Iterations run over a 1-D inner axis; a scalar op still gets one.
+  void finish() {
+    if (rank == 0) {
+      shape[0] = 1;
+      for (int k = 0; k < K; ++k) stride[k][0] = 0;
+      rank = 1;
+    }
+  }
+};
+
+// Broadcast strides of K operands onto outShape (all of one rank), checked
+// against each operand's length; K operand shapes follow outShape in meta.
+template <int K>
+Walk<K> broadcastWalk(const char* fn, const ArrayView& meta, int rank, const ArrayView* const* ops, const char* const* names,
+                      const ArrayView& out, long* total) {
+  long outShape[kMaxRank], shapes[K][kMaxRank], strides[K][kMaxRank];
+  readInts(fn, meta, 0, rank, true, outShape);
+  for (int k = 0; k < K; ++k) {
+    readInts(fn, meta, (k + 1) * rank, rank, true, shapes[k]);
+    long acc = 1;
+    for (int d = rank - 1; d >= 0; --d) {
+      const long s = shapes[k][d];
+      if (s != outShape[d] && s != 1)
+        throw ArgError{std::string(fn) + ": " + names[k] + " axis " + std::to_string(d) + " has size " + std::to_string(s) +
+                           ", which does not broadcast to " + std::to_string(outShape[d]),
+                       true};
+      strides[k][d] = s == 1 && outShape[d] != 1 ? 0 : acc;
+      acc *= s;
+    }
+    if (static_cast<size_t>(acc) > ops[k]->length)
+      throw ArgError{std::string(fn) + ": " + names[k] + " has " + std::to_string(ops[k]->length) + " elements, its shape needs " +
+                         std::to_string(acc),
+                     true};
+  }
+  *total = product(outShape, rank);
+  if (static_cast<size_t>(*total) != out.length)
+    throw ArgError{std::string(fn) + ": out has " + std::to_string(out.length) + " elements, outShape needs " + std::to_string(*total), true};
+  Walk<K> w;
+  for (int d = 0; d < rank; ++d) {
+    long s[K];
+    for (int k = 0; k < K; ++k) s[k] = strides[k][d];
+    w.push(outShape[d], s);
+  }
+  w.finish();
+  return w;
+}
+
+// Calls inner(offsets, outOffset) once per run of the innermost axis, advancing
+// the outer axes as an odometer.
+template <int K, class F>
+void forEachRow(const Walk<K>& w, F inner) {
+  const int r = w.rank;
+  const long n = w.shape[r - 1];
+  long idx[kMaxRank] = {};
+  long off[K] = {};
+  const long rows = product(w.shape, r - 1);
+  for (long row = 0; row < rows; ++row) {
+    inner(off, row * n);
+    for (int d = r - 2; d >= 0; --d) {
+      ++idx[d];
+      for (int k = 0; k < K; ++k) off[k] += w.stride[k][d];
+      if (idx[d] < w.shape[d]) break;
+      for (int k = 0; k < K; ++k) off[k] -= w.stride[k][d] * w.shape[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+void throwJs(napi_env env, const ArgError& e) {
+  if (e.range)
+    napi_throw_range_error(env, nullptr, e.message.c_str());
+  else
+    napi_throw_type_error(env, nullptr, e.message.c_str());
+}
+
+// Reads exactly `count` arguments into argv.
+template <size_t N>
+void getArgs(napi_env env, napi_callback_info info, napi_value (&argv)[N], const char* fn) {
+  size_t argc = N;
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != N) throw ArgError{std::string(fn) + ": expected " + std::to_string(N) + " arguments, got " + std::to_string(argc), false};
+}
+
+// unary(op, x, out, p0, p1): out[i] = f(x[i]) for i < x.length.
+napi_value Unary(napi_env env, napi_callback_info info) {
+  try {
+    napi_value argv[5];
+    getArgs(env, info, argv, "unary");
+    const int op = getOp(env, argv[0], kUnaryCount, "unary");
+    const ArrayView x = getArray(env, argv[1], "x", "unary"), out = getArray(env, argv[2], "out", "unary");
+    const double p0 = getNumber(env, argv[3], "p0", "unary"), p1 = getNumber(env, argv[4], "p1", "unary");
+    sameType("unary", {&x, &out});
+    if (out.length < x.length)
+      throw ArgError{"unary: out has " + std::to_string(out.length) + " elements, x has " + std::to_string(x.length), true};
+    const long n = static_cast<long>(x.length);
+    if (x.type == napi_float32_array)
+      elemKernels().f32.unary(op, static_cast<const float*>(x.data), static_cast<float*>(out.data), n, p0, p1);
+    else
+      elemKernels().f64.unary(op, static_cast<const double*>(x.data), static_cast<double*>(out.data), n, p0, p1);
+  } catch (const ArgError& e) {
+    throwJs(env, e);
+  }
+  return nullptr;
+}
+
+template <typename T>
+void binaryWalk(const ElemKernelsT<T>& ek, int op, const Walk<2>& w, const ArrayView& a, const ArrayView& b, const ArrayView& out) {
+  const T* pa = static_cast<const T*>(a.data);
+  const T* pb = static_cast<const T*>(b.data);
+  T* po = static_cast<T*>(out.data);
+  const long n = w.shape[w.rank - 1], sa = w.stride[0][w.rank - 1], sb = w.stride[1][w.rank - 1];
+  forEachRow(w, [&](const long* off, long o) { ek.binary(op, n, pa + off[0], sa, pb + off[1], sb, po + o); });
+}
+
+// binary(op, a, b, out, meta, rank): meta = [outShape, aShape, bShape].
+napi_value Binary(napi_env env, napi_callback_info info) {
+  try {
+    napi_value argv[6];
+    getArgs(env, info, argv, "binary");
+    const int op = getOp(env, argv[0], kBinaryCount, "binary");
+    const ArrayView a = getArray(env, argv[1], "a", "binary"), b = getArray(env, argv[2], "b", "binary");
+    const ArrayView out = getArray(env, argv[3], "out", "binary");
+    const ArrayView meta = getArray(env, argv[4], "meta", "binary");
+    const int rank = getRank(env, argv[5], "binary");
+    sameType("binary", {&a, &b, &out});
+    const ArrayView* ops[2] = {&a, &b};
+    const char* names[2] = {"a", "b"};
+    long total;
+    const Walk<2> w = broadcastWalk<2>("binary", meta, rank, ops, names, out, &total);
+    if (total == 0) return nullptr;
+    if (out.type == napi_float32_array)
+      binaryWalk(elemKernels().f32, op, w, a, b, out);
+    else
+      binaryWalk(elemKernels().f64, op, w, a, b, out);
+  } catch (const ArgError& e) {
+    throwJs(env, e);
+  }
+  return nullptr;
+}
+
+template <typename T>
+void whereWalk(const Walk<3>& w, const ArrayView& c, const ArrayView& a, const ArrayView& b, const ArrayView& out) {
+  const T* pc = static_cast<const T*>(c.data);
+  const T* pa = static_cast<const T*>(a.data);
+  const T* pb = static_cast<const T*>(b.data);
+  T* po = static_cast<T*>(out.data);
+  const int r = w.rank - 1;
+  const long n = w.shape[r], sc = w.stride[0][r], sa = w.stride[1][r], sb = w.stride[2][r];
+  forEachRow(w, [&](const long* off, long o) {
+    const T *ci = pc + off[0], *ai = pa + off[1], *bi = pb + off[2];
+    T* oi = po + o;
+    if (sc == 1 && sa == 1 && sb == 1)
+      for (long j = 0; j < n; ++j) oi[j] = ci[j] != 0 ? ai[j] : bi[j];
+    else
+      for (long j = 0; j < n; ++j) oi[j] = ci[j * sc] != 0 ? ai[j * sa] : bi[j * sb];
+  });
+}
+
+// where(cond, a, b, out, meta, rank): meta = [outShape, cShape, aShape, bShape].
+napi_value Where(napi_env env, napi_callback_info info) {
+  try {
+    napi_value argv[6];
+    getArgs(env, info, argv, "where");
+    const ArrayView c = getArray(env, argv[0], "cond", "where"), a = getArray(env, argv[1], "a", "where");
+    const ArrayView b = getArray(env, argv[2], "b", "where"), out = getArray(env, argv[3], "out", "where");
+    const ArrayView meta = getArray(env, argv[4], "meta", "where");
+    const int rank = getRank(env, argv[5], "where");
+    sameType("where", {&c, &a, &b, &out});
+    const ArrayView* ops[3] = {&c, &a, &b};
+    const char* names[3] = {"cond", "a", "b"};
+    long total;
+    const Walk<3> w = broadcastWalk<3>("where", meta, rank, ops, names, out, &total);
+    if (total == 0) return nullptr;
+    if (out.type == napi_float32_array)
+      whereWalk<float>(w, c, a, b, out);
+    else
+      whereWalk<double>(w, c, a, b, out);
+  } catch (const ArgError& e) {
+    throwJs(env, e);
+  }
+  return nullptr;
+}
+
+// reduce(op, x, outer, n, inner, out).
+napi_value Reduce(napi_env env, napi_callback_info info) {
+  try {
+    napi_value argv[6];
+    getArgs(env, info, argv, "reduce");
+    const int op = getOp(env, argv[0], kReduceCount, "reduce");
+    const ArrayView x = getArray(env, argv[1], "x", "reduce");
+    const long outer = getIndex(env, argv[2], "outer", "reduce"), n = getIndex(env, argv[3], "n", "reduce");
+    const long inner = getIndex(env, argv[4], "inner", "reduce");
+    const ArrayView out = getArray(env, argv[5], "out", "reduce");
+    sameType("reduce", {&x, &out});
+    const unsigned __int128 need = static_cast<unsigned __int128>(outer) * n * inner;
+    if (need > x.length || static_cast<unsigned __int128>(outer) * inner > out.length)
+      throw ArgError{"reduce: x or out is too short for [" + std::to_string(outer) + ", " + std::to_string(n) + ", " +
+                         std::to_string(inner) + "]",
+                     true};
+    if (x.type == napi_float32_array)
+      elemKernels().f32.reduce(op, static_cast<const float*>(x.data), outer, n, inner, static_cast<float*>(out.data));
+    else
+      elemKernels().f64.reduce(op, static_cast<const double*>(x.data), outer, n, inner, static_cast<double*>(out.data));
+  } catch (const ArgError& e) {
+    throwJs(env, e);
+  }
+  return nullptr;
+}
+
+// A 2-D gather whose source rows are far apart and columns adjacent (a transpose)
+// walks in square tiles so both sides stay in cache.
+template <typename T>
+void transposeTiles(const T* src, long rows, long cols, long s0, long s1, T* out) {
+  constexpr long kTile = 32;
+  for (long i0 = 0; i0 < rows; i0 += kTile) {
+    const long i1 = i0 + kTile < rows ? i0 + kTile : rows;
+    for (long j0 = 0; j0 < cols; j0 += kTile) {
+      const long j1 = j0 + kTile < cols ? j0 + kTile : cols;
+      for (long i = i0; i < i1; ++i)
+        for (long j = j0; j < j1; ++j) out[i * cols + j] = src[i * s0 + j * s1];
+    }
+  }
+}
+
+template <typename T>
+void copyWalk(const T* src, const Walk<1>& w, T* out) {
+  const int r = w.rank - 1;
+  const long n = w.shape[r], s = w.stride[0][r];
+  if (w.rank == 2 && s != 1 && w.stride[0][0] == 1 && n >= 8 && w.shape[0] >= 8)
+    return transposeTiles(src, w.shape[0], n, w.stride[0][0], s, out);
+  forEachRow(w, [&](const long* off, long o) {
+    const T* si = src + off[0];
+    T* oi = out + o;
+    if (s == 1)
+      std::memcpy(oi, si, static_cast<size_t>(n) * sizeof(T));
+    else if (s == 0)
+      for (long j = 0; j < n; ++j) oi[j] = *si;
+    else
+      for (long j = 0; j < n; ++j) oi[j] = si[j * s];
+  });
+}
+
+// copyStrided(src, srcOff, out, meta, rank): meta = [shape, strides].
+napi_value CopyStrided(napi_env env, napi_callback_info info) {
+  try {
+    napi_value argv[5];
+    getArgs(env, info, argv, "copyStrided");
+    const ArrayView src = getArray(env, argv[0], "src", "copyStrided");
+    const long srcOff = getIndex(env, argv[1], "srcOff", "copyStrided");
+    const ArrayView out = getArray(env, argv[2], "out", "copyStrided");
+    const ArrayView meta = getArray(env, argv[3], "meta", "copyStrided");
+    const int rank = getRank(env, argv[4], "copyStrided");
+    sameType("copyStrided", {&src, &out});
+    long shape[kMaxRank], strides[kMaxRank];
+    readInts("copyStrided", meta, 0, rank, true, shape);
+    readInts("copyStrided", meta, rank, rank, false, strides);
+    const long total = product(shape, rank);
+    if (static_cast<size_t>(total) != out.length)
+      throw ArgError{"copyStrided: out has " + std::to_string(out.length) + " elements, the shape needs " + std::to_string(total), true};
+    if (total == 0) return nullptr;
+    long lo = srcOff, hi = srcOff;
+    for (int d = 0; d < rank; ++d) (strides[d] < 0 ? lo : hi) += (shape[d] - 1) * strides[d];
+    if (lo < 0 || static_cast<size_t>(hi) >= src.length)
+      throw ArgError{"copyStrided: the view reads src[" + std::to_string(lo) + ".." + std::to_string(hi) + "], src has " +
+                         std::to_string(src.length) + " elements",
+                     true};
+    Walk<1> w;
+    for (int d = 0; d < rank; ++d) w.push(shape[d], &strides[d]);
+    w.finish();
+    if (out.type == napi_float32_array)
+      copyWalk(static_cast<const float*>(src.data) + srcOff, w, static_cast<float*>(out.data));
+    else
+      copyWalk(static_cast<const double*>(src.data) + srcOff, w, static_cast<double*>(out.data));
+  } catch (const ArgError& e) {
+    throwJs(env, e);
+  }
+  return nullptr;
+}
+
+// adamStep(p, g, m, v, lr, beta1, beta2, eps, bc1, bc2, weightDecay, decoupled).
+napi_value AdamStep(napi_env env, napi_callback_info info) {
+  try {
+    napi_value argv[12];
+    getArgs(env, info, argv, "adamStep");
+    const ArrayView p = getArray(env, argv[0], "p", "adamStep"), g = getArray(env, argv[1], "g", "adamStep");
+    const ArrayView m = getArray(env, argv[2], "m", "adamStep"), v = getArray(env, argv[3], "v", "adamStep");
+    double h[7];
+    const char* names[7] = {"lr", "beta1", "beta2", "eps", "bc1", "bc2", "weightDecay"};
+    for (int i = 0; i < 7; ++i) h[i] = getNumber(env, argv[4 + i], names[i], "adamStep");
+    bool decoupled;
+    if (napi_get_value_bool(env, argv[11], &decoupled) != napi_ok) throw ArgError{"adamStep: decoupled must be a boolean", false};
+    sameType("adamStep", {&p, &g, &m, &v});
+    if (g.length < p.length || m.length < p.length || v.length < p.length)
+      throw ArgError{"adamStep: g, m and v must have at least the " + std::to_string(p.length) + " elements of p", true};
+    const double lr = h[0], wd = h[6];
+    const AdamArgs args{lr / h[4], h[1], h[2], 1 - h[1], 1 - h[2], h[3], std::sqrt(h[5]),
+                        decoupled ? 1 - lr * wd : 1, decoupled ? 0 : wd};
+    const long n = static_cast<long>(p.length);
+    if (p.type == napi_float32_array)
+      elemKernels().f32.adam(static_cast<float*>(p.data), static_cast<const float*>(g.data), static_cast<float*>(m.data),
+                             static_cast<float*>(v.data), n, args);
+    else
+      elemKernels().f64.adam(static_cast<double*>(p.data), static_cast<const double*>(g.data), static_cast<double*>(m.data),
+                             static_cast<double*>(v.data), n, args);
+  } catch (const ArgError& e) {
+    throwJs(env, e);
+  }
+  return nullptr;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   napi_value gemm, biasAct, isa, threads;
   napi_create_function(env, "gemm", NAPI_AUTO_LENGTH, Gemm, nullptr, &gemm);
   napi_create_function(env, "biasAct", NAPI_AUTO_LENGTH, BiasAct, nullptr, &biasAct);
   napi_set_named_property(env, exports, "biasAct", biasAct);
+  const struct {
+    const char* name;
+    napi_callback cb;
+  } elementwise[] = {
+      {"unary", Unary}, {"binary", Binary}, {"reduce", Reduce}, {"where", Where}, {"copyStrided", CopyStrided}, {"adamStep", AdamStep},
+  };
+  for (const auto& e : elementwise) {
+    napi_value fn;
+    napi_create_function(env, e.name, NAPI_AUTO_LENGTH, e.cb, nullptr, &fn);
+    napi_set_named_property(env, exports, e.name, fn);
+  }
   napi_create_string_utf8(env, kernels().isa, NAPI_AUTO_LENGTH, &isa);
   napi_create_int32(env, pool().size(), &threads);
   napi_set_named_property(env, exports, "gemm", gemm);

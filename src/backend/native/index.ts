@@ -1,8 +1,9 @@
-// Node-only loader for the C++ GEMM addon built from native/ (N-API): gives a
-// Backend whose gemm is native and whose other kernels are the base backend's.
+// Node-only loader for the C++ addon built from native/ (N-API): gives a Backend
+// whose gemm and elementwise kernels (unary, binary, reduce, where, copyStrided,
+// adamStep) are native SIMD code and whose other kernels are the base backend's.
 // This is the only file in src/ that touches Node APIs for the addon.
 import { createRequire } from 'node:module';
-import type { Backend, FloatArray } from '../backend.js';
+import type { Backend, BinaryKernel, FloatArray, ReduceKernel, UnaryKernel } from '../backend.js';
 import { makeBlockedLinalg } from '../js/linalg.js';
 
 export type NativeIsa = 'avx512' | 'avx2' | 'scalar';
@@ -23,6 +24,13 @@ export type BiasActInplace = (x: FloatArray, bias: FloatArray, m: number, n: num
 interface NativeAddon {
   readonly gemm: Backend['gemm'];
   readonly biasAct: BiasActInplace;
+  // Op codes and packed shapes instead of strings and arrays: see native/src/addon.cc.
+  readonly unary: (op: number, x: FloatArray, out: FloatArray, p0: number, p1: number) => void;
+  readonly binary: (op: number, a: FloatArray, b: FloatArray, out: FloatArray, meta: Float64Array, rank: number) => void;
+  readonly reduce: (op: number, x: FloatArray, outer: number, n: number, inner: number, out: FloatArray) => void;
+  readonly where: (c: FloatArray, a: FloatArray, b: FloatArray, out: FloatArray, meta: Float64Array, rank: number) => void;
+  readonly copyStrided: (src: FloatArray, srcOff: number, out: FloatArray, meta: Float64Array, rank: number) => void;
+  readonly adamStep: Backend['adamStep'];
   readonly isa: NativeIsa;
   readonly threads: number;
 }
@@ -36,7 +44,8 @@ const candidates = [
 function isAddon(x: unknown): x is NativeAddon {
   if (typeof x !== 'object' || x === null) return false;
   const o = x as Record<string, unknown>;
-  return typeof o.gemm === 'function' && typeof o.biasAct === 'function' && typeof o.threads === 'number'
+  const fns = ['gemm', 'biasAct', 'unary', 'binary', 'reduce', 'where', 'copyStrided', 'adamStep'];
+  return fns.every((f) => typeof o[f] === 'function') && typeof o.threads === 'number'
     && (o.isa === 'avx512' || o.isa === 'avx2' || o.isa === 'scalar');
 }
 
@@ -71,14 +80,85 @@ export function nativeBiasActInplace(): BiasActInplace | null {
   return load().addon?.biasAct ?? null;
 }
 
+// Codes in the order of the unions in backend.ts and the enums in native/src/elementwise.h.
+const unaryCodes: Readonly<Record<UnaryKernel, number>> = {
+  neg: 0, exp: 1, log: 2, log1p: 3, expm1: 4, sqrt: 5, abs: 6, square: 7, sign: 8, reciprocal: 9, sigmoid: 10,
+  tanh: 11, relu: 12, softplus: 13, step: 14, powScalar: 15, clamp: 16, leakyRelu: 17, elu: 18,
+};
+const binaryCodes: Readonly<Record<BinaryKernel, number>> = {
+  add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6, gt: 7, ge: 8, lt: 9, le: 10, eq: 11,
+};
+const reduceCodes: Readonly<Record<ReduceKernel, number>> = { sum: 0, max: 1, min: 2 };
+
+/** The addon's limit on rank (kMaxRank); higher ranks use the base kernels. */
+const MAX_RANK = 16;
+
+/** The elementwise kernels of the addon, in the Backend's signatures; base serves mixed dtypes and huge ranks. */
+function elementwiseKernels(addon: NativeAddon, base: Backend): Pick<Backend, 'unary' | 'binary' | 'reduce' | 'where' | 'copyStrided' | 'adamStep'> {
+  // Shapes travel in this one reused buffer, so a call allocates nothing.
+  const meta = new Float64Array(4 * MAX_RANK);
+  const pack = (shapes: readonly (readonly number[])[]): void => {
+    let k = 0;
+    for (const shape of shapes) for (const d of shape) meta[k++] = d;
+  };
+  return {
+    unary(op, x, out, p0, p1) {
+      if (x.constructor !== out.constructor) return base.unary(op, x, out, p0, p1);
+      addon.unary(unaryCodes[op], x, out, p0, p1);
+    },
+    binary(op, a, aShape, b, bShape, out, outShape) {
+      const rank = outShape.length;
+      if (a.constructor !== out.constructor || b.constructor !== out.constructor || rank > MAX_RANK) {
+        return base.binary(op, a, aShape, b, bShape, out, outShape);
+      }
+      pack([outShape, aShape, bShape]);
+      addon.binary(binaryCodes[op], a, b, out, meta, rank);
+    },
+    reduce(op, x, outer, n, inner, out) {
+      if (x.constructor !== out.constructor) return base.reduce(op, x, outer, n, inner, out);
+      addon.reduce(reduceCodes[op], x, outer, n, inner, out);
+    },
+    where(cond, cShape, a, aShape, b, bShape, out, outShape) {
+      const rank = outShape.length;
+      const T = out.constructor;
+      if (cond.constructor !== T || a.constructor !== T || b.constructor !== T || rank > MAX_RANK) {
+        return base.where(cond, cShape, a, aShape, b, bShape, out, outShape);
+      }
+      pack([outShape, cShape, aShape, bShape]);
+      addon.where(cond, a, b, out, meta, rank);
+    },
+    copyStrided(src, srcOff, shape, strides, out) {
+      const rank = shape.length;
+      if (src.constructor !== out.constructor || rank > MAX_RANK) return base.copyStrided(src, srcOff, shape, strides, out);
+      pack([shape, strides]);
+      addon.copyStrided(src, srcOff, out, meta, rank);
+    },
+    adamStep(p, g, m, v, lr, beta1, beta2, eps, bc1, bc2, weightDecay, decoupled) {
+      const T = p.constructor;
+      if (g.constructor !== T || m.constructor !== T || v.constructor !== T) {
+        return base.adamStep(p, g, m, v, lr, beta1, beta2, eps, bc1, bc2, weightDecay, decoupled);
+      }
+      addon.adamStep(p, g, m, v, lr, beta1, beta2, eps, bc1, bc2, weightDecay, decoupled);
+    },
+  };
+}
+
 /**
- * The base backend with gemm replaced by the native kernel, or null when the addon is unavailable.
+ * The base backend with gemm and the elementwise kernels replaced by native ones,
+ * or null when the addon is unavailable.
  * base is spread, so its kernels must be own properties (a plain object, not a class instance).
  */
 export function loadNativeBackend(base: Backend): Backend | null {
   const { addon } = load();
-  // Cholesky and triangular solves are blocked over gemm, so they speed up with it.
-  return addon && { ...base, name: `native-${addon.isa}+${base.name}`, gemm: addon.gemm, ...makeBlockedLinalg(addon.gemm) };
+  if (!addon) return null;
+  return {
+    ...base,
+    name: `native-${addon.isa}+${base.name}`,
+    gemm: addon.gemm,
+    ...elementwiseKernels(addon, base),
+    // Cholesky and triangular solves are blocked over gemm, so they speed up with it.
+    ...makeBlockedLinalg(addon.gemm),
+  };
 }
 
 /** What the native addon offers on this machine, for `elbo info`. */

@@ -1,0 +1,333 @@
+// Elementwise kernels shared by every ISA translation unit (elem_avx512.cc,
+// elem_avx2.cc, elem_scalar.cc). The float32 transcendental ops use GCC vector
+// extensions 16 floats wide, so one source lowers to zmm, 2×ymm or 4×xmm code
+// depending on the TU's -m flags; the rest are plain loops for the vectorizer.
+// NOTE: everything has internal linkage (see gemm_driver.h), and the TUs are
+// built with -ffp-contract=off: a fused a·b+c would break bit-exactness with
+// the JS kernels (Adam, bias adds) and the Cephes error bounds below.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+
+#include "elementwise.h"
+
+namespace elbo {
+namespace {
+
+using VF = float __attribute__((vector_size(64)));
+using VI = int32_t __attribute__((vector_size(64)));
+constexpr long kW = 16;
+
+__attribute__((always_inline)) inline VF bc(float c) { return VF{} + c; }
+__attribute__((always_inline)) inline VF loadF(const float* p) {
+  VF v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void storeF(float* p, VF v) { std::memcpy(p, &v, sizeof v); }
+__attribute__((always_inline)) inline VF absF(VF x) { return (VF)((VI)x & 0x7fffffff); }
+
+constexpr float kInf = std::numeric_limits<float>::infinity();
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+
+// Round to nearest even for |x| < 2^22: adding 1.5·2^23 leaves no fraction bits.
+__attribute__((always_inline)) inline VF roundNearest(VF x) { return (x + bc(12582912.0f)) - bc(12582912.0f); }
+
+// exp(x) = 2^n·e^r, n = round(x·log2 e), r = x − n·ln 2 (Cody–Waite split of ln 2),
+// e^r by the Cephes expf polynomial (|r| ≤ ln2/2, ≤ 1 ulp). 2^n is applied as two
+// normal factors 2^⌊n/2⌋·2^⌈n/2⌉, so results in the subnormal range round once.
+__attribute__((always_inline)) inline VF expF(VF x) {
+  // NOTE: comparisons with NaN are false, so NaN passes both clamps and propagates.
+  x = x < bc(-104.0f) ? bc(-104.0f) : x;
+  x = x > bc(89.0f) ? bc(89.0f) : x;
+  VF n = roundNearest(x * bc(1.44269504088896341f));
+  VF r = x - n * bc(0.693359375f);
+  r = r - n * bc(-2.12194440e-4f);
+  VF p = bc(1.9875691500e-4f);
+  p = p * r + bc(1.3981999507e-3f);
+  p = p * r + bc(8.3334519073e-3f);
+  p = p * r + bc(4.1665795894e-2f);
+  p = p * r + bc(1.6666665459e-1f);
+  p = p * r + bc(5.0000001201e-1f);
+  p = p * (r * r) + r + bc(1.0f);
+  n = n == n ? n : bc(0.0f);
+  const VI ni = __builtin_convertvector(n, VI);
+  const VI n1 = ni >> 1, n2 = ni - n1;
+  return p * (VF)((n1 + 127) << 23) * (VF)((n2 + 127) << 23);
+}
+
+// log(x) = e·ln 2 + log(m), m ∈ [√½, √2), by the Cephes logf polynomial (≤ 1 ulp);
+// subnormal inputs are scaled by 2^23 first.
+__attribute__((always_inline)) inline VF logF(VF x0) {
+  const VI den = x0 < bc(1.17549435e-38f);
+  const VF x = den ? x0 * bc(8388608.0f) : x0;
+  const VI bits = (VI)x;
+  VI e = ((bits >> 23) & 0xff) - 126 - (den & 23);
+  VF m = (VF)((bits & 0x007fffff) | 0x3f000000);
+  const VI small = m < bc(0.707106781186547524f);
+  e = e - (small & 1);
+  m = small ? (m + m) - bc(1.0f) : m - bc(1.0f);
+  const VF fe = __builtin_convertvector(e, VF);
+  const VF z = m * m;
+  VF y = bc(7.0376836292e-2f);
+  y = y * m - bc(1.1514610310e-1f);
+  y = y * m + bc(1.1676998740e-1f);
+  y = y * m - bc(1.2420140846e-1f);
+  y = y * m + bc(1.4249322787e-1f);
+  y = y * m - bc(1.6668057665e-1f);
+  y = y * m + bc(2.0000714765e-1f);
+  y = y * m - bc(2.4999993993e-1f);
+  y = y * m + bc(3.3333331174e-1f);
+  y = y * m * z;
+  y = y + fe * bc(-2.12194440e-4f);
+  y = y - bc(0.5f) * z;
+  VF res = m + y;
+  res = res + fe * bc(0.693359375f);
+  res = x0 == bc(kInf) ? x0 : res;
+  res = x0 == bc(0.0f) ? bc(-kInf) : res;
+  res = x0 < bc(0.0f) ? bc(kNaN) : res;
+  return x0 != x0 ? x0 : res;
+}
+
+// log1p(x) = log(u) + (x − (u − 1))/u with u = fl(1 + x): the second term restores
+// what rounding 1 + x lost (Goldberg's correction), so small x keep full precision.
+__attribute__((always_inline)) inline VF log1pF(VF x) {
+  const VF u = x + bc(1.0f);
+  VF res = logF(u) + (x - (u - bc(1.0f))) / u;
+  res = u == bc(1.0f) ? x : res;
+  res = x == bc(kInf) ? x : res;
+  return x == bc(-1.0f) ? bc(-kInf) : res;
+}
+
+// sigmoid(x) = 1/(1 + e^−x) for x ≥ 0, e^x/(1 + e^x) below: e^−|x| never overflows.
+__attribute__((always_inline)) inline VF sigmoidF(VF x) {
+  const VF e = expF(-absF(x));
+  return (x >= bc(0.0f) ? bc(1.0f) : e) / (bc(1.0f) + e);
+}
+
+// softplus(x) = max(x, 0) + log1p(e^−|x|): exact for large |x|, no overflow.
+__attribute__((always_inline)) inline VF softplusF(VF x) {
+  return (x > bc(0.0f) ? x : bc(0.0f)) + log1pF(expF(-absF(x)));
+}
+
+// Cephes tanhf: an odd polynomial below |x| = 0.625, 1 − 2/(e^{2|x|} + 1) above.
+__attribute__((always_inline)) inline VF tanhF(VF x) {
+  const VF ax = absF(x);
+  VF big = bc(1.0f) - bc(2.0f) / (expF(ax + ax) + bc(1.0f));
+  big = x < bc(0.0f) ? -big : big;
+  const VF z = x * x;
+  VF p = bc(-5.70498872745e-3f);
+  p = p * z + bc(2.06390887954e-2f);
+  p = p * z - bc(5.37397155531e-2f);
+  p = p * z + bc(1.33314422036e-1f);
+  p = p * z - bc(3.33332819422e-1f);
+  p = p * z * x + x;
+  return ax >= bc(0.625f) ? big : p;
+}
+
+// out[i] = f(x[i]) 16 lanes at a time; the tail goes through a zero-padded block.
+template <class F>
+inline void mapF(const float* x, float* out, long n, F f) {
+  long i = 0;
+  for (; i + kW <= n; i += kW) storeF(out + i, f(loadF(x + i)));
+  if (i < n) {
+    float buf[kW] = {};
+    const size_t bytes = static_cast<size_t>(n - i) * sizeof(float);
+    std::memcpy(buf, x + i, bytes);
+    storeF(buf, f(loadF(buf)));
+    std::memcpy(out + i, buf, bytes);
+  }
+}
+
+// Math.pow semantics where C's pow differs: a NaN exponent, or ±1 to ±∞, give NaN.
+inline double jsPow(double a, double b) {
+  if (b != b || (std::fabs(a) == 1 && std::isinf(b))) return std::numeric_limits<double>::quiet_NaN();
+  return std::pow(a, b);
+}
+
+// The ops computed as the JS kernel does, in double, then rounded to T: the
+// reference for every dtype, and the float32 path of the ops that are not hot.
+template <typename T>
+void unaryDouble(int op, const T* x, T* out, long n, double p0, double p1) {
+  switch (op) {
+    case kNeg: for (long i = 0; i < n; ++i) out[i] = -x[i]; return;
+    case kExp: for (long i = 0; i < n; ++i) out[i] = T(std::exp(double(x[i]))); return;
+    case kLog: for (long i = 0; i < n; ++i) out[i] = T(std::log(double(x[i]))); return;
+    case kLog1p: for (long i = 0; i < n; ++i) out[i] = T(std::log1p(double(x[i]))); return;
+    case kExpm1: for (long i = 0; i < n; ++i) out[i] = T(std::expm1(double(x[i]))); return;
+    case kSqrt: for (long i = 0; i < n; ++i) out[i] = std::sqrt(x[i]); return;
+    case kAbs: for (long i = 0; i < n; ++i) out[i] = std::fabs(x[i]); return;
+    case kSquare: for (long i = 0; i < n; ++i) out[i] = x[i] * x[i]; return;
+    case kSign:
+      for (long i = 0; i < n; ++i) { const T v = x[i]; out[i] = v > 0 ? T(1) : v < 0 ? T(-1) : v; }
+      return;
+    case kReciprocal: for (long i = 0; i < n; ++i) out[i] = T(1) / x[i]; return;
+    case kSigmoid:
+      for (long i = 0; i < n; ++i) {
+        const double v = x[i];
+        if (v >= 0) out[i] = T(1 / (1 + std::exp(-v)));
+        else { const double e = std::exp(v); out[i] = T(e / (1 + e)); }
+      }
+      return;
+    case kTanh: for (long i = 0; i < n; ++i) out[i] = T(std::tanh(double(x[i]))); return;
+    case kRelu: for (long i = 0; i < n; ++i) { const T v = x[i]; out[i] = v > 0 ? v : T(0); } return;
+    case kSoftplus:
+      for (long i = 0; i < n; ++i) {
+        const double v = x[i];
+        out[i] = T((v > 0 ? v : 0) + std::log1p(std::exp(-std::fabs(v))));
+      }
+      return;
+    case kStep: for (long i = 0; i < n; ++i) out[i] = x[i] > 0 ? T(1) : T(0); return;
+    case kPowScalar:
+      if (p0 == 2) for (long i = 0; i < n; ++i) out[i] = x[i] * x[i];
+      else for (long i = 0; i < n; ++i) out[i] = T(jsPow(double(x[i]), p0));
+      return;
+    case kClamp:
+      for (long i = 0; i < n; ++i) { const double v = x[i]; out[i] = T(v < p0 ? p0 : v > p1 ? p1 : v); }
+      return;
+    case kLeakyRelu:
+      for (long i = 0; i < n; ++i) { const double v = x[i]; out[i] = T(v > 0 ? v : p0 * v); }
+      return;
+    case kElu:
+      for (long i = 0; i < n; ++i) { const double v = x[i]; out[i] = T(v > 0 ? v : p0 * std::expm1(v)); }
+      return;
+  }
+}
+
+void unaryF32(int op, const float* x, float* out, long n, double p0, double p1) {
+  switch (op) {
+    case kExp: return mapF(x, out, n, [](VF v) { return expF(v); });
+    case kLog: return mapF(x, out, n, [](VF v) { return logF(v); });
+    case kLog1p: return mapF(x, out, n, [](VF v) { return log1pF(v); });
+    case kSigmoid: return mapF(x, out, n, [](VF v) { return sigmoidF(v); });
+    case kSoftplus: return mapF(x, out, n, [](VF v) { return softplusF(v); });
+    case kTanh: return mapF(x, out, n, [](VF v) { return tanhF(v); });
+    // The float ops are exactly the JS double ops rounded (neg, abs, square,
+    // sqrt, 1/x are correctly rounded either way), so the plain loops serve.
+    default: return unaryDouble<float>(op, x, out, n, p0, p1);
+  }
+}
+
+void unaryF64(int op, const double* x, double* out, long n, double p0, double p1) {
+  unaryDouble<double>(op, x, out, n, p0, p1);
+}
+
+// One inner loop of a broadcast binary op; unit and zero strides get their own
+// loops so the vectorizer sees contiguous or splatted operands.
+template <typename T, class F>
+inline void binLoop(long n, const T* a, long as, const T* b, long bs, T* out, F f) {
+  if (as == 1 && bs == 1) {
+    for (long j = 0; j < n; ++j) out[j] = f(a[j], b[j]);
+  } else if (as == 1 && bs == 0) {
+    const T bv = *b;
+    for (long j = 0; j < n; ++j) out[j] = f(a[j], bv);
+  } else if (as == 0 && bs == 1) {
+    const T av = *a;
+    for (long j = 0; j < n; ++j) out[j] = f(av, b[j]);
+  } else {
+    for (long j = 0; j < n; ++j) out[j] = f(a[j * as], b[j * bs]);
+  }
+}
+
+template <typename T>
+void binaryImpl(int op, long n, const T* a, long as, const T* b, long bs, T* out) {
+  switch (op) {
+    case kAdd: return binLoop(n, a, as, b, bs, out, [](T x, T y) { return x + y; });
+    case kSub: return binLoop(n, a, as, b, bs, out, [](T x, T y) { return x - y; });
+    case kMul: return binLoop(n, a, as, b, bs, out, [](T x, T y) { return x * y; });
+    case kDiv: return binLoop(n, a, as, b, bs, out, [](T x, T y) { return x / y; });
+    case kPow: return binLoop(n, a, as, b, bs, out, [](T x, T y) { return T(jsPow(double(x), double(y))); });
+    // Math.max / Math.min: NaN wins, and +0 > −0.
+    case kMaximum:
+      return binLoop(n, a, as, b, bs, out, [](T x, T y) {
+        return x != x || y != y ? x + y : x > y ? x : y > x ? y : std::signbit(x) ? y : x;
+      });
+    case kMinimum:
+      return binLoop(n, a, as, b, bs, out, [](T x, T y) {
+        return x != x || y != y ? x + y : x < y ? x : y < x ? y : std::signbit(x) ? x : y;
+      });
+    case kGt: return binLoop(n, a, as, b, bs, out, [](T x, T y) { return x > y ? T(1) : T(0); });
+    case kGe: return binLoop(n, a, as, b, bs, out, [](T x, T y) { return x >= y ? T(1) : T(0); });
+    case kLt: return binLoop(n, a, as, b, bs, out, [](T x, T y) { return x < y ? T(1) : T(0); });
+    case kLe: return binLoop(n, a, as, b, bs, out, [](T x, T y) { return x <= y ? T(1) : T(0); });
+    case kEq: return binLoop(n, a, as, b, bs, out, [](T x, T y) { return x == y ? T(1) : T(0); });
+  }
+}
+
+// Σ x[0..n) in 16 double accumulators. NOTE: this is not the JS kernel's
+// sequential float sum: it differs from it by its rounding error (and is the
+// more accurate of the two), the price of a vectorized full reduction.
+template <typename T>
+T sumRow(const T* x, long n) {
+  double acc[16] = {};
+  long i = 0;
+  for (; i + 16 <= n; i += 16)
+    for (int k = 0; k < 16; ++k) acc[k] += double(x[i + k]);
+  for (int k = 0; i < n; ++i, ++k) acc[k] += double(x[i]);
+  for (int w = 8; w > 0; w /= 2)
+    for (int k = 0; k < w; ++k) acc[k] += acc[k + w];
+  return T(acc[0]);
+}
+
+template <typename T>
+void reduceImpl(int op, const T* x, long outer, long n, long inner, T* out) {
+  for (long o = 0; o < outer; ++o) {
+    const T* base = x + o * n * inner;
+    T* ob = out + o * inner;
+    if (n == 0) {
+      const T init = op == kSum ? T(0) : op == kMax ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::infinity();
+      for (long j = 0; j < inner; ++j) ob[j] = init;
+      continue;
+    }
+    if (op == kSum && inner == 1) {
+      ob[0] = sumRow(base, n);
+      continue;
+    }
+    // Rows are combined in order, so sums match the JS kernel bit for bit and
+    // max/min keep its first-of-equal choice (−0 vs +0).
+    for (long j = 0; j < inner; ++j) ob[j] = base[j];
+    for (long r = 1; r < n; ++r) {
+      const T* row = base + r * inner;
+      switch (op) {
+        case kSum: for (long j = 0; j < inner; ++j) ob[j] += row[j]; break;
+        case kMax:
+          for (long j = 0; j < inner; ++j) { const T v = row[j], c = ob[j]; ob[j] = v > c || v != v ? v : c; }
+          break;
+        case kMin:
+          for (long j = 0; j < inner; ++j) { const T v = row[j], c = ob[j]; ob[j] = v < c || v != v ? v : c; }
+          break;
+      }
+    }
+  }
+}
+
+// PyTorch's Adam in double, in the JS kernel's operation order, so float32
+// state rounds exactly as there (src/backend/js/optim.ts).
+template <typename T>
+void adamImpl(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v, long n, const AdamArgs& h) {
+  const double stepSize = h.stepSize, beta1 = h.beta1, beta2 = h.beta2, c1 = h.oneMinusBeta1, c2 = h.oneMinusBeta2;
+  const double eps = h.eps, sqrtBc2 = h.sqrtBc2, shrink = h.shrink, l2 = h.l2;
+  for (long i = 0; i < n; ++i) {
+    const double pv = p[i];
+    const double pi = pv * shrink;
+    const double gi = double(g[i]) + l2 * pv;
+    const double mi = beta1 * double(m[i]) + c1 * gi;
+    const double vi = beta2 * double(v[i]) + c2 * gi * gi;
+    m[i] = T(mi);
+    v[i] = T(vi);
+    p[i] = T(pi - (stepSize * mi) / (std::sqrt(vi) / sqrtBc2 + eps));
+  }
+}
+
+ElemKernels makeElemKernels() {
+  return {
+      {&unaryF32, &binaryImpl<float>, &reduceImpl<float>, &adamImpl<float>},
+      {&unaryF64, &binaryImpl<double>, &reduceImpl<double>, &adamImpl<double>},
+  };
+}
+
+}  // namespace
+}  // namespace elbo

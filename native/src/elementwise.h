@@ -1,0 +1,42 @@
+// Shared declarations for the elementwise kernels (unary, binary inner loops,
+// reductions, Adam), which each ISA translation unit builds from elem_impl.h
+// with its own -m flags; addon.cc picks one table at run time.
+#pragma once
+
+namespace elbo {
+
+// Op codes follow the order of UnaryKernel / BinaryKernel / ReduceKernel in
+// src/backend/backend.ts; src/backend/native/index.ts maps names to them.
+enum UnaryOp {
+  kNeg, kExp, kLog, kLog1p, kExpm1, kSqrt, kAbs, kSquare, kSign, kReciprocal, kSigmoid, kTanh, kRelu, kSoftplus,
+  kStep, kPowScalar, kClamp, kLeakyRelu, kElu, kUnaryCount
+};
+enum BinaryOp { kAdd, kSub, kMul, kDiv, kPow, kMaximum, kMinimum, kGt, kGe, kLt, kLe, kEq, kBinaryCount };
+enum ReduceOp { kSum, kMax, kMin, kReduceCount };
+
+// Adam hyper-parameters as the JS kernel derives them (src/backend/js/optim.ts).
+struct AdamArgs {
+  double stepSize, beta1, beta2, oneMinusBeta1, oneMinusBeta2, eps, sqrtBc2, shrink, l2;
+};
+
+template <typename T>
+struct ElemKernelsT {
+  // out[i] = f(x[i]; p0, p1) for i < n.
+  void (*unary)(int op, const T* x, T* out, long n, double p0, double p1);
+  // out[j] = a[j·as] ∘ b[j·bs] for j < n (as, bs ∈ {0, 1} take fast paths).
+  void (*binary)(int op, long n, const T* a, long as, const T* b, long bs, T* out);
+  // [outer, n, inner] → [outer, inner].
+  void (*reduce)(int op, const T* x, long outer, long n, long inner, T* out);
+  void (*adam)(T* p, const T* g, T* m, T* v, long n, const AdamArgs& h);
+};
+
+struct ElemKernels {
+  ElemKernelsT<float> f32;
+  ElemKernelsT<double> f64;
+};
+
+ElemKernels elemKernelsAvx512();
+ElemKernels elemKernelsAvx2();
+ElemKernels elemKernelsScalar();
+
+}  // namespace elbo
