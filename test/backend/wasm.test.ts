@@ -227,6 +227,32 @@ test('unary exp, sigmoid and softplus are within 2 float32 ulp of the JS backend
   }
 });
 
+test('bceLogits is within 3 float32 ulp (plus float64 rounding of ℓ) of the JS backend for targets in [0, 1], awkward logits included', () => {
+  const rng = new Rng(26);
+  const n = 20000;
+  const logits = awkwardArray(rng, n);
+  for (let i = 0; i < n; i += 3) logits[i] = (rng.uniform() - 0.5) * 60;
+  const target = new Float32Array(n);
+  for (let i = 0; i < n; i++) target[i] = i % 3 === 0 ? Math.round(rng.uniform()) : i % 3 === 1 ? Math.floor(rng.uniform() * 256) / 255 : rng.uniform();
+  const want = [new Float32Array(n), new Float32Array(n)] as const;
+  jsBackend.bceLogits(logits, target, want[0], want[1]);
+  for (const be of variants) {
+    const got = [new Float32Array(n), new Float32Array(n)] as const;
+    be.bceLogits(logits, target, got[0], got[1]);
+    ['loss', 'sigmoid'].forEach((what, k) => {
+      for (let i = 0; i < n; i++) {
+        const g = got[k]![i]!;
+        const w = want[k]![i]!;
+        if (Object.is(g, w)) continue;
+        // NOTE: both kernels form max(ℓ,0) + log1p(e) in float64 before subtracting ℓ·y, which rounds
+        // log1p(e) to a grid of 2^-53·|ℓ|; so the loss may differ by that much beyond the ulps.
+        const tol = 3 * Math.abs(w) * 2 ** -23 + (k === 0 ? 2 ** -51 * (Math.abs(logits[i]!) + 1) : 2 ** -149);
+        if (!(Math.abs(g - w) <= tol)) assert.fail(`${be.name} bceLogits ${what} at ℓ=${logits[i]}, y=${target[i]}: ${g}, the JS backend gives ${w}`);
+      }
+    });
+  }
+});
+
 test('binary add, sub, mul, div are bit-identical to the JS backend: same shape, bias row, scalar, and general broadcasts', () => {
   const rng = new Rng(22);
   const cases: [number[], number[], number[]][] = [

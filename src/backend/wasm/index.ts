@@ -78,13 +78,14 @@ interface KernelExports {
   binaryF32(op: number, a: number, b: number, out: number, n: number, period: number, which: number): void;
   unaryF32(op: number, x: number, out: number, n: number): void;
   sumF32(x: number, outer: number, n: number, inner: number, out: number): void;
+  bceF32(l: number, t: number, out: number, sig: number, n: number): void;
   adamF32(
     p: number, g: number, m: number, v: number, n: number, stepSize: number, sqrtBc2: number, shrink: number,
     l2: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, eps: number,
   ): void;
 }
 
-const KERNEL_NAMES = ['gemm', 'gemmWorkBytes', 'gemmNr', 'gemmMr', 'binaryF32', 'unaryF32', 'sumF32', 'adamF32'] as const;
+const KERNEL_NAMES = ['gemm', 'gemmWorkBytes', 'gemmNr', 'gemmMr', 'binaryF32', 'unaryF32', 'sumF32', 'adamF32', 'bceF32'] as const;
 
 function isKernelExports(x: WebAssembly.Exports): x is WebAssembly.Exports & KernelExports {
   return KERNEL_NAMES.every((name) => typeof x[name] === 'function');
@@ -127,6 +128,7 @@ const JOB_SLOTS = 32; // 128 bytes per worker
 const JOB_GEMM = 1;
 const JOB_ADAM = 2;
 const JOB_UNARY = 3;
+const JOB_BCE = 4;
 const MAX_WORKERS = 62; // the control block is one 4 KiB slot
 const SCRATCH_BASE = 4096;
 const PAGE = 65536;
@@ -400,6 +402,35 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     out.set(f32.subarray(oP >> 2, (oP >> 2) + outer * inner));
   };
 
+  const bceLogits: Backend['bceLogits'] = (logits, target, out, sig) => {
+    const n = logits.length;
+    const n4 = (n + 3) & ~3;
+    const at = n >= minWasmElements && n > 0 && logits instanceof Float32Array && target instanceof Float32Array
+      && out instanceof Float32Array && sig instanceof Float32Array ? place([n4, n4, n4, n4]) : null;
+    if (!at) {
+      base.bceLogits(logits, target, out, sig);
+      return;
+    }
+    const [lP, tP, oP, sP] = at as [number, number, number, number];
+    f32.set(logits, lP >> 2);
+    f32.set(target.subarray(0, n), tP >> 2);
+    f32.fill(0, (lP >> 2) + n, (lP >> 2) + n4); // the kernel runs whole vectors
+    f32.fill(0, (tP >> 2) + n, (tP >> 2) + n4);
+    if (nWorkers === 0 || n < minParallelElements) ex.bceF32(lP, tP, oP, sP, n);
+    else {
+      parallelFor(n4, 4, (o, lo, hi) => {
+        ctl[o] = JOB_BCE;
+        ctl[o + 1] = lP + lo * 4;
+        ctl[o + 2] = tP + lo * 4;
+        ctl[o + 3] = oP + lo * 4;
+        ctl[o + 4] = sP + lo * 4;
+        ctl[o + 5] = hi - lo;
+      }, (hi) => ex.bceF32(lP, tP, oP, sP, hi));
+    }
+    out.set(f32.subarray(oP >> 2, (oP >> 2) + n));
+    sig.set(f32.subarray(sP >> 2, (sP >> 2) + n));
+  };
+
   const copyStrided: Backend['copyStrided'] = (src, srcOff, shape, strides, out) => {
     // A broadcast scalar (every stride 0, e.g. the seed gradient of a sum) is a fill.
     if (shape.length > 0 && out.length > 0 && strides.every((st) => st === 0)) out.fill(src[srcOff]!);
@@ -466,6 +497,7 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     reduce,
     copyStrided,
     adamStep,
+    bceLogits,
     wasm: info,
     dispose,
   };

@@ -181,6 +181,39 @@ export function unaryF32(op: i32, x: usize, out: usize, n: i32): void {
   else unaryLoop(SOFTPLUS, x, out, n);
 }
 
+// Lanes 2, 3 of x moved to 0, 1, ready for f64x2.promote_low_f32x4.
+@inline function high(x: v128): v128 {
+  return i32x4.shuffle(x, x, 2, 3, 0, 1);
+}
+
+// (r + p) − l·t in float64, as the JS kernel orders it, rounded once to float32; r, p, l, t are float32 lanes.
+@inline function bceCombine(r: v128, p: v128, l: v128, t: v128): v128 {
+  const lo = f64x2.sub(
+    f64x2.add(f64x2.promote_low_f32x4(r), f64x2.promote_low_f32x4(p)),
+    f64x2.mul(f64x2.promote_low_f32x4(l), f64x2.promote_low_f32x4(t)));
+  const hi = f64x2.sub(
+    f64x2.add(f64x2.promote_low_f32x4(high(r)), f64x2.promote_low_f32x4(high(p))),
+    f64x2.mul(f64x2.promote_low_f32x4(high(l)), f64x2.promote_low_f32x4(high(t))));
+  return i64x2.shuffle(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 2);
+}
+
+/**
+ * Fused BCE from logits: out = softplus(ℓ) − ℓ·y and sig = σ(ℓ), from one e = exp(−|ℓ|) per element.
+ * The softplus terms are summed with −ℓ·y in float64 (as in JS), so ℓ·y's cancellation costs nothing;
+ * only exp/log1p carry the polynomials' few ulp. All four arrays hold n rounded up to 4 floats.
+ */
+export function bceF32(l: usize, t: usize, out: usize, sig: usize, n: i32): void {
+  const zero = f32x4.splat(0);
+  const one = f32x4.splat(1);
+  for (let i = 0; i < n; i += 4) {
+    const o = <usize>i << 2;
+    const v = v128.load(l + o);
+    const e = expV(f32x4.neg(f32x4.abs(v)));
+    v128.store(out + o, bceCombine(v128.and(v, f32x4.gt(v, zero)), log1pV(e), v, v128.load(t + o)));
+    v128.store(sig + o, f32x4.div(v128.bitselect(one, e, f32x4.ge(v, zero)), f32x4.add(one, e)));
+  }
+}
+
 /**
  * Sum the middle axis of [outer, n, inner] into [outer, inner], adding rows in order as the JS
  * backend does (so the float32 roundings match): vectorized across inner, never across n.

@@ -2,7 +2,7 @@
 // The loop a worker thread runs forever: wait for the main thread to publish a job in the control
 // block, run its share on the shared linear memory, count itself done. No JS runs per job.
 import { gemm } from './gemm';
-import { adamF32, unaryF32 } from './elementwise';
+import { adamF32, bceF32, unaryF32 } from './elementwise';
 
 // Control block layout (byte offsets from ctrl), shared with src/backend/wasm/index.ts:
 //   0 seq     bumped by the main thread to publish a job
@@ -23,6 +23,7 @@ const JOB_NONE: i32 = 0;
 const JOB_GEMM: i32 = 1;
 const JOB_ADAM: i32 = 2;
 const JOB_UNARY: i32 = 3;
+const JOB_BCE: i32 = 4;
 
 function runJob(job: usize): void {
   const kind = load<i32>(job);
@@ -41,6 +42,8 @@ function runJob(job: usize): void {
     );
   } else if (kind == JOB_UNARY) {
     unaryF32(load<i32>(job, 4), load<u32>(job, 8), load<u32>(job, 12), load<i32>(job, 16));
+  } else if (kind == JOB_BCE) {
+    bceF32(load<u32>(job, 4), load<u32>(job, 8), load<u32>(job, 12), load<u32>(job, 16), load<i32>(job, 20));
   } else if (kind != JOB_NONE) {
     unreachable();
   }
