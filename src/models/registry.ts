@@ -9,7 +9,7 @@ import { GMVAE, type GmvaeDecoder } from './gmvae.js';
 import type { WarmupSchedule } from './schedules.js';
 import { field, type ActivationName } from './util.js';
 
-export const MODEL_KINDS = ['vae', 'beta-vae', 'ae', 'linear-ae'] as const;
+export const MODEL_KINDS = ['vae', 'beta-vae', 'ae', 'linear-ae', 'gmvae'] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
 
 /** Models createModel builds: every one has a latent space; 'vae'/'beta-vae' are also GenerativeModels. */
@@ -82,6 +82,6 @@ export function createModel(config: ModelConfig, rng: Rng): AnyModel & Trainable
         init,
       }, rng);
     default:
-      throw new Error(`createModel: unknown model kind "${String(kind)}" (expected one of ${[...MODEL_KINDS, 'gmvae'].join(', ')})`);
+      throw new Error(`createModel: unknown model kind "${String(kind)}" (expected one of ${MODEL_KINDS.join(', ')})`);
   }
 }
