@@ -1,0 +1,293 @@
+// The native elementwise kernels (unary, binary, reduce, where, copyStrided,
+// adamStep) against the JS backend, their oracle: exact where the JS kernel is
+// one correctly rounded operation, a few ulp for float32 transcendentals.
+// Skipped when the addon is not built; also re-run under the AVX2 and scalar builds.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Backend, BinaryKernel, FloatArray, ReduceKernel, UnaryKernel } from '../../src/backend/backend.js';
+import { jsBackend } from '../../src/backend/js/index.js';
+import { loadNativeBackend, nativeInfo } from '../../src/backend/native/index.js';
+import { Rng } from '../../src/tensor/random.js';
+
+const native = loadNativeBackend(jsBackend);
+const skip = native ? false : `native addon not built: ${nativeInfo().reason ?? ''}`;
+const nb = (): Backend => native!;
+
+type Dtype = 'float32' | 'float64';
+const dtypes: readonly Dtype[] = ['float32', 'float64'];
+
+function alloc(dtype: Dtype, n: number): FloatArray {
+  return dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
+}
+
+function from(dtype: Dtype, xs: ArrayLike<number>): FloatArray {
+  return dtype === 'float32' ? Float32Array.from(xs) : Float64Array.from(xs);
+}
+
+// Values where the kernels have edges: NaN, ±∞, ±0, overflow and underflow of
+// exp, float32 subnormals, the tanh polynomial's switch at 0.625, huge logits.
+const SPECIAL = [
+  NaN, Infinity, -Infinity, 0, -0, 1000, -1000, 1e-45, -1e-45, 3e-39, -3e-39, 1.17e-38, 1e-30, -1e-30,
+  88.72, 88.73, 89.5, -87.3, -87.4, -100, -103.9, -104.1, -150, 709, 710, -745, -746,
+  1e-8, -1e-8, 1e-4, -1e-4, 0.625, -0.625, 0.6249, 0.5, -0.5, 1, -1, -0.9999999, -1.0000001, 2, -2,
+  9, -9, 20, -20, 44, -44, 1e30, -1e30, 3.4e38, -3.4e38,
+];
+
+/** Specials, then normals at scales 1, 10 and 100, then magnitudes spread over 2^±150; n ≥ 1 values. */
+function testValues(rng: Rng, n: number): number[] {
+  const xs = SPECIAL.slice(0, Math.min(n, SPECIAL.length));
+  while (xs.length < n) {
+    const k = xs.length % 4;
+    if (k < 3) xs.push(rng.normal() * 10 ** k);
+    else xs.push((rng.uniform() < 0.5 ? -1 : 1) * 2 ** (rng.uniform() * 300 - 150));
+  }
+  return xs;
+}
+
+/** Distance in units of the last place of want (0 when both are NaN or equal, ∞ on a NaN/∞ mismatch). */
+function ulps(got: number, want: number, dtype: Dtype): number {
+  if (Number.isNaN(got) && Number.isNaN(want)) return 0;
+  if (Object.is(got, want) || (got === want && got !== 0)) return 0;
+  if (!Number.isFinite(got) || !Number.isFinite(want)) return Infinity;
+  const [rel, tiny] = dtype === 'float32' ? [2 ** -23, 2 ** -149] : [2 ** -52, 2 ** -1074];
+  // ±0 against ±0 of the other sign counts as one ulp, so "exact" comparisons catch it.
+  return Math.max(Math.abs(got - want) / Math.max(Math.abs(want) * rel, tiny), got === want ? 1 : 0);
+}
+
+function assertWithin(got: FloatArray, want: FloatArray, maxUlps: number, what: (i: number) => string, dtype: Dtype): void {
+  assert.equal(got.length, want.length, 'lengths differ');
+  for (let i = 0; i < want.length; i++) {
+    const d = ulps(got[i]!, want[i]!, dtype);
+    if (!(d <= maxUlps)) assert.fail(`${what(i)}: native ${got[i]}, JS ${want[i]} (${d} ulp, allowed ${maxUlps})`);
+  }
+}
+
+interface UnaryCase { op: UnaryKernel; p0: number; p1: number; f32Ulps: number; f64Ulps: number }
+
+// Exact: ops that are one correctly rounded operation (or none). The float32
+// polynomial ops get 2 ulp (the worst seen over 2M random float bit patterns was
+// 1.9, in sigmoid/softplus); libm-in-double ops 1 ulp (the final rounding of
+// results that V8 and glibc already compute within 1 double ulp).
+const UNARY: readonly UnaryCase[] = [
+  ...(['neg', 'abs', 'square', 'sign', 'reciprocal', 'relu', 'step', 'sqrt'] as const).map((op) => ({ op, p0: 0, p1: 0, f32Ulps: 0, f64Ulps: 0 })),
+  { op: 'clamp', p0: -0.3, p1: 0.7, f32Ulps: 0, f64Ulps: 0 },
+  { op: 'leakyRelu', p0: 0.01, p1: 0, f32Ulps: 0, f64Ulps: 0 },
+  { op: 'powScalar', p0: 2, p1: 0, f32Ulps: 0, f64Ulps: 0 },
+  ...(['exp', 'log', 'log1p', 'sigmoid', 'softplus', 'tanh'] as const).map((op) => ({ op, p0: 0, p1: 0, f32Ulps: 2, f64Ulps: 2 })),
+  { op: 'expm1', p0: 0, p1: 0, f32Ulps: 1, f64Ulps: 2 },
+  { op: 'powScalar', p0: 0.5, p1: 0, f32Ulps: 1, f64Ulps: 2 },
+  { op: 'powScalar', p0: -1.5, p1: 0, f32Ulps: 1, f64Ulps: 2 },
+  { op: 'elu', p0: 1.3, p1: 0, f32Ulps: 1, f64Ulps: 2 },
+];
+
+for (const dtype of dtypes) {
+  for (const c of UNARY) {
+    const tol = dtype === 'float32' ? c.f32Ulps : c.f64Ulps;
+    test(`${dtype} unary ${c.op}(p0=${c.p0}) is within ${tol} ulp of the JS kernel on specials, subnormals and random data of every tail length`, { skip }, () => {
+      const rng = new Rng(11);
+      for (const n of [0, 1, 15, 16, 17, 1003]) {
+        const x = from(dtype, testValues(rng, n));
+        const want = alloc(dtype, n);
+        const got = alloc(dtype, n);
+        jsBackend.unary(c.op, x, want, c.p0, c.p1);
+        nb().unary(c.op, x, got, c.p0, c.p1);
+        assertWithin(got, want, tol, (i) => `${c.op}(${x[i]}) [n=${n}]`, dtype);
+      }
+    });
+  }
+}
+
+test('unary works in place and on typed-array views at a byteOffset', { skip }, () => {
+  const rng = new Rng(12);
+  const buf = Float32Array.from(testValues(rng, 300));
+  const view = buf.subarray(3, 260);
+  const want = new Float32Array(view.length);
+  jsBackend.unary('softplus', view, want, 0, 0);
+  nb().unary('softplus', view, view, 0, 0);
+  assertWithin(view, want, 2, (i) => `softplus at ${i}`, 'float32');
+});
+
+const BINARY: readonly BinaryKernel[] = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'gt', 'ge', 'lt', 'le', 'eq'];
+
+// [aShape, bShape, outShape]: already right-aligned to one rank, as the op layer passes them.
+const BROADCASTS: readonly (readonly number[][])[] = [
+  [[5, 7], [5, 7], [5, 7]],
+  [[5, 7], [1, 1], [5, 7]],
+  [[1, 1], [5, 7], [5, 7]],
+  [[5, 7], [1, 7], [5, 7]],
+  [[1, 7], [5, 7], [5, 7]],
+  [[5, 7], [5, 1], [5, 7]],
+  [[5, 1], [1, 7], [5, 7]],
+  [[2, 1, 4], [1, 3, 1], [2, 3, 4]],
+  [[2, 3, 1, 33], [2, 1, 6, 33], [2, 3, 6, 33]],
+  [[17], [17], [17]],
+  [[], [], []],
+  [[0, 3], [1, 3], [0, 3]],
+  [[4, 0], [4, 1], [4, 0]],
+];
+
+const size = (s: readonly number[]): number => s.reduce((p, d) => p * d, 1);
+
+for (const dtype of dtypes) {
+  for (const op of BINARY) {
+    // Math.pow comes from V8's own libm, the addon's from glibc: they may differ in the last double bit.
+    const tol = op === 'pow' ? (dtype === 'float32' ? 1 : 2) : 0;
+    test(`${dtype} binary ${op} ${tol === 0 ? 'matches the JS kernel bit for bit' : `is within ${tol} ulp of the JS kernel`} for every broadcast pattern, NaN, ±0 and ±∞`, { skip }, () => {
+      const rng = new Rng(13);
+      for (const [aShape, bShape, outShape] of BROADCASTS) {
+        const a = from(dtype, testValues(rng, size(aShape!)).reverse());
+        // b shares some of a's values, so eq/le/ge and maximum of equal zeros are exercised.
+        const b = from(dtype, testValues(rng, size(bShape!)).map((v, i) => (i % 3 === 0 ? a[i % Math.max(a.length, 1)] ?? v : v)));
+        const want = alloc(dtype, size(outShape!));
+        const got = alloc(dtype, size(outShape!));
+        jsBackend.binary(op, a, aShape!, b, bShape!, want, outShape!);
+        nb().binary(op, a, aShape!, b, bShape!, got, outShape!);
+        assertWithin(got, want, tol, (i) => `${op} [${aShape}]∘[${bShape}] at ${i}`, dtype);
+      }
+    });
+  }
+}
+
+test('binary rejects shapes that do not broadcast and arrays shorter than their shape', { skip }, () => {
+  const out = new Float32Array(6);
+  assert.throws(() => nb().binary('add', new Float32Array(6), [2, 3], new Float32Array(2), [2, 1], new Float32Array(12), [2, 6]), {
+    name: 'RangeError', message: 'binary: a axis 1 has size 3, which does not broadcast to 6',
+  });
+  assert.throws(() => nb().binary('add', new Float32Array(5), [2, 3], new Float32Array(3), [1, 3], out, [2, 3]), {
+    name: 'RangeError', message: 'binary: a has 5 elements, its shape needs 6',
+  });
+});
+
+test('mixed dtypes fall back to the JS kernels', { skip }, () => {
+  const x = Float32Array.from([0.5, -2, 3]);
+  const out = new Float64Array(3);
+  nb().unary('exp', x, out, 0, 0);
+  assert.deepEqual(Array.from(out), Array.from(x, (v) => Math.exp(v)));
+  nb().binary('mul', x, [3], Float64Array.from([2, 2, 2]), [3], out, [3]);
+  assert.deepEqual(Array.from(out), [1, -4, 6]);
+});
+
+for (const dtype of dtypes) {
+  test(`${dtype} where matches the JS kernel for broadcast condition and branches (NaN and −0 conditions count as set / unset)`, { skip }, () => {
+    const rng = new Rng(14);
+    const cases: readonly (readonly number[][])[] = [
+      [[4, 6], [4, 6], [4, 6], [4, 6]],
+      [[4, 1], [1, 6], [4, 6], [4, 6]],
+      [[1, 6], [4, 6], [1, 1], [4, 6]],
+      [[2, 1, 5], [1, 3, 5], [2, 3, 1], [2, 3, 5]],
+      [[0, 2], [1, 2], [0, 2], [0, 2]],
+      [[], [], [], []],
+    ];
+    for (const [cShape, aShape, bShape, outShape] of cases) {
+      const cond = from(dtype, Array.from({ length: size(cShape!) }, (_, i) => [0, 1, NaN, -0, -2][i % 5]!));
+      const a = from(dtype, testValues(rng, size(aShape!)));
+      const b = from(dtype, testValues(rng, size(bShape!)).reverse());
+      const want = alloc(dtype, size(outShape!));
+      const got = alloc(dtype, size(outShape!));
+      jsBackend.where(cond, cShape!, a, aShape!, b, bShape!, want, outShape!);
+      nb().where(cond, cShape!, a, aShape!, b, bShape!, got, outShape!);
+      assertWithin(got, want, 0, (i) => `where [${cShape}] [${aShape}] [${bShape}] at ${i}`, dtype);
+    }
+  });
+
+  test(`${dtype} reduce max/min match the JS kernel exactly (NaN wins, first of ±0 kept) and sum does along rows; empty axes give the identity`, { skip }, () => {
+    const rng = new Rng(15);
+    const shapes = [[1, 1000, 1], [3, 17, 1], [2, 5, 7], [2, 9, 40], [4, 0, 3], [0, 3, 3], [1, 1, 1], [3, 2, 1]];
+    for (const op of ['sum', 'max', 'min'] as const satisfies readonly ReduceKernel[]) {
+      for (const [outer, n, inner] of shapes) {
+        const vals = testValues(rng, outer! * n! * inner! + 1).slice(1).map((v, i) => (i % 97 === 5 ? NaN : i % 7 === 0 ? (i % 2 ? -0 : 0) : v));
+        // Sums over finite values only, so the comparison below measures rounding, not NaN/∞.
+        const x = from(dtype, op === 'sum' ? vals.map((v) => (Number.isFinite(v) ? Math.max(-1e30, Math.min(1e30, v)) : 1)) : vals);
+        const want = alloc(dtype, outer! * inner!);
+        const got = alloc(dtype, outer! * inner!);
+        jsBackend.reduce(op, x, outer!, n!, inner!, want);
+        nb().reduce(op, x, outer!, n!, inner!, got);
+        if (op === 'sum' && inner === 1) {
+          // A full row is summed in double lanes, not sequentially: both stay within n·eps·Σ|x| of the truth.
+          const eps = dtype === 'float32' ? 2 ** -24 : 2 ** -53;
+          for (let o = 0; o < outer!; o++) {
+            let abs = 0;
+            for (let r = 0; r < n!; r++) abs += Math.abs(x[o * n! + r]!);
+            assert.ok(Math.abs(got[o]! - want[o]!) <= 2 * n! * eps * abs, `sum row ${o} of [${outer},${n},1]: ${got[o]} vs ${want[o]}`);
+          }
+        } else {
+          assertWithin(got, want, 0, (i) => `${op} over [${outer},${n},${inner}] at ${i}`, dtype);
+        }
+      }
+    }
+  });
+
+  test(`${dtype} copyStrided matches the JS kernel for transposes, permutes, slices, broadcasts, flips, rank 0 and empty views`, { skip }, () => {
+    const src = from(dtype, testValues(new Rng(16), 4000));
+    // [srcOff, shape, strides]
+    const views: readonly [number, number[], number[]][] = [
+      [0, [7, 9], [1, 7]],
+      [0, [40, 50], [1, 40]],
+      [5, [33, 20], [40, 1]],
+      [3, [2, 3, 4], [1, 8, 2]],
+      [0, [6, 5], [0, 1]],
+      [0, [6, 5], [1, 0]],
+      [100, [10, 10], [-10, -1]],
+      [7, [], []],
+      [0, [0, 4], [4, 1]],
+      [2, [3, 1, 4], [4, 99, 1]],
+      [0, [5, 4, 3, 2], [24, 6, 2, 1]],
+    ];
+    for (const [off, shape, strides] of views) {
+      const want = alloc(dtype, size(shape));
+      const got = alloc(dtype, size(shape));
+      jsBackend.copyStrided(src, off, shape, strides, want);
+      nb().copyStrided(src, off, shape, strides, got);
+      assertWithin(got, want, 0, (i) => `view off=${off} [${shape}] strides [${strides}] at ${i}`, dtype);
+    }
+  });
+
+  for (const decoupled of [false, true]) {
+    test(`${dtype} ${decoupled ? 'AdamW' : 'Adam'} step matches the JS kernel bit for bit (parameters and both moments)`, { skip }, () => {
+      const rng = new Rng(17);
+      const n = 1003;
+      const rand = (k: number): FloatArray => from(dtype, Array.from({ length: n }, () => rng.normal() * k));
+      const p = rand(1);
+      const g = rand(0.1);
+      const m = rand(0.01);
+      const v = from(dtype, Array.from({ length: n }, () => rng.uniform() * 1e-3));
+      const [pj, mj, vj] = [p.slice(), m.slice(), v.slice()];
+      for (let t = 1; t <= 3; t++) {
+        const [lr, b1, b2, wd] = [1e-3, 0.9, 0.999, 0.01];
+        jsBackend.adamStep(pj, g, mj, vj, lr, b1, b2, 1e-8, 1 - b1 ** t, 1 - b2 ** t, wd, decoupled);
+        nb().adamStep(p, g, m, v, lr, b1, b2, 1e-8, 1 - b1 ** t, 1 - b2 ** t, wd, decoupled);
+      }
+      assertWithin(p, pj, 0, (i) => `p[${i}]`, dtype);
+      assertWithin(m, mj, 0, (i) => `m[${i}]`, dtype);
+      assertWithin(v, vj, 0, (i) => `v[${i}]`, dtype);
+    });
+  }
+}
+
+test('copyStrided and reduce reject out-of-bounds views with exact messages', { skip }, () => {
+  assert.throws(() => nb().copyStrided(new Float32Array(10), 5, [3, 3], [3, 1], new Float32Array(9)), {
+    name: 'RangeError', message: 'copyStrided: the view reads src[5..13], src has 10 elements',
+  });
+  assert.throws(() => nb().reduce('sum', new Float32Array(5), 2, 3, 1, new Float32Array(2)), {
+    name: 'RangeError', message: 'reduce: x or out is too short for [2, 3, 1]',
+  });
+});
+
+// The same file under the AVX2 and portable builds (ELBO_NATIVE_ISA caps the dispatch).
+if (!process.env.ELBO_NATIVE_ISA && nativeInfo().isa === 'avx512') {
+  for (const isa of ['avx2', 'scalar']) {
+    test(`the ${isa} build of the elementwise kernels passes this file too`, { skip }, () => {
+      // Without the parent's NODE_TEST_CONTEXT the child reports in TAP, whose summary is checked too.
+      const { NODE_TEST_CONTEXT: _, ...env } = process.env;
+      const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', fileURLToPath(import.meta.url)], {
+        env: { ...env, ELBO_NATIVE_ISA: isa }, encoding: 'utf8',
+      });
+      const failures = run.stdout.split('\n').filter((l) => /not ok|^# fail/.test(l)).join('\n');
+      assert.equal(run.status, 0, `${isa} run failed:\n${failures}\n${run.stderr}`);
+      assert.match(run.stdout, /^# pass [1-9]\d*$/m, `${isa} run reported no passing tests`);
+      assert.match(run.stdout, /^# fail 0$/m, failures);
+    });
+  }
+}
