@@ -137,7 +137,7 @@ const MIN_PARALLEL_MACS = 1 << 19;
 const MIN_WASM_ELEMENTS = 2048;
 const MIN_PARALLEL_ELEMENTS = 1 << 15;
 // Polls of the pending count before the caller sleeps (where it may; a browser's main thread may not).
-const JOIN_SPIN = 1 << 16;
+const JOIN_SPIN = 1 << 12;
 
 const align64 = (x: number): number => (x + 63) & ~63;
 
