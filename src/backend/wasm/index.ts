@@ -139,7 +139,8 @@ const MIN_PARALLEL_ELEMENTS = 1 << 15;
 // Polls of the pending count before the caller sleeps (where it may; a browser's main thread may not).
 const JOIN_SPIN = 1 << 12;
 
-const align64 = (x: number): number => (x + 63) & ~63;
+// Arithmetic, not bitwise: byte addresses may pass 2^31.
+const align64 = (x: number): number => Math.ceil(x / 64) * 64;
 
 /** receive/ready for workerSource in a Web Worker. */
 export const webWorkerPrelude = 'const receive = (h) => { onmessage = (e) => h(e.data); };\nconst ready = () => postMessage("ready");\n';
@@ -317,12 +318,12 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
       base.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
       return;
     }
-    f32.set(a.subarray(aOff, aOff + aLen), aP >> 2);
-    f32.set(b.subarray(bOff, bOff + bLen), bP >> 2);
-    if (beta === 1) f32.set(c.subarray(cOff, cOff + cLen), cP >> 2);
+    f32.set(a.subarray(aOff, aOff + aLen), aP >>> 2);
+    f32.set(b.subarray(bOff, bOff + bLen), bP >>> 2);
+    if (beta === 1) f32.set(c.subarray(cOff, cOff + cLen), cP >>> 2);
     runGemm(transA, transB, m, n, k, aP, lda, bP, ldb, beta, cP, ldc);
     // Row by row when C has gaps: the kernel wrote only the m×n block, and the gaps were not copied in.
-    const c0 = cP >> 2;
+    const c0 = cP >>> 2;
     if (ldc === n) c.set(f32.subarray(c0, c0 + m * n), cOff);
     else for (let i = 0; i < m; i++) c.set(f32.subarray(c0 + i * ldc, c0 + i * ldc + n), cOff + i * ldc);
   };
@@ -353,10 +354,10 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
       const at = period > 0 ? place([a.length, b.length, n]) : null;
       if (at) {
         const [aP, bP, oP] = at as [number, number, number];
-        f32.set(a, aP >> 2);
-        f32.set(b, bP >> 2);
+        f32.set(a, aP >>> 2);
+        f32.set(b, bP >>> 2);
         ex.binaryF32(code, aP, bP, oP, n, period, which);
-        out.set(f32.subarray(oP >> 2, (oP >> 2) + n));
+        out.set(f32.subarray(oP >>> 2, (oP >>> 2) + n));
         return;
       }
     }
@@ -374,8 +375,8 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
       return;
     }
     const [xP, oP] = at as [number, number];
-    f32.set(x, xP >> 2);
-    f32.fill(0, (xP >> 2) + n, (xP >> 2) + n4); // the kernel runs whole vectors
+    f32.set(x, xP >>> 2);
+    f32.fill(0, (xP >>> 2) + n, (xP >>> 2) + n4); // the kernel runs whole vectors
     if (nWorkers === 0 || n < minParallelElements) ex.unaryF32(code!, xP, oP, n);
     else {
       parallelFor(n4, 4, (o, lo, hi) => {
@@ -386,7 +387,7 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
         ctl[o + 4] = hi - lo;
       }, (hi) => ex.unaryF32(code!, xP, oP, hi));
     }
-    out.set(f32.subarray(oP >> 2, (oP >> 2) + n));
+    out.set(f32.subarray(oP >>> 2, (oP >>> 2) + n));
   };
 
   const reduce: Backend['reduce'] = (op, x, outer, n, inner, out) => {
@@ -397,9 +398,9 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
       return;
     }
     const [xP, oP] = at as [number, number];
-    f32.set(x.subarray(0, outer * n * inner), xP >> 2);
+    f32.set(x.subarray(0, outer * n * inner), xP >>> 2);
     ex.sumF32(xP, outer, n, inner, oP);
-    out.set(f32.subarray(oP >> 2, (oP >> 2) + outer * inner));
+    out.set(f32.subarray(oP >>> 2, (oP >>> 2) + outer * inner));
   };
 
   const bceLogits: Backend['bceLogits'] = (logits, target, out, sig) => {
@@ -412,10 +413,10 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
       return;
     }
     const [lP, tP, oP, sP] = at as [number, number, number, number];
-    f32.set(logits, lP >> 2);
-    f32.set(target.subarray(0, n), tP >> 2);
-    f32.fill(0, (lP >> 2) + n, (lP >> 2) + n4); // the kernel runs whole vectors
-    f32.fill(0, (tP >> 2) + n, (tP >> 2) + n4);
+    f32.set(logits, lP >>> 2);
+    f32.set(target.subarray(0, n), tP >>> 2);
+    f32.fill(0, (lP >>> 2) + n, (lP >>> 2) + n4); // the kernel runs whole vectors
+    f32.fill(0, (tP >>> 2) + n, (tP >>> 2) + n4);
     if (nWorkers === 0 || n < minParallelElements) ex.bceF32(lP, tP, oP, sP, n);
     else {
       parallelFor(n4, 4, (o, lo, hi) => {
@@ -427,8 +428,8 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
         ctl[o + 5] = hi - lo;
       }, (hi) => ex.bceF32(lP, tP, oP, sP, hi));
     }
-    out.set(f32.subarray(oP >> 2, (oP >> 2) + n));
-    sig.set(f32.subarray(sP >> 2, (sP >> 2) + n));
+    out.set(f32.subarray(oP >>> 2, (oP >>> 2) + n));
+    sig.set(f32.subarray(sP >>> 2, (sP >>> 2) + n));
   };
 
   const copyStrided: Backend['copyStrided'] = (src, srcOff, shape, strides, out) => {
@@ -446,10 +447,10 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
       return;
     }
     const [pP, gP, mP, vP] = at as [number, number, number, number];
-    f32.set(p, pP >> 2);
-    f32.set(g, gP >> 2);
-    f32.set(m, mP >> 2);
-    f32.set(v, vP >> 2);
+    f32.set(p, pP >>> 2);
+    f32.set(g, gP >>> 2);
+    f32.set(m, mP >>> 2);
+    f32.set(v, vP >>> 2);
     // The same float64 scalars as the JS kernel (src/backend/js/optim.ts), so results are bit-identical.
     const k = [
       lr / bc1, Math.sqrt(bc2), decoupled ? 1 - lr * weightDecay : 1, decoupled ? 0 : weightDecay,
@@ -471,9 +472,9 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
         ctl64.set(k, (o + 6) >> 1); // byte 24 of the job: f64-aligned
       }, (hi) => run(0, hi));
     }
-    p.set(f32.subarray(pP >> 2, (pP >> 2) + n));
-    m.set(f32.subarray(mP >> 2, (mP >> 2) + n));
-    v.set(f32.subarray(vP >> 2, (vP >> 2) + n));
+    p.set(f32.subarray(pP >>> 2, (pP >>> 2) + n));
+    m.set(f32.subarray(mP >>> 2, (mP >>> 2) + n));
+    v.set(f32.subarray(vP >>> 2, (vP >>> 2) + n));
   };
 
   const dispose = (): void => {
