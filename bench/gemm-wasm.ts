@@ -1,6 +1,7 @@
 // WebAssembly backend benchmark: float32 GEMM GFLOPS on the reference VAE shapes (forward NN,
 // backward NT and TN), per variant (FMA or not, 1 or 2 threads), wall-clock and per CPU-second
-// (meaningful when other processes share the cores), the JS-side copy cost, and one VAE step.
+// (meaningful when other processes share the cores), the JS-side copy cost, one VAE step, and
+// where that step's time goes by kernel on one thread.
 // Run: npx tsx bench/gemm-wasm.ts [repeats]. Prints JSON lines.
 import { loadavg } from 'node:os';
 import {
@@ -90,8 +91,25 @@ function copyMs(): number {
   }, repeats, 20).wall;
 }
 
+/** The backend with its kernels timed into `totals` (ms, keyed by kernel name). */
+function timed(be: Backend, totals: Map<string, number>): Backend {
+  const t = <A extends unknown[], R>(key: string, fn: (...a: A) => R) => (...a: A): R => {
+    const t0 = performance.now();
+    const r = fn(...a);
+    totals.set(key, (totals.get(key) ?? 0) + performance.now() - t0);
+    return r;
+  };
+  return {
+    ...be,
+    gemm: t('gemm', be.gemm), unary: t('unary', be.unary), binary: t('binary', be.binary), reduce: t('reduce', be.reduce),
+    where: t('where', be.where), copyStrided: t('copyStrided', be.copyStrided), cholesky: t('cholesky', be.cholesky),
+    trsm: t('trsm', be.trsm), lu: t('lu', be.lu), adamStep: t('adamStep', be.adamStep), bceLogits: t('bceLogits', be.bceLogits),
+    gather: t('gather', be.gather), scatterAdd: t('scatterAdd', be.scatterAdd),
+  };
+}
+
 /** One training step of the reference VAE (784-400-(20+20), 20-400-784, batch 128, Bernoulli logits + KL, Adam), as bench/engine.ts. */
-function vaeStepMs(): { wall: number; cpu: number } {
+function vaeStep(): () => void {
   const rng = new Rng(2);
   const encoder = mlp([784, 400, 40], rng, { activation: relu });
   const decoder = mlp([20, 400, 784], rng, { activation: relu });
@@ -111,7 +129,32 @@ function vaeStepMs(): { wall: number; cpu: number } {
     loss.backward();
     opt.step();
   };
-  return timeMs(step, Math.max(5, Math.floor(repeats / 2)), 200);
+  return step;
+}
+
+function vaeStepMs(): { wall: number; cpu: number } {
+  return timeMs(vaeStep(), Math.max(5, Math.floor(repeats / 2)), 200);
+}
+
+/** ms per VAE step spent in each kernel (and outside any), over 20 steps after 5 warm-up steps. */
+function vaeBreakdown(be: Backend): Record<string, number> {
+  const totals = new Map<string, number>();
+  setBackend(timed(be, totals));
+  const step = vaeStep();
+  for (let i = 0; i < 5; i++) step();
+  totals.clear();
+  const t0 = performance.now();
+  for (let i = 0; i < 20; i++) step();
+  const all = (performance.now() - t0) / 20;
+  const res: Record<string, number> = {};
+  let inKernels = 0;
+  for (const [k, v] of [...totals.entries()].sort((a, b) => b[1] - a[1])) {
+    res[k] = Number((v / 20).toFixed(2));
+    inKernels += v / 20;
+  }
+  res.outside_kernels = Number((all - inKernels).toFixed(2));
+  res.step = Number(all.toFixed(2));
+  return res;
 }
 
 const variants: { label: string; backend: Backend }[] = [
@@ -132,6 +175,7 @@ for (const { label, backend } of variants) {
     loadavg: loadavg().map(round1),
   }));
 }
+console.log(JSON.stringify({ breakdown_ms_per_step: variants[1]!.label, ...vaeBreakdown(variants[1]!.backend), loadavg: loadavg().map(round1) }));
 const native = loadNativeBackend(jsBackend);
 for (const { label, backend } of [{ label: 'js', backend: jsBackend }, ...(native ? [{ label: 'native (reference)', backend: native }] : [])]) {
   setBackend(backend);
