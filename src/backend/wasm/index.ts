@@ -138,6 +138,7 @@ const MIN_WASM_ELEMENTS = 2048;
 const MIN_PARALLEL_ELEMENTS = 1 << 15;
 // Polls of the pending count before the caller sleeps (where it may; a browser's main thread may not).
 const JOIN_SPIN = 1 << 12;
+const JOIN_TIMEOUT_MS = 10_000;
 
 // Arithmetic, not bitwise: byte addresses may pass 2^31.
 const align64 = (x: number): number => Math.ceil(x / 64) * 64;
@@ -237,11 +238,23 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
   if (!ensure(arenaBase)) throw new Error('wasm backend: cannot allocate scratch');
   const mayBlock = shared && canBlock(ctl);
 
-  const join = (): void => {
+  /**
+   * Wait for the workers' parts. The caller ran an equal part in `ownMs`, so a worker still busy
+   * after many times that (and ≥ 10 s) has died (a worker's errors cannot reach this blocked thread).
+   */
+  const join = (ownMs: number): void => {
+    const deadline = performance.now() + Math.max(JOIN_TIMEOUT_MS, 100 * ownMs);
     for (let spins = 0; ; spins++) {
       const left = Atomics.load(ctl, PENDING);
       if (left === 0) return;
-      if (mayBlock && spins > JOIN_SPIN) Atomics.wait(ctl, PENDING, left, 1);
+      if (spins > JOIN_SPIN) {
+        if (mayBlock) Atomics.wait(ctl, PENDING, left, 1);
+        if ((spins & 255) === 0 && performance.now() > deadline) {
+          const n = nWorkers;
+          nWorkers = 0; // later calls run on this thread alone
+          throw new Error(`wasm backend: ${left} of ${n} worker threads stopped responding; continuing single-threaded`);
+        }
+      }
     }
   };
 
@@ -261,8 +274,9 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     Atomics.store(ctl, PENDING, nWorkers);
     Atomics.add(ctl, SEQ, 1);
     Atomics.notify(ctl, SEQ);
+    const t0 = performance.now();
     local(Math.min(len, chunk));
-    join();
+    join(performance.now() - t0);
   };
 
   const runGemm = (
