@@ -782,6 +782,29 @@ napi_value AdamStep(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// bceLogits(logits, target, out, sig): out = softplus(ℓ) − ℓ·y, sig = σ(ℓ).
+napi_value BceLogits(napi_env env, napi_callback_info info) {
+  try {
+    napi_value argv[4];
+    getArgs(env, info, argv, "bceLogits");
+    const ArrayView l = getArray(env, argv[0], "logits", "bceLogits"), y = getArray(env, argv[1], "target", "bceLogits");
+    const ArrayView out = getArray(env, argv[2], "out", "bceLogits"), sig = getArray(env, argv[3], "sig", "bceLogits");
+    sameType("bceLogits", {&l, &y, &out, &sig});
+    if (y.length < l.length || out.length < l.length || sig.length < l.length)
+      throw ArgError{"bceLogits: target, out and sig must have at least the " + std::to_string(l.length) + " elements of logits", true};
+    const long n = static_cast<long>(l.length);
+    if (l.type == napi_float32_array)
+      elemKernels().f32.bce(static_cast<const float*>(l.data), static_cast<const float*>(y.data), static_cast<float*>(out.data),
+                            static_cast<float*>(sig.data), n);
+    else
+      elemKernels().f64.bce(static_cast<const double*>(l.data), static_cast<const double*>(y.data), static_cast<double*>(out.data),
+                            static_cast<double*>(sig.data), n);
+  } catch (const ArgError& e) {
+    throwJs(env, e);
+  }
+  return nullptr;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   napi_value gemm, biasAct, isa, threads;
   napi_create_function(env, "gemm", NAPI_AUTO_LENGTH, Gemm, nullptr, &gemm);
@@ -792,6 +815,7 @@ napi_value Init(napi_env env, napi_value exports) {
     napi_callback cb;
   } elementwise[] = {
       {"unary", Unary}, {"binary", Binary}, {"reduce", Reduce}, {"where", Where}, {"copyStrided", CopyStrided}, {"adamStep", AdamStep},
+      {"bceLogits", BceLogits},
   };
   for (const auto& e : elementwise) {
     napi_value fn;

@@ -1,4 +1,4 @@
-// Elementwise kernels shared by every ISA translation unit (elem_avx512.cc,
+// Elementwise kernels (and the fused BCE-from-logits) shared by every ISA translation unit (elem_avx512.cc,
 // elem_avx2.cc, elem_scalar.cc). The float32 transcendental ops use GCC vector
 // extensions 16 floats wide, so one source lowers to zmm, 2×ymm or 4×xmm code
 // depending on the TU's -m flags; the rest are plain loops for the vectorizer.
@@ -322,10 +322,48 @@ void adamImpl(T* __restrict p, const T* __restrict g, T* __restrict m, T* __rest
   }
 }
 
+// One block of ≤ 16 elements of the fused BCE. Operands are copied in first, so
+// out or sig may alias the inputs. softplus(ℓ) − ℓ·y is combined in double as the
+// JS kernel does: for confident logits the two terms nearly cancel, and float
+// arithmetic there would lose the small log1p(e^−|ℓ|) that remains.
+template <bool kFull>
+inline void bceBlock(const float* l, const float* y, float* out, float* sig, long len) {
+  float lb[kW] = {}, yb[kW] = {}, lp[kW];
+  const size_t bytes = static_cast<size_t>(kFull ? kW : len) * sizeof(float);
+  std::memcpy(lb, l, bytes);
+  std::memcpy(yb, y, bytes);
+  const VF x = loadF(lb);
+  const VF e = expF(-absF(x));
+  storeF(lp, log1pF(e));
+  float sb[kW], ob[kW];
+  storeF(sb, (x >= bc(0.0f) ? bc(1.0f) : e) / (bc(1.0f) + e));
+  for (long j = 0; j < kW; ++j) {
+    const double lj = lb[j];
+    ob[j] = float((lj > 0 ? lj : 0.0) + double(lp[j]) - lj * double(yb[j]));
+  }
+  std::memcpy(out, ob, bytes);
+  std::memcpy(sig, sb, bytes);
+}
+
+void bceF32(const float* l, const float* y, float* out, float* sig, long n) {
+  long i = 0;
+  for (; i + kW <= n; i += kW) bceBlock<true>(l + i, y + i, out + i, sig + i, kW);
+  if (i < n) bceBlock<false>(l + i, y + i, out + i, sig + i, n - i);
+}
+
+void bceF64(const double* l, const double* y, double* out, double* sig, long n) {
+  for (long i = 0; i < n; ++i) {
+    const double li = l[i], yi = y[i];
+    const double e = std::exp(-std::fabs(li));
+    out[i] = (li > 0 ? li : 0) + std::log1p(e) - li * yi;
+    sig[i] = li >= 0 ? 1 / (1 + e) : e / (1 + e);
+  }
+}
+
 ElemKernels makeElemKernels() {
   return {
-      {&unaryF32, &binaryImpl<float>, &reduceImpl<float>, &adamImpl<float>},
-      {&unaryF64, &binaryImpl<double>, &reduceImpl<double>, &adamImpl<double>},
+      {&unaryF32, &binaryImpl<float>, &reduceImpl<float>, &adamImpl<float>, &bceF32},
+      {&unaryF64, &binaryImpl<double>, &reduceImpl<double>, &adamImpl<double>, &bceF64},
   };
 }
 

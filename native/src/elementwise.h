@@ -28,6 +28,8 @@ struct ElemKernelsT {
   // [outer, n, inner] → [outer, inner].
   void (*reduce)(int op, const T* x, long outer, long n, long inner, T* out);
   void (*adam)(T* p, const T* g, T* m, T* v, long n, const AdamArgs& h);
+  // out = softplus(ℓ) − ℓ·y and sig = σ(ℓ) for i < n (fused BCE from logits).
+  void (*bce)(const T* logits, const T* target, T* out, T* sig, long n);
 };
 
 struct ElemKernels {

@@ -1,5 +1,5 @@
 // The native elementwise kernels (unary, binary, reduce, where, copyStrided,
-// adamStep) against the JS backend, their oracle: exact where the JS kernel is
+// adamStep, bceLogits) against the JS backend, their oracle: exact where the JS kernel is
 // one correctly rounded operation, a few ulp for float32 transcendentals.
 // Skipped when the addon is not built; also re-run under the AVX2 and scalar builds.
 import { test } from 'node:test';
@@ -265,6 +265,43 @@ for (const dtype of dtypes) {
     });
   }
 }
+
+for (const dtype of dtypes) {
+  test(`${dtype} bceLogits is within 2 ulp (plus float64 rounding of ℓ) of the JS kernel for targets in [0, 1], specials and confident logits included`, { skip }, () => {
+    const rng = new Rng(18);
+    for (const n of [0, 1, 17, 3001]) {
+      const logits = from(dtype, testValues(rng, n).map((v, i) => (i % 3 === 2 ? (rng.uniform() - 0.5) * 60 : v)));
+      const target = from(dtype, Array.from({ length: n }, (_, i) => (i % 3 === 0 ? Math.round(rng.uniform()) : i % 3 === 1 ? Math.floor(rng.uniform() * 256) / 255 : rng.uniform())));
+      const want = [alloc(dtype, n), alloc(dtype, n)] as const;
+      const got = [alloc(dtype, n), alloc(dtype, n)] as const;
+      jsBackend.bceLogits(logits, target, want[0], want[1]);
+      nb().bceLogits(logits, target, got[0], got[1]);
+      const ulp = dtype === 'float32' ? 2 ** -23 : 2 ** -52;
+      ['loss', 'sigmoid'].forEach((what, k) => {
+        for (let i = 0; i < n; i++) {
+          const g = got[k]![i]!;
+          const w = want[k]![i]!;
+          if (Object.is(g, w) || (Number.isNaN(g) && Number.isNaN(w))) continue;
+          // NOTE: both kernels form max(ℓ,0) + log1p(e) in float64 before subtracting ℓ·y, which rounds
+          // log1p(e) to a grid of 2^-53·|ℓ|: where the two terms cancel, the loss may differ by that much.
+          const tol = 2 * Math.abs(w) * ulp + (k === 0 ? 2 ** -51 * (Math.abs(logits[i]!) + 1) : dtype === 'float32' ? 2 ** -149 : 2 ** -1074);
+          if (!(Math.abs(g - w) <= tol)) assert.fail(`bceLogits ${what} at ℓ=${logits[i]}, y=${target[i]}: native ${g}, JS ${w}`);
+        }
+      });
+    }
+  });
+}
+
+test('bceLogits may write its outputs over its inputs', { skip }, () => {
+  const logits = Float32Array.from(testValues(new Rng(19), 40));
+  const target = Float32Array.from(logits, (_, i) => (i % 2) * 0.75);
+  const want = [new Float32Array(40), new Float32Array(40)] as const;
+  jsBackend.bceLogits(logits, target, want[0], want[1]);
+  const sig = target.slice();
+  nb().bceLogits(logits, sig, logits, sig);
+  assert.ok(Array.from(sig).every((v, i) => Math.abs(v - want[1][i]!) <= 2 * 2 ** -23 * Math.abs(want[1][i]!) + 2 ** -149 || (Number.isNaN(v) && Number.isNaN(want[1][i]!))));
+  assert.ok(Array.from(logits).every((v, i) => Math.abs(v - want[0][i]!) <= 2 * 2 ** -23 * Math.abs(want[0][i]!) + 1e-12 || (Number.isNaN(v) && Number.isNaN(want[0][i]!))));
+});
 
 test('copyStrided and reduce reject out-of-bounds views with exact messages', { skip }, () => {
   assert.throws(() => nb().copyStrided(new Float32Array(10), 5, [3, 3], [3, 1], new Float32Array(9)), {

@@ -1,6 +1,6 @@
 // Node-only loader for the C++ addon built from native/ (N-API): gives a Backend
 // whose gemm and elementwise kernels (unary, binary, reduce, where, copyStrided,
-// adamStep) are native SIMD code and whose other kernels are the base backend's.
+// adamStep, bceLogits) are native SIMD code and whose other kernels are the base backend's.
 // This is the only file in src/ that touches Node APIs for the addon.
 import { createRequire } from 'node:module';
 import type { Backend, BinaryKernel, FloatArray, ReduceKernel, UnaryKernel } from '../backend.js';
@@ -31,6 +31,7 @@ interface NativeAddon {
   readonly where: (c: FloatArray, a: FloatArray, b: FloatArray, out: FloatArray, meta: Float64Array, rank: number) => void;
   readonly copyStrided: (src: FloatArray, srcOff: number, out: FloatArray, meta: Float64Array, rank: number) => void;
   readonly adamStep: Backend['adamStep'];
+  readonly bceLogits: Backend['bceLogits'];
   readonly isa: NativeIsa;
   readonly threads: number;
 }
@@ -44,7 +45,7 @@ const candidates = [
 function isAddon(x: unknown): x is NativeAddon {
   if (typeof x !== 'object' || x === null) return false;
   const o = x as Record<string, unknown>;
-  const fns = ['gemm', 'biasAct', 'unary', 'binary', 'reduce', 'where', 'copyStrided', 'adamStep'];
+  const fns = ['gemm', 'biasAct', 'unary', 'binary', 'reduce', 'where', 'copyStrided', 'adamStep', 'bceLogits'];
   return fns.every((f) => typeof o[f] === 'function') && typeof o.threads === 'number'
     && (o.isa === 'avx512' || o.isa === 'avx2' || o.isa === 'scalar');
 }
@@ -94,7 +95,9 @@ const reduceCodes: Readonly<Record<ReduceKernel, number>> = { sum: 0, max: 1, mi
 const MAX_RANK = 16;
 
 /** The elementwise kernels of the addon, in the Backend's signatures; base serves mixed dtypes and huge ranks. */
-function elementwiseKernels(addon: NativeAddon, base: Backend): Pick<Backend, 'unary' | 'binary' | 'reduce' | 'where' | 'copyStrided' | 'adamStep'> {
+type ElementwiseKernels = Pick<Backend, 'unary' | 'binary' | 'reduce' | 'where' | 'copyStrided' | 'adamStep' | 'bceLogits'>;
+
+function elementwiseKernels(addon: NativeAddon, base: Backend): ElementwiseKernels {
   // Shapes travel in this one reused buffer, so a call allocates nothing.
   const meta = new Float64Array(4 * MAX_RANK);
   const pack = (shapes: readonly (readonly number[])[]): void => {
@@ -139,6 +142,11 @@ function elementwiseKernels(addon: NativeAddon, base: Backend): Pick<Backend, 'u
         return base.adamStep(p, g, m, v, lr, beta1, beta2, eps, bc1, bc2, weightDecay, decoupled);
       }
       addon.adamStep(p, g, m, v, lr, beta1, beta2, eps, bc1, bc2, weightDecay, decoupled);
+    },
+    bceLogits(logits, target, out, sig) {
+      const T = logits.constructor;
+      if (target.constructor !== T || out.constructor !== T || sig.constructor !== T) return base.bceLogits(logits, target, out, sig);
+      addon.bceLogits(logits, target, out, sig);
     },
   };
 }
