@@ -6,10 +6,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { resolveObjectURL } from 'node:buffer';
+import { Worker as NodeWorker } from 'node:worker_threads';
 import type { Backend, BinaryKernel, UnaryKernel } from '../../src/backend/backend.js';
 import { jsBackend } from '../../src/backend/js/index.js';
 import { createWasmBackendNode, nodeWorkerPrelude } from '../../src/backend/wasm/node.js';
-import { webWorkerPrelude, workerSource } from '../../src/backend/wasm/index.js';
+import { createWasmBackend, webWorkerPrelude, workerSource } from '../../src/backend/wasm/index.js';
 import { Rng } from '../../src/tensor/random.js';
 
 const EPS32 = 2 ** -24;
@@ -342,6 +344,56 @@ test('the Web Worker and worker_threads scripts parse as JavaScript', () => {
   // Compiling without running: the browser path cannot be exercised in Node, its syntax can.
   for (const prelude of [webWorkerPrelude, nodeWorkerPrelude]) {
     assert.doesNotThrow(() => new Function(prelude + workerSource));
+  }
+});
+
+/**
+ * Just enough of the Web Worker API over worker_threads to run the browser path in Node: a
+ * classic script from a blob: URL with global onmessage/postMessage.
+ */
+class BlobWorkerShim {
+  onmessage: ((e: { data: unknown }) => void) | null = null;
+  onerror: ((e: { message: string }) => void) | null = null;
+  private readonly worker: Promise<NodeWorker>;
+
+  constructor(url: string) {
+    const blob = resolveObjectURL(url);
+    if (!blob) throw new Error(`no blob at ${url}`);
+    const globals = `const { parentPort } = require('node:worker_threads');
+globalThis.postMessage = (d) => parentPort.postMessage(d);
+parentPort.on('message', (d) => globalThis.onmessage?.({ data: d }));
+`;
+    this.worker = blob.text().then((code) => {
+      const w = new NodeWorker(globals + code, { eval: true });
+      w.on('message', (data: unknown) => this.onmessage?.({ data }));
+      w.on('error', (e: Error) => this.onerror?.({ message: e.message }));
+      // Keep Node alive until the worker is up (its 'ready'), never after.
+      w.once('message', () => w.unref());
+      return w;
+    });
+  }
+
+  postMessage(data: unknown): void {
+    void this.worker.then((w) => w.postMessage(data));
+  }
+
+  terminate(): void {
+    void this.worker.then((w) => w.terminate());
+  }
+}
+
+test('the browser path (createWasmBackend with Web Workers from a blob: URL) runs a two-thread gemm', async () => {
+  const g = globalThis as { Worker?: unknown };
+  const had = g.Worker;
+  g.Worker = BlobWorkerShim;
+  try {
+    const be = await createWasmBackend(jsBackend, { threads: 2, minWasmMacs: 0, minParallelMacs: 0 });
+    assert.equal(be.wasm.threads, 2, be.wasm.reason ?? '');
+    const rng = new Rng(31);
+    for (const [tA, tB] of COMBOS) checkCase(be, rng, makeCase(rng, 37, 45, 29, tA, tB, 1));
+    be.dispose();
+  } finally {
+    g.Worker = had;
   }
 });
 
