@@ -1,7 +1,7 @@
 // WebAssembly SIMD backend for browsers and Node: float32 gemm runs in the packed f32x4 kernel of
-// assembly/gemm.ts, optionally split over worker threads that share the wasm memory; the hot float32
-// elementwise kernels (assembly/elementwise.ts) match the JS backend bit for bit; the rest is base's.
-// Platform-neutral: Node's worker_threads live in ./node.ts.
+// assembly/gemm.ts and the hot float32 elementwise kernels in assembly/elementwise.ts, optionally split
+// over worker threads that share the wasm memory; the rest is base's. Platform-neutral: Node's
+// worker_threads live in ./node.ts.
 import type { Backend, BinaryKernel, UnaryKernel } from '../backend.js';
 import { maxSharedPages, relaxedSimdSharedWasm, relaxedSimdWasm, simdSharedWasm, simdWasm } from './kernels.generated.js';
 
@@ -25,7 +25,7 @@ export interface WasmWorker {
 export type SpawnWasmWorker = (init: WasmWorkerInit, source: string) => Promise<WasmWorker>;
 
 export interface WasmBackendOptions {
-  /** Threads running one gemm, the calling thread included (default 1). Needs SharedArrayBuffer and a spawner. */
+  /** Threads sharing one kernel call, the calling thread included (default 1). Needs SharedArrayBuffer and a spawner. */
   readonly threads?: number;
   /** How to start a worker; defaults to a Web Worker where the global Worker exists. */
   readonly spawnWorker?: SpawnWasmWorker;
@@ -37,7 +37,7 @@ export interface WasmBackendOptions {
   readonly minParallelMacs?: number;
   /** Smaller elementwise ops stay on base (default 2048 elements; tests use 0). */
   readonly minWasmElements?: number;
-  /** Smaller Adam steps and unary ops stay on the calling thread (default 2^15 elements; tests use 0). */
+  /** Smaller Adam, unary and bceLogits calls stay on the calling thread (default 2^15 elements; tests use 0). */
   readonly minParallelElements?: number;
 }
 
@@ -129,7 +129,7 @@ const JOB_GEMM = 1;
 const JOB_ADAM = 2;
 const JOB_UNARY = 3;
 const JOB_BCE = 4;
-const MAX_WORKERS = 62; // the control block is one 4 KiB slot
+const MAX_WORKERS = 31; // 64 + 31·128 bytes: the control block fits below SCRATCH_BASE
 const SCRATCH_BASE = 4096;
 const PAGE = 65536;
 const MIN_WASM_MACS = 4096;
@@ -148,7 +148,7 @@ export const webWorkerPrelude = 'const receive = (h) => { onmessage = (e) => h(e
 
 /** Web Workers from a Blob URL, so no worker file has to be served or bundled. */
 function webWorkerSpawner(): SpawnWasmWorker | null {
-  const g = globalThis as { Worker?: unknown; Blob?: unknown; URL?: unknown; crossOriginIsolated?: boolean };
+  const g = globalThis as { Worker?: unknown; crossOriginIsolated?: boolean };
   if (typeof g.Worker !== 'function' || g.crossOriginIsolated === false) return null;
   return (init, source) => new Promise<WasmWorker>((resolve, reject) => {
     const url = URL.createObjectURL(new Blob([webWorkerPrelude + source], { type: 'text/javascript' }));
@@ -173,8 +173,10 @@ function canBlock(ctl: Int32Array): boolean {
 }
 
 /**
- * The base backend with float32 gemm replaced by the WebAssembly kernel (float64 stays on base).
- * base is spread, so its kernels must be own properties (a plain object, not a class instance).
+ * The base backend with float32 gemm, binary add/sub/mul/div, unary neg/relu/step/square/abs/exp/
+ * sigmoid/softplus, sum, adamStep and bceLogits replaced by WebAssembly kernels (float64, other ops
+ * and broadcasts they do not cover stay on base). base is spread, so its kernels must be own
+ * properties (a plain object, not a class instance).
  */
 export async function createWasmBackend(base: Backend, opts: WasmBackendOptions = {}): Promise<WasmBackend> {
   const relaxed = opts.relaxedSimd !== false && WebAssembly.validate(decodeBase64(relaxedSimdWasm));
