@@ -29,6 +29,8 @@ export const spawnNodeWorker: SpawnWasmWorker = (init, source) => new Promise((r
  * validates, and changes no already-compiled code.
  */
 export async function createWasmBackendNode(base: Backend, opts: WasmBackendOptions = {}): Promise<WasmBackend> {
+  // NOTE: V8 leaves flags changed after start-up unspecified in general; wasm feature flags are read
+  // at validation time, which is after this line (checked on Node 20.20: validate flips to true).
   if (opts.relaxedSimd !== false) setFlagsFromString('--experimental-wasm-relaxed-simd');
   return createWasmBackend(base, { threads: availableParallelism(), spawnWorker: spawnNodeWorker, ...opts });
 }
