@@ -402,6 +402,34 @@ const ElemKernels& elemKernels() {
   return ek;
 }
 
+// Elements per thread from which Adam, bceLogits and the transcendental unary
+// ops split over the pool; 0 (the default) keeps them on the calling thread.
+// NOTE: off by default because it did not pay where measured: on 2 shared cores
+// at load ~10, whole VAE steps got slower (best of 9: 12.8–13.4 ms split vs
+// 9.1–13.0 ms not), since a descheduled worker stalls the caller. On a quiet
+// machine set ELBO_ELEM_PARALLEL_MIN=32768 and measure again.
+long elemParallelMin() {
+  static const long v = [] {
+    const char* env = std::getenv("ELBO_ELEM_PARALLEL_MIN");
+    return env ? std::atol(env) : 0L;
+  }();
+  return v;
+}
+
+// body(lo, hi) over [0, n), split into one contiguous run per pool thread (runs
+// start on 16-element boundaries, i.e. cache lines of float32).
+template <class F>
+void parallelRange(long n, F body) {
+  Pool& p = pool();
+  const long minPer = elemParallelMin();
+  long threads = p.size();
+  if (minPer <= 0 || n / minPer < threads) threads = minPer <= 0 ? 1 : n / minPer;
+  if (threads < 2 || !p.tryAcquire()) return body(0, n);
+  const auto bound = [&](long t) { return t == threads ? n : (n * t / threads) / 16 * 16; };
+  p.run(static_cast<int>(threads), [&](int id) { body(bound(id), bound(id + 1)); });
+  p.release();
+}
+
 // Shapes and strides arrive packed in one Float64Array ("meta") that the JS
 // side reuses, so a call allocates nothing; ranks above this fall back to JS.
 constexpr int kMaxRank = 16;
@@ -567,10 +595,20 @@ napi_value Unary(napi_env env, napi_callback_info info) {
     if (out.length < x.length)
       throw ArgError{"unary: out has " + std::to_string(out.length) + " elements, x has " + std::to_string(x.length), true};
     const long n = static_cast<long>(x.length);
-    if (x.type == napi_float32_array)
-      elemKernels().f32.unary(op, static_cast<const float*>(x.data), static_cast<float*>(out.data), n, p0, p1);
-    else
-      elemKernels().f64.unary(op, static_cast<const double*>(x.data), static_cast<double*>(out.data), n, p0, p1);
+    // Only the transcendental ops are worth a second thread; the rest run at memory speed.
+    const bool heavy = op == kExp || op == kLog || op == kLog1p || op == kExpm1 || op == kSigmoid || op == kTanh ||
+                       op == kSoftplus || op == kElu || (op == kPowScalar && p0 != 2);
+    if (x.type == napi_float32_array) {
+      const auto run = [&](long lo, long hi) {
+        elemKernels().f32.unary(op, static_cast<const float*>(x.data) + lo, static_cast<float*>(out.data) + lo, hi - lo, p0, p1);
+      };
+      heavy ? parallelRange(n, run) : run(0, n);
+    } else {
+      const auto run = [&](long lo, long hi) {
+        elemKernels().f64.unary(op, static_cast<const double*>(x.data) + lo, static_cast<double*>(out.data) + lo, hi - lo, p0, p1);
+      };
+      heavy ? parallelRange(n, run) : run(0, n);
+    }
   } catch (const ArgError& e) {
     throwJs(env, e);
   }
@@ -771,11 +809,15 @@ napi_value AdamStep(napi_env env, napi_callback_info info) {
                         decoupled ? 1 - lr * wd : 1, decoupled ? 0 : wd};
     const long n = static_cast<long>(p.length);
     if (p.type == napi_float32_array)
-      elemKernels().f32.adam(static_cast<float*>(p.data), static_cast<const float*>(g.data), static_cast<float*>(m.data),
-                             static_cast<float*>(v.data), n, args);
+      parallelRange(n, [&](long lo, long hi) {
+        elemKernels().f32.adam(static_cast<float*>(p.data) + lo, static_cast<const float*>(g.data) + lo,
+                               static_cast<float*>(m.data) + lo, static_cast<float*>(v.data) + lo, hi - lo, args);
+      });
     else
-      elemKernels().f64.adam(static_cast<double*>(p.data), static_cast<const double*>(g.data), static_cast<double*>(m.data),
-                             static_cast<double*>(v.data), n, args);
+      parallelRange(n, [&](long lo, long hi) {
+        elemKernels().f64.adam(static_cast<double*>(p.data) + lo, static_cast<const double*>(g.data) + lo,
+                               static_cast<double*>(m.data) + lo, static_cast<double*>(v.data) + lo, hi - lo, args);
+      });
   } catch (const ArgError& e) {
     throwJs(env, e);
   }
@@ -794,11 +836,15 @@ napi_value BceLogits(napi_env env, napi_callback_info info) {
       throw ArgError{"bceLogits: target, out and sig must have at least the " + std::to_string(l.length) + " elements of logits", true};
     const long n = static_cast<long>(l.length);
     if (l.type == napi_float32_array)
-      elemKernels().f32.bce(static_cast<const float*>(l.data), static_cast<const float*>(y.data), static_cast<float*>(out.data),
-                            static_cast<float*>(sig.data), n);
+      parallelRange(n, [&](long lo, long hi) {
+        elemKernels().f32.bce(static_cast<const float*>(l.data) + lo, static_cast<const float*>(y.data) + lo,
+                              static_cast<float*>(out.data) + lo, static_cast<float*>(sig.data) + lo, hi - lo);
+      });
     else
-      elemKernels().f64.bce(static_cast<const double*>(l.data), static_cast<const double*>(y.data), static_cast<double*>(out.data),
-                            static_cast<double*>(sig.data), n);
+      parallelRange(n, [&](long lo, long hi) {
+        elemKernels().f64.bce(static_cast<const double*>(l.data) + lo, static_cast<const double*>(y.data) + lo,
+                              static_cast<double*>(out.data) + lo, static_cast<double*>(sig.data) + lo, hi - lo);
+      });
   } catch (const ArgError& e) {
     throwJs(env, e);
   }

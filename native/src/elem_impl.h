@@ -7,6 +7,8 @@
 // the JS kernels (Adam, bias adds) and the Cephes error bounds below.
 #pragma once
 
+#include <immintrin.h>
+
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -30,6 +32,26 @@ __attribute__((always_inline)) inline VF loadF(const float* p) {
 inline void storeF(float* p, VF v) { std::memcpy(p, &v, sizeof v); }
 __attribute__((always_inline)) inline VF absF(VF x) { return (VF)((VI)x & 0x7fffffff); }
 
+// a·b + c rounded once where the TU's ISA has FMA: used in the polynomials of the
+// transcendental ops only (faster, and no less accurate); elsewhere products and
+// sums stay separate so the exact ops round as the JS kernels do.
+__attribute__((always_inline)) inline VF fmaF(VF a, VF b, VF c) {
+#if defined(__AVX512F__)
+  return (VF)_mm512_fmadd_ps((__m512)a, (__m512)b, (__m512)c);
+#elif defined(__FMA__)
+  using V8 = float __attribute__((vector_size(32)));
+  const V8 lo = (V8)_mm256_fmadd_ps((__m256)__builtin_shufflevector(a, a, 0, 1, 2, 3, 4, 5, 6, 7),
+                                    (__m256)__builtin_shufflevector(b, b, 0, 1, 2, 3, 4, 5, 6, 7),
+                                    (__m256)__builtin_shufflevector(c, c, 0, 1, 2, 3, 4, 5, 6, 7));
+  const V8 hi = (V8)_mm256_fmadd_ps((__m256)__builtin_shufflevector(a, a, 8, 9, 10, 11, 12, 13, 14, 15),
+                                    (__m256)__builtin_shufflevector(b, b, 8, 9, 10, 11, 12, 13, 14, 15),
+                                    (__m256)__builtin_shufflevector(c, c, 8, 9, 10, 11, 12, 13, 14, 15));
+  return __builtin_shufflevector(lo, hi, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+#else
+  return a * b + c;
+#endif
+}
+
 constexpr float kInf = std::numeric_limits<float>::infinity();
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 
@@ -47,11 +69,11 @@ __attribute__((always_inline)) inline VF expF(VF x) {
   VF r = x - n * bc(0.693359375f);
   r = r - n * bc(-2.12194440e-4f);
   VF p = bc(1.9875691500e-4f);
-  p = p * r + bc(1.3981999507e-3f);
-  p = p * r + bc(8.3334519073e-3f);
-  p = p * r + bc(4.1665795894e-2f);
-  p = p * r + bc(1.6666665459e-1f);
-  p = p * r + bc(5.0000001201e-1f);
+  p = fmaF(p, r, bc(1.3981999507e-3f));
+  p = fmaF(p, r, bc(8.3334519073e-3f));
+  p = fmaF(p, r, bc(4.1665795894e-2f));
+  p = fmaF(p, r, bc(1.6666665459e-1f));
+  p = fmaF(p, r, bc(5.0000001201e-1f));
   p = p * (r * r) + r + bc(1.0f);
   n = n == n ? n : bc(0.0f);
   const VI ni = __builtin_convertvector(n, VI);
@@ -73,14 +95,14 @@ __attribute__((always_inline)) inline VF logF(VF x0) {
   const VF fe = __builtin_convertvector(e, VF);
   const VF z = m * m;
   VF y = bc(7.0376836292e-2f);
-  y = y * m - bc(1.1514610310e-1f);
-  y = y * m + bc(1.1676998740e-1f);
-  y = y * m - bc(1.2420140846e-1f);
-  y = y * m + bc(1.4249322787e-1f);
-  y = y * m - bc(1.6668057665e-1f);
-  y = y * m + bc(2.0000714765e-1f);
-  y = y * m - bc(2.4999993993e-1f);
-  y = y * m + bc(3.3333331174e-1f);
+  y = fmaF(y, m, bc(-1.1514610310e-1f));
+  y = fmaF(y, m, bc(1.1676998740e-1f));
+  y = fmaF(y, m, bc(-1.2420140846e-1f));
+  y = fmaF(y, m, bc(1.4249322787e-1f));
+  y = fmaF(y, m, bc(-1.6668057665e-1f));
+  y = fmaF(y, m, bc(2.0000714765e-1f));
+  y = fmaF(y, m, bc(-2.4999993993e-1f));
+  y = fmaF(y, m, bc(3.3333331174e-1f));
   y = y * m * z;
   y = y + fe * bc(-2.12194440e-4f);
   y = y - bc(0.5f) * z;
@@ -120,10 +142,10 @@ __attribute__((always_inline)) inline VF tanhF(VF x) {
   big = x < bc(0.0f) ? -big : big;
   const VF z = x * x;
   VF p = bc(-5.70498872745e-3f);
-  p = p * z + bc(2.06390887954e-2f);
-  p = p * z - bc(5.37397155531e-2f);
-  p = p * z + bc(1.33314422036e-1f);
-  p = p * z - bc(3.33332819422e-1f);
+  p = fmaF(p, z, bc(2.06390887954e-2f));
+  p = fmaF(p, z, bc(-5.37397155531e-2f));
+  p = fmaF(p, z, bc(1.33314422036e-1f));
+  p = fmaF(p, z, bc(-3.33332819422e-1f));
   p = p * z * x + x;
   return ax >= bc(0.625f) ? big : p;
 }
@@ -304,12 +326,15 @@ void reduceImpl(int op, const T* x, long outer, long n, long inner, T* out) {
   }
 }
 
-// PyTorch's Adam in double, in the JS kernel's operation order, so float32
-// state rounds exactly as there (src/backend/js/optim.ts).
+// PyTorch's Adam in double, in the JS kernel's operation order (src/backend/js/optim.ts),
+// so the moments round to T exactly as there. For float32 the step divides by
+// √v̂ + eps with √v̂ = √v·(1/√bc2), a product where JS divides: the kernel is bound
+// by double divisions (−22% time), and the two differ by an ulp of double, which
+// changes the float32 result only when it lies that close to a rounding boundary.
 template <typename T>
 void adamImpl(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v, long n, const AdamArgs& h) {
   const double stepSize = h.stepSize, beta1 = h.beta1, beta2 = h.beta2, c1 = h.oneMinusBeta1, c2 = h.oneMinusBeta2;
-  const double eps = h.eps, sqrtBc2 = h.sqrtBc2, shrink = h.shrink, l2 = h.l2;
+  const double eps = h.eps, invSqrtBc2 = 1 / h.sqrtBc2, shrink = h.shrink, l2 = h.l2;
   for (long i = 0; i < n; ++i) {
     const double pv = p[i];
     const double pi = pv * shrink;
@@ -318,37 +343,54 @@ void adamImpl(T* __restrict p, const T* __restrict g, T* __restrict m, T* __rest
     const double vi = beta2 * double(v[i]) + c2 * gi * gi;
     m[i] = T(mi);
     v[i] = T(vi);
-    p[i] = T(pi - (stepSize * mi) / (std::sqrt(vi) / sqrtBc2 + eps));
+    if constexpr (sizeof(T) == sizeof(float))
+      p[i] = T(pi - (stepSize * mi) / (std::sqrt(vi) * invSqrtBc2 + eps));
+    else
+      p[i] = T(pi - (stepSize * mi) / (std::sqrt(vi) / h.sqrtBc2 + eps));
   }
 }
 
-// One block of ≤ 16 elements of the fused BCE. Operands are copied in first, so
-// out or sig may alias the inputs. softplus(ℓ) − ℓ·y is combined in double as the
-// JS kernel does: for confident logits the two terms nearly cancel, and float
-// arithmetic there would lose the small log1p(e^−|ℓ|) that remains.
-template <bool kFull>
-inline void bceBlock(const float* l, const float* y, float* out, float* sig, long len) {
-  float lb[kW] = {}, yb[kW] = {}, lp[kW];
-  const size_t bytes = static_cast<size_t>(kFull ? kW : len) * sizeof(float);
-  std::memcpy(lb, l, bytes);
-  std::memcpy(yb, y, bytes);
-  const VF x = loadF(lb);
+using VF8 = float __attribute__((vector_size(32)));
+using VD = double __attribute__((vector_size(64)));
+
+__attribute__((always_inline)) inline VD lowD(VF v) {
+  return __builtin_convertvector(__builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7), VD);
+}
+__attribute__((always_inline)) inline VD highD(VF v) {
+  return __builtin_convertvector(__builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15), VD);
+}
+__attribute__((always_inline)) inline VF joinF(VD lo, VD hi) {
+  const VF8 a = __builtin_convertvector(lo, VF8), b = __builtin_convertvector(hi, VF8);
+  return __builtin_shufflevector(a, b, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+}
+
+// 16 elements of the fused BCE, loaded before anything is stored, so out or sig
+// may alias the inputs. softplus(ℓ) − ℓ·y is combined in double as the JS kernel
+// does: for confident logits the two terms nearly cancel, and float arithmetic
+// there would lose the small log1p(e^−|ℓ|) that remains.
+__attribute__((always_inline)) inline void bceBlock(const float* l, const float* y, float* out, float* sig) {
+  const VF x = loadF(l), t = loadF(y);
   const VF e = expF(-absF(x));
-  storeF(lp, log1pF(e));
-  float sb[kW], ob[kW];
-  storeF(sb, (x >= bc(0.0f) ? bc(1.0f) : e) / (bc(1.0f) + e));
-  for (long j = 0; j < kW; ++j) {
-    const double lj = lb[j];
-    ob[j] = float((lj > 0 ? lj : 0.0) + double(lp[j]) - lj * double(yb[j]));
-  }
-  std::memcpy(out, ob, bytes);
-  std::memcpy(sig, sb, bytes);
+  const VF lp = log1pF(e);
+  const VF relu = x > bc(0.0f) ? x : bc(0.0f);
+  const VD lo = (lowD(relu) + lowD(lp)) - lowD(x) * lowD(t);
+  const VD hi = (highD(relu) + highD(lp)) - highD(x) * highD(t);
+  storeF(out, joinF(lo, hi));
+  storeF(sig, (x >= bc(0.0f) ? bc(1.0f) : e) / (bc(1.0f) + e));
 }
 
 void bceF32(const float* l, const float* y, float* out, float* sig, long n) {
   long i = 0;
-  for (; i + kW <= n; i += kW) bceBlock<true>(l + i, y + i, out + i, sig + i, kW);
-  if (i < n) bceBlock<false>(l + i, y + i, out + i, sig + i, n - i);
+  for (; i + kW <= n; i += kW) bceBlock(l + i, y + i, out + i, sig + i);
+  if (i < n) {
+    float lb[kW] = {}, yb[kW] = {}, ob[kW], sb[kW];
+    const size_t bytes = static_cast<size_t>(n - i) * sizeof(float);
+    std::memcpy(lb, l + i, bytes);
+    std::memcpy(yb, y + i, bytes);
+    bceBlock(lb, yb, ob, sb);
+    std::memcpy(out + i, ob, bytes);
+    std::memcpy(sig + i, sb, bytes);
+  }
 }
 
 void bceF64(const double* l, const double* y, double* out, double* sig, long n) {

@@ -245,7 +245,9 @@ for (const dtype of dtypes) {
   });
 
   for (const decoupled of [false, true]) {
-    test(`${dtype} ${decoupled ? 'AdamW' : 'Adam'} step matches the JS kernel bit for bit (parameters and both moments)`, { skip }, () => {
+    // float32 parameters may differ by one ulp in rare ties: the native step multiplies by 1/√bc2 where JS divides.
+    const pUlps = dtype === 'float32' ? 1 : 0;
+    test(`${dtype} ${decoupled ? 'AdamW' : 'Adam'} step matches the JS kernel bit for bit in both moments and to ${pUlps} ulp in the parameters`, { skip }, () => {
       const rng = new Rng(17);
       const n = 1003;
       const rand = (k: number): FloatArray => from(dtype, Array.from({ length: n }, () => rng.normal() * k));
@@ -259,7 +261,7 @@ for (const dtype of dtypes) {
         jsBackend.adamStep(pj, g, mj, vj, lr, b1, b2, 1e-8, 1 - b1 ** t, 1 - b2 ** t, wd, decoupled);
         nb().adamStep(p, g, m, v, lr, b1, b2, 1e-8, 1 - b1 ** t, 1 - b2 ** t, wd, decoupled);
       }
-      assertWithin(p, pj, 0, (i) => `p[${i}]`, dtype);
+      assertWithin(p, pj, pUlps, (i) => `p[${i}]`, dtype);
       assertWithin(m, mj, 0, (i) => `m[${i}]`, dtype);
       assertWithin(v, vj, 0, (i) => `v[${i}]`, dtype);
     });
@@ -312,14 +314,15 @@ test('copyStrided and reduce reject out-of-bounds views with exact messages', { 
   });
 });
 
-// The same file under the AVX2 and portable builds (ELBO_NATIVE_ISA caps the dispatch).
+// The same file under the AVX2 and portable builds (ELBO_NATIVE_ISA caps the dispatch),
+// with Adam, bceLogits and the transcendental ops split over the thread pool from 64 elements.
 if (!process.env.ELBO_NATIVE_ISA && nativeInfo().isa === 'avx512') {
   for (const isa of ['avx2', 'scalar']) {
-    test(`the ${isa} build of the elementwise kernels passes this file too`, { skip }, () => {
+    test(`the ${isa} build of the elementwise kernels passes this file too, split over threads`, { skip }, () => {
       // Without the parent's NODE_TEST_CONTEXT the child reports in TAP, whose summary is checked too.
       const { NODE_TEST_CONTEXT: _, ...env } = process.env;
       const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', fileURLToPath(import.meta.url)], {
-        env: { ...env, ELBO_NATIVE_ISA: isa }, encoding: 'utf8',
+        env: { ...env, ELBO_NATIVE_ISA: isa, ELBO_ELEM_PARALLEL_MIN: '64' }, encoding: 'utf8',
       });
       const failures = run.stdout.split('\n').filter((l) => /not ok|^# fail/.test(l)).join('\n');
       assert.equal(run.status, 0, `${isa} run failed:\n${failures}\n${run.stderr}`);
