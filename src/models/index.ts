@@ -14,3 +14,4 @@ export {
 export { createModel, MODEL_KINDS, type ModelKind, type AnyModel } from './registry.js';
 export type { ActivationName } from './util.js';
 export * from './gplvm.js'; export * from './pca.js';
+export * from './derivations.js';
