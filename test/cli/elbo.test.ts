@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Rng } from '../../src/tensor/random.js';
 import { loadCheckpoint } from '../../src/train/checkpoint.js';
 import { main } from '../../cli/elbo.js';
+import { MODEL_KINDS } from '../../src/models/registry.js';
 
 const CLI = fileURLToPath(new URL('../../cli/elbo.ts', import.meta.url));
 
@@ -54,7 +55,7 @@ test('bad flags and bad values exit non-zero with one line on stderr and no stac
   assert.equal(real.stderr, "elbo: unknown option '--bogus'\n");
   const cases: [string[], RegExp][] = [
     [['train', '--epochs', 'ten'], /^elbo: option '--epochs <n>' argument 'ten' is invalid\. expected an integer >= 0, got "ten"\n$/],
-    [['train', '--model', 'gan'], /^elbo: option '--model <kind>' argument 'gan' is invalid\. Allowed choices are vae, beta-vae, ae, linear-ae\.\n$/],
+    [['train', '--model', 'gan'], new RegExp(`^elbo: option '--model <kind>' argument 'gan' is invalid\\. Allowed choices are ${MODEL_KINDS.join(', ')}\\.\\n$`)],
     [['eval', '/nonexistent/run'], /^elbo: checkpoint: file not found: \/nonexistent\/run\/checkpoint\.safetensors\n$/],
     [['kl', '--p', '{"mu":[0]}', '--q', '{"mu":[0],"cov":[[1]]}'], /^elbo: --p: expected \{"mu": \[\.\.\.\], "cov": \[\[\.\.\.\], \.\.\.\]\}\n$/],
     [['nosuchcommand'], /^elbo: unknown command 'nosuchcommand'\n$/],
