@@ -128,7 +128,7 @@ function tiedLinear(seeds: number[]): DerivationResult {
     const rng = new Rng(seed);
     const [W, x] = [randn([h, n], rng, F64), randn([n], rng, F64)];
     const [dW] = grad((w: Tensor) => mul(sum(square(sub(matmul(transpose(w), matmul(w, x)), x))), 0.5))(W);
-    // r = WᵀWx − x; the encoder path gives W x rᵀ, the decoder path W r xᵀ; ∂L/∂W is their sum.
+    // r = WᵀWx − x; the encoder path (h = Wx) gives (W r) xᵀ, the decoder path (x̂ = Wᵀh) gives h rᵀ = W x rᵀ; ∂L/∂W is their sum.
     const r = sub(matmul(transpose(W), matmul(W, x)), x);
     err = Math.max(err, relErr(dW!, matmul(W, add(outer(r, x), outer(x, r)))));
     onePath = Math.min(onePath, relErr(dW!, matmul(W, outer(r, x))), relErr(dW!, matmul(W, outer(x, r))));
