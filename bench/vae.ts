@@ -1,8 +1,7 @@
 // Reference VAE benchmark (issue 4's quality bar): 784-400-20 ReLU encoder, 20-400-784 Bernoulli
 // decoder, BCE summed + analytic KL per sample, Adam 1e-3, batch 128, pixels/255, no binarization.
 // Prints one JSON line {"engine":"elbo","backend",…,"epoch_s":[…],"test_loss":[…]} for bench/peers/run.ts.
-import { jsBackend } from '../src/backend/js/index.js';
-import { loadNativeBackend, nativeInfo } from '../src/backend/native/index.js';
+import { availableBackendNames, BACKEND_NAMES, createBackend, type BackendName } from '../src/backend/node.js';
 import { getBackend, setBackend } from '../src/backend/registry.js';
 import { loadDataset } from '../src/data/node.js';
 import { createModel } from '../src/models/registry.js';
@@ -12,7 +11,7 @@ import { train } from '../src/train/trainer.js';
 
 interface Options {
   epochs: number;
-  backend: 'js' | 'native' | null;
+  backend: BackendName | null;
   maxBatches: number | undefined;
   seed: number;
   list: boolean;
@@ -39,8 +38,9 @@ function parse(argv: readonly string[]): Options {
         break;
       case '--backend': {
         const b = value();
-        if (b !== 'js' && b !== 'native') throw new Error(`bench/vae: --backend must be js or native, got "${b}"`);
-        o.backend = b;
+        const known = BACKEND_NAMES.find((n) => n === b);
+        if (!known) throw new Error(`bench/vae: --backend must be one of ${BACKEND_NAMES.join(', ')}, got "${b}"`);
+        o.backend = known;
         break;
       }
       case '--max-batches':
@@ -53,7 +53,7 @@ function parse(argv: readonly string[]): Options {
         o.list = true;
         break;
       default:
-        throw new Error(`bench/vae: unknown option ${flag} (known: --epochs N, --backend js|native, --max-batches B, --seed S, --list-backends)`);
+        throw new Error(`bench/vae: unknown option ${flag} (known: --epochs N, --backend js|native|wasm, --max-batches B, --seed S, --list-backends)`);
     }
   }
   return o;
@@ -61,13 +61,12 @@ function parse(argv: readonly string[]): Options {
 
 async function main(): Promise<void> {
   const o = parse(process.argv.slice(2));
-  const native = loadNativeBackend(jsBackend);
   if (o.list) {
-    process.stdout.write(['js', ...(native ? ['native'] : [])].join('\n') + '\n');
+    process.stdout.write(availableBackendNames().join('\n') + '\n');
     return;
   }
-  if (o.backend === 'native' && !native) throw new Error(`bench/vae: --backend native: ${nativeInfo().reason ?? 'unavailable'}`);
-  setBackend(o.backend === 'js' || !native ? jsBackend : native);
+  setBackend(await createBackend(o.backend ?? undefined));
+  const backendName = o.backend ?? availableBackendNames()[0]!;
 
   const trainData = loadDataset('mnist');
   const testData = loadDataset('mnist:test');
@@ -92,7 +91,7 @@ async function main(): Promise<void> {
     },
   });
   const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
-  process.stdout.write(`${JSON.stringify({ engine: 'elbo', backend: o.backend ?? (native ? 'native' : 'js'), epoch_s: epochS, test_loss: testLoss, peak_rss_mb: peakRssMb })}\n`);
+  process.stdout.write(`${JSON.stringify({ engine: 'elbo', backend: backendName, epoch_s: epochS, test_loss: testLoss, peak_rss_mb: peakRssMb })}\n`);
 }
 
 main().catch((e: unknown) => {

@@ -4,8 +4,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { realpathSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { jsBackend } from '../src/backend/js/index.js';
-import { loadNativeBackend, nativeInfo } from '../src/backend/native/index.js';
+import { nativeInfo } from '../src/backend/native/index.js';
+import { BACKEND_NAMES, createBackend, type BackendName } from '../src/backend/node.js';
 import { getBackend, setBackend } from '../src/backend/registry.js';
 import { MultivariateNormal } from '../src/distributions/multivariate-normal.js';
 import { klDivergence, klMonteCarlo } from '../src/distributions/kl.js';
@@ -18,11 +18,13 @@ import {
   encodeRun, evaluateModel, openRun, reconstructRun, runTestData, sampleRun, trainRun, type EvalSummary,
 } from '../src/train/run.js';
 import type { OptimizerName } from '../src/train/state.js';
+import { runGplvmJob, type GplvmJobSummary } from '../src/train/gplvm-job.js';
+import type { GplvmHistoryEntry } from '../src/models/gplvm.js';
 
 interface GlobalOptions {
   json?: boolean;
   verbose?: boolean;
-  backend?: 'js' | 'native';
+  backend?: BackendName;
 }
 
 // ---- flag parsers: each throws a one-line InvalidArgumentError naming the expectation ----
@@ -65,14 +67,12 @@ function print(g: GlobalOptions, json: unknown, text: string): void {
   process.stdout.write(g.json ? `${JSON.stringify(json)}\n` : `${text}\n`);
 }
 
-function installBackend(choice: GlobalOptions['backend']): void {
-  if (choice === 'js') {
-    setBackend(jsBackend);
-    return;
+async function installBackend(choice: GlobalOptions['backend']): Promise<void> {
+  try {
+    setBackend(await createBackend(choice));
+  } catch (e) {
+    throw new Error(`--${e instanceof Error ? e.message : String(e)}`);
   }
-  const native = loadNativeBackend(jsBackend);
-  if (native) setBackend(native);
-  else if (choice === 'native') throw new Error(`--backend native: ${nativeInfo().reason ?? 'unavailable'}`);
 }
 
 function timestamp(): string {
@@ -96,7 +96,7 @@ export function buildProgram(): Command {
   program
     .name('elbo')
     .description('Autoencoders and variational autoencoders: train, evaluate, sample, encode.')
-    .addOption(new Option('--backend <name>', 'kernel backend (default: native when built, else js)').choices(['js', 'native']))
+    .addOption(new Option('--backend <name>', 'kernel backend (default: native when built, else js)').choices([...BACKEND_NAMES]))
     .option('--json', 'machine-readable output on stdout')
     .option('--verbose', 'stack traces on errors')
     .showHelpAfterError(false)
@@ -259,6 +259,40 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('gplvm')
+    .description('linear GPLVM (dual probabilistic PCA) by gradient ascent; writes latents.csv, latents.png and summary.json into --out')
+    .option('--data <spec>', 'mnist, or a path to an IDX images file or a .csv', 'mnist')
+    .option('--label-column <col>', 'CSV column holding labels (name or index)', labelColumn)
+    .option('--limit <n>', 'use only the first n rows (the dense N×N kernel caps N)', int(2))
+    .option('--latent <q>', 'latent dimension Q', int(1), 2)
+    .option('--steps <n>', 'Adam steps', int(0), 100)
+    .option('--lr <rate>', 'Adam learning rate', positive, 0.03)
+    .addOption(new Option('--init <kind>', 'initialisation').choices(['pca', 'random']).default('pca'))
+    .option('--seed <n>', 'random seed (for --init random)', int(0), 0)
+    .option('--max-kernel-gib <gib>', 'refuse N whose dense kernel working set exceeds this many GiB', positive, 2)
+    .option('--out <dir>', 'output directory (default runs/gplvm-<data>-<time>)')
+    .option('--no-progress', 'no per-step lines on stderr')
+    .action(async (o: GplvmFlags, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      const out = o.out ?? join('runs', `gplvm-${basename(o.data).replace(/[^\w.-]/g, '_')}-${timestamp()}`);
+      const onStep = (e: GplvmHistoryEntry, n: number): void => {
+        if (e.step % 10 === 0 || e.step === n) process.stderr.write(`step ${e.step}/${n}  log-lik ${fmt(e.logLik, 2)}  β ${fmt(e.beta)}\n`);
+      };
+      const s: GplvmJobSummary = await runGplvmJob({
+        data: o.data, latent: o.latent, steps: o.steps, lr: o.lr, init: o.init, seed: o.seed, out,
+        maxKernelBytes: o.maxKernelGib * 1024 ** 3,
+        ...(o.limit !== undefined ? { limit: o.limit } : {}),
+        ...(o.labelColumn !== undefined ? { labelColumn: o.labelColumn } : {}),
+        ...(o.progress && !g.json ? { onStep } : {}),
+      });
+      print(g, s, [
+        `gplvm ${s.dataset}: N = ${s.n}, D = ${s.d}, Q = ${s.q}, ${s.steps} steps in ${fmt(s.seconds, 1)} s (backend ${getBackend().name})`,
+        `log-likelihood ${fmt(s.logLik, 2)} (PCA init ${fmt(s.pcaLogLik, 2)}, closed-form optimum ${fmt(s.optimumLogLik, 2)})`,
+        `wrote ${s.files.latents}, ${s.files.scatter}, ${s.files.summary}`,
+      ].join('\n'));
+    });
+
+  program
     .command('kl')
     .description('KL(p‖q) between two Gaussians, closed form and Monte Carlo side by side, in float64')
     .requiredOption('--p <json>', 'p as {"mu":[...],"cov":[[...],...]}')
@@ -276,6 +310,20 @@ export function buildProgram(): Command {
     });
 
   return program;
+}
+
+interface GplvmFlags {
+  data: string;
+  labelColumn?: string | number;
+  limit?: number;
+  latent: number;
+  steps: number;
+  lr: number;
+  init: 'pca' | 'random';
+  seed: number;
+  maxKernelGib: number;
+  out?: string;
+  progress: boolean;
 }
 
 interface DataFlags {
