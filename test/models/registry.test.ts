@@ -59,7 +59,7 @@ test("'beta-vae' is accepted as a kind: a VAE with β = 4 unless the config give
 });
 
 test('createModel names unknown kinds and bad fields', () => {
-  assert.throws(() => createModel({ kind: 'gan', inputDim: 4 }, new Rng(0)), /createModel: unknown model kind "gan" \(expected one of vae, beta-vae, ae, linear-ae\)/);
+  assert.throws(() => createModel({ kind: 'gan', inputDim: 4 }, new Rng(0)), /createModel: unknown model kind "gan" \(expected one of vae, beta-vae, ae, linear-ae, gmvae\)/);
   assert.throws(() => createModel({ kind: 'vae', inputDim: 4 }, new Rng(0)), /VAE: latentDim must be a positive integer \(got undefined\)/);
   assert.throws(() => createModel({ kind: 'ae', inputDim: 4, latentDim: 2, hidden: [3, 'x'] }, new Rng(0)), /hidden\[1\] must be a positive integer/);
   assert.throws(() => createModel({ kind: 'vae', inputDim: 4, latentDim: 2, warmup: { kind: 'linear' } }, new Rng(0)), /warmup: give exactly one of epochs and steps/);
