@@ -4,7 +4,8 @@
 import { Tensor } from '../tensor/tensor.js';
 import { getBackend } from '../backend/registry.js';
 import { allocate, allocateUninit } from '../tensor/dtype.js';
-import { recycleScope } from '../tensor/pool.js';
+import { isScopeLocal, recycleScope } from '../tensor/pool.js';
+import type { FloatArray } from '../backend/backend.js';
 import { fmtShape, shapesEqual } from '../tensor/shape.js';
 
 export interface GradNode {
@@ -79,6 +80,7 @@ export function backward(root: Tensor, seed?: Tensor): void {
   const order = topoOrder(root);
   const grads = new Map<Tensor, Tensor>([[root, g0]]);
   // Everything allocated in here is a temporary of this pass, except the leaf gradients (kept).
+  const given = new Set<FloatArray>();
   recycleScope((keep) => noGrad(() => {
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i]!;
@@ -87,9 +89,14 @@ export function backward(root: Tensor, seed?: Tensor): void {
       grads.delete(t);
       const node = t.node;
       if (!node) {
-        // A leaf owns a private contiguous copy, so in-place optimizer steps never alias the graph.
-        const own = new Tensor(g.contiguousData().slice(), g.shape);
+        // A leaf owns a private contiguous buffer, so in-place steps (clipGradNorm) never alias
+        // the graph: a whole buffer made by this pass and not yet given to a leaf is adopted as
+        // it is (nothing outside the pass can hold it; ops never write into their inputs),
+        // anything else is copied.
+        const adoptable = g.isContiguous && g.offset === 0 && g.data.length === g.size && isScopeLocal(g.data) && !given.has(g.data);
+        const own = adoptable ? g : new Tensor(g.contiguousData().slice(), g.shape);
         t.grad = t.grad ? addTensors(t.grad, own) : own;
+        given.add(t.grad.data);
         keep(t.grad.data);
         continue;
       }

@@ -11,7 +11,7 @@ const MAX_BYTES = 512 * 1024 * 1024;
 let freeBytes = 0;
 
 /** Buffers handed out inside each active scope (a stack: backward passes may nest). */
-const scopes: FloatArray[][] = [];
+const scopes: Set<FloatArray>[] = [];
 
 function key(f64: boolean, n: number): string {
   return f64 ? `d${n}` : `f${n}`;
@@ -27,12 +27,17 @@ export function takeFree(f64: boolean, n: number): FloatArray | null {
 
 /** Record a buffer handed out now, so the innermost scope can recycle it. */
 export function track(buf: FloatArray): void {
-  scopes[scopes.length - 1]?.push(buf);
+  scopes[scopes.length - 1]?.add(buf);
+}
+
+/** Whether buf was handed out inside the innermost active scope (so nothing outside it can hold it). */
+export function isScopeLocal(buf: FloatArray): boolean {
+  return scopes[scopes.length - 1]?.has(buf) ?? false;
 }
 
 /** Run fn; buffers allocated inside it return to the free list afterwards, unless kept. */
 export function recycleScope<T>(fn: (keep: (buf: FloatArray) => void) => T): T {
-  const scope: FloatArray[] = [];
+  const scope = new Set<FloatArray>();
   const kept = new Set<FloatArray>();
   scopes.push(scope);
   try {
