@@ -20,6 +20,7 @@ import {
 import type { OptimizerName } from '../src/train/state.js';
 import { runGplvmJob, type GplvmJobSummary } from '../src/train/gplvm-job.js';
 import type { GplvmHistoryEntry } from '../src/models/gplvm.js';
+import { runDerivations } from '../src/models/derivations.js';
 
 interface GlobalOptions {
   json?: boolean;
@@ -307,6 +308,23 @@ export function buildProgram(): Command {
       const mc = klMonteCarlo(p, q, { samples: o.samples, rng: new Rng(o.seed) });
       const res = { closedForm, monteCarlo: mc.estimate.item(), stdErr: mc.standardError.item() };
       print(g, res, `KL(p‖q) closed form ${res.closedForm.toPrecision(10)}\nKL(p‖q) Monte Carlo ${res.monteCarlo.toPrecision(10)} ± ${res.stdErr.toPrecision(3)} (${o.samples} samples)`);
+    });
+
+  program
+    .command('derive')
+    .description("check the course's derivations numerically: gradients, KLs, the ELBO identity, EM's free energy, β-VAE")
+    .option('--quick', 'smaller sizes, fewer seeds and samples (as the tests run it)', false)
+    .option('--seed <n>', 'base random seed', int(0), 0)
+    .action((o: { quick: boolean; seed: number }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      const results = runDerivations({ quick: o.quick, seed: o.seed });
+      const head = ['id', 'title', 'measured', 'tolerance', 'passed'];
+      const rows = results.map((r) => [r.id, r.title, r.value === 0 ? '0' : r.value.toPrecision(3), String(r.tolerance), r.passed ? 'yes' : 'NO']);
+      const width = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+      const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(width[i]!)).join('  ').trimEnd();
+      const failed = results.filter((r) => !r.passed);
+      print(g, results, [line(head), ...rows.map(line), `${results.length - failed.length}/${results.length} confirmed (docs/derivations.md)`].join('\n'));
+      if (failed.length > 0) throw new Error(`derive: not confirmed: ${failed.map((r) => r.id).join(', ')}`);
     });
 
   return program;
