@@ -11,6 +11,11 @@ export {
   evaluateLoss, evaluateElbo, evaluateIwae, activeUnits, reconstructionError,
   type EvalOptions, type ElboModel, type LossSummary, type ElboSummary, type IwaeSummary, type ActiveUnits, type ReconstructionError,
 } from './evaluate.js';
+export { GMVAE, type GmvaeOptions, type GmvaeConfig, type GmvaeDecoder, type GmvaeParts } from './gmvae.js';
+export {
+  contingencyTable, majorityAccuracy, hungarian, hungarianAccuracy, assignAll, clusterAccuracy,
+  type MajorityResult, type MatchedResult, type ClusterModel, type ClusterAccuracy,
+} from './clustering.js';
 export { createModel, MODEL_KINDS, type ModelKind, type AnyModel } from './registry.js';
 export type { ActivationName } from './util.js';
 export * from './gplvm.js'; export * from './pca.js';
