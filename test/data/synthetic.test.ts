@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { checkDataset } from '../../src/data/dataset.js';
 import { gaussianBlobs, lowRank, twoMoons } from '../../src/data/synthetic.js';
 import { Rng } from '../../src/tensor/random.js';
+import { symmetricEigen } from '../../src/models/pca.js';
 
 test('gaussianBlobs is n×2 with balanced labels 0..k-1 and reproducible from the seed', () => {
   const a = gaussianBlobs(300, 3, new Rng(1));
@@ -56,39 +57,6 @@ test('twoMoons is reproducible from the seed and noise moves points off the arcs
   assert.ok(offArc > 20);
 });
 
-// Eigenvalues of a symmetric matrix by cyclic Jacobi rotations (test-only reference).
-function symmetricEigenvalues(S: Float64Array, d: number): number[] {
-  const A = S.slice();
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let p = 0; p < d; p++) for (let q = p + 1; q < d; q++) off += A[p * d + q]! ** 2;
-    if (off < 1e-22) break;
-    for (let p = 0; p < d; p++) {
-      for (let q = p + 1; q < d; q++) {
-        const apq = A[p * d + q]!;
-        if (Math.abs(apq) < 1e-300) continue;
-        const theta = (A[q * d + q]! - A[p * d + p]!) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < d; k++) {
-          const akp = A[k * d + p]!;
-          const akq = A[k * d + q]!;
-          A[k * d + p] = c * akp - s * akq;
-          A[k * d + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < d; k++) {
-          const apk = A[p * d + k]!;
-          const aqk = A[q * d + k]!;
-          A[p * d + k] = c * apk - s * aqk;
-          A[q * d + k] = s * apk + c * aqk;
-        }
-      }
-    }
-  }
-  return Array.from({ length: d }, (_, i) => A[i * d + i]!).sort((a, b) => b - a);
-}
-
 test('lowRank data has k covariance eigenvalues ≈ 1 + noise² and the rest ≈ noise²', () => {
   const [n, d, k, noise] = [4000, 8, 3, 0.05];
   const ds = lowRank(n, d, k, new Rng(11), { noise });
@@ -97,7 +65,7 @@ test('lowRank data has k covariance eigenvalues ≈ 1 + noise² and the rest ≈
   assert.equal(ds.latents.length, n * k);
   const S = new Float64Array(d * d);
   for (let i = 0; i < n; i++) for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) S[a * d + b]! += (ds.x[i * d + a]! * ds.x[i * d + b]!) / n;
-  const ev = symmetricEigenvalues(S, d);
+  const ev = Array.from(symmetricEigen(S, d).values);
   for (let j = 0; j < k; j++) assert.ok(Math.abs(ev[j]! - 1) < 0.15, `signal eigenvalue ${j}: ${ev[j]}`);
   for (let j = k; j < d; j++) assert.ok(ev[j]! < 2 * noise * noise && ev[j]! > 0.5 * noise * noise, `noise eigenvalue ${j}: ${ev[j]}`);
 });

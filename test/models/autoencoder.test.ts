@@ -6,55 +6,8 @@ import { Rng } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { gaussianBlobs, lowRank, twoMoons } from '../../src/data/synthetic.js';
 import { Autoencoder, TiedLinearAutoencoder, undercompleteAutoencoder } from '../../src/models/autoencoder.js';
+import { symmetricEigen } from '../../src/models/pca.js';
 import { binaryData, train } from './helpers.js';
-
-/** Eigen-decomposition of a symmetric matrix (cyclic Jacobi, float64): eigenvalues descending, eigenvectors as columns. */
-function jacobiEigen(A0: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
-  const A = Float64Array.from(A0);
-  const V = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) V[i * n + i] = 1;
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += A[p * n + q]! ** 2;
-    if (off < 1e-30) break;
-    for (let p = 0; p < n; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = A[p * n + q]!;
-        if (Math.abs(apq) < 1e-300) continue;
-        // Rotation zeroing A[p][q] (Golub & Van Loan, Alg. 8.5.1).
-        const tau = (A[q * n + q]! - A[p * n + p]!) / (2 * apq);
-        const t = Math.sign(tau || 1) / (Math.abs(tau) + Math.sqrt(1 + tau * tau));
-        const c = 1 / Math.sqrt(1 + t * t);
-        const s = t * c;
-        for (let k = 0; k < n; k++) {
-          const akp = A[k * n + p]!;
-          const akq = A[k * n + q]!;
-          A[k * n + p] = c * akp - s * akq;
-          A[k * n + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < n; k++) {
-          const apk = A[p * n + k]!;
-          const aqk = A[q * n + k]!;
-          A[p * n + k] = c * apk - s * aqk;
-          A[q * n + k] = s * apk + c * aqk;
-        }
-        for (let k = 0; k < n; k++) {
-          const vkp = V[k * n + p]!;
-          const vkq = V[k * n + q]!;
-          V[k * n + p] = c * vkp - s * vkq;
-          V[k * n + q] = s * vkp + c * vkq;
-        }
-      }
-    }
-  }
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => A[b * n + b]! - A[a * n + a]!);
-  const values = Float64Array.from(order, (i) => A[i * n + i]!);
-  const vectors = new Float64Array(n * n);
-  order.forEach((src, dst) => {
-    for (let k = 0; k < n; k++) vectors[k * n + dst] = V[k * n + src]!;
-  });
-  return { values, vectors };
-}
 
 /** Orthonormal basis (d×k, columns) of the span of k vectors given as rows of a k×d matrix (Gram–Schmidt). */
 function orthonormalRows(W: ArrayLike<number>, k: number, d: number): Float64Array {
@@ -86,7 +39,7 @@ function principalAngles(Q1: Float64Array, Q2: Float64Array, d: number, k: numbe
     for (let r = 0; r < k; r++) s += M[r * k + i]! * M[r * k + j]!;
     MtM[i * k + j] = s;
   }
-  return Array.from(jacobiEigen(MtM, k).values, (s2) => Math.acos(Math.min(1, Math.sqrt(Math.max(0, s2)))));
+  return Array.from(symmetricEigen(MtM, k).values, (s2) => Math.acos(Math.min(1, Math.sqrt(Math.max(0, s2)))));
 }
 
 test('jacobiEigen reconstructs a random symmetric matrix as V·diag(λ)·Vᵀ', () => {
@@ -94,7 +47,7 @@ test('jacobiEigen reconstructs a random symmetric matrix as V·diag(λ)·Vᵀ', 
   const n = 6;
   const A = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) A[i * n + j] = A[j * n + i] = rng.normal();
-  const { values, vectors } = jacobiEigen(A, n);
+  const { values, vectors } = symmetricEigen(A, n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
     let s = 0;
     for (let k = 0; k < n; k++) s += vectors[i * n + k]! * values[k]! * vectors[j * n + k]!;
@@ -118,7 +71,7 @@ test('the tied linear autoencoder trained on low-rank data spans the top-k PCA s
   for (let i = 0; i < n; i++) for (let r = 0; r < d; r++) for (let s = 0; s < d; s++) {
     C[r * d + s]! += ((ds.x[i * d + r]! - mu[r]!) * (ds.x[i * d + s]! - mu[s]!)) / (n - 1);
   }
-  const { vectors } = jacobiEigen(C, d);
+  const { vectors } = symmetricEigen(C, d);
   const top = new Float64Array(d * k);
   for (let r = 0; r < d; r++) for (let j = 0; j < k; j++) top[r * k + j] = vectors[r * d + j]!;
   const angles = principalAngles(orthonormalRows(model.weight.data, k, d), top, d, k);
