@@ -5,6 +5,7 @@
 // Run: npx tsx bench/gemm-native.ts [repeats]; ELBO_NUM_THREADS=1 for one core.
 import { loadavg } from 'node:os';
 import { nativeGemm, nativeInfo } from '../src/backend/native/index.js';
+import { REFERENCE_GEMM_SHAPES } from './reference.js';
 
 const gemm = nativeGemm();
 if (!gemm) {
@@ -12,16 +13,7 @@ if (!gemm) {
   process.exit(1);
 }
 
-interface Shape { name: string; tA: boolean; tB: boolean; m: number; n: number; k: number }
-
-const SHAPES: Shape[] = [
-  { name: 'NN 128x784*784x400', tA: false, tB: false, m: 128, n: 400, k: 784 },
-  { name: 'NN 128x400*400x784', tA: false, tB: false, m: 128, n: 784, k: 400 },
-  { name: 'NT 128x400*(784x400)T', tA: false, tB: true, m: 128, n: 784, k: 400 },
-  { name: 'NT 128x784*(400x784)T', tA: false, tB: true, m: 128, n: 400, k: 784 },
-  { name: 'TN (128x784)T*128x400', tA: true, tB: false, m: 784, n: 400, k: 128 },
-  { name: 'TN (128x400)T*128x784', tA: true, tB: false, m: 400, n: 784, k: 128 },
-];
+const SHAPES = REFERENCE_GEMM_SHAPES;
 
 function filled(n: number, seed: number): Float32Array {
   const x = new Float32Array(n);

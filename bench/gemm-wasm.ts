@@ -4,23 +4,12 @@
 // where that step's time goes by kernel on one thread.
 // Run: npx tsx bench/gemm-wasm.ts [repeats]. Prints JSON lines.
 import { loadavg } from 'node:os';
-import {
-  Adam, Rng, add, bceWithLogits, exp, getBackend, jsBackend, mlp, mul, rand, randn, relu, setBackend, slice, square, sub, sum,
-  type Backend,
-} from '../src/index.js';
+import { getBackend, jsBackend, setBackend, type Backend } from '../src/index.js';
 import { loadNativeBackend } from '../src/backend/native/index.js';
 import { createWasmBackendNode } from '../src/backend/wasm/node.js';
+import { REFERENCE_GEMM_SHAPES, referenceVaeStep } from './reference.js';
 
-interface Shape { name: string; tA: boolean; tB: boolean; m: number; n: number; k: number }
-
-const SHAPES: Shape[] = [
-  { name: 'NN 128x784*784x400', tA: false, tB: false, m: 128, n: 400, k: 784 },
-  { name: 'NN 128x400*400x784', tA: false, tB: false, m: 128, n: 784, k: 400 },
-  { name: 'NT 128x400*(784x400)T', tA: false, tB: true, m: 128, n: 784, k: 400 },
-  { name: 'NT 128x784*(400x784)T', tA: false, tB: true, m: 128, n: 400, k: 784 },
-  { name: 'TN (128x784)T*128x400', tA: true, tB: false, m: 784, n: 400, k: 128 },
-  { name: 'TN (128x400)T*128x784', tA: true, tB: false, m: 400, n: 784, k: 128 },
-];
+const SHAPES = REFERENCE_GEMM_SHAPES;
 
 const repeats = Number(process.argv[2] ?? 15);
 
@@ -108,39 +97,15 @@ function timed(be: Backend, totals: Map<string, number>): Backend {
   };
 }
 
-/** One training step of the reference VAE (784-400-(20+20), 20-400-784, batch 128, Bernoulli logits + KL, Adam), as bench/engine.ts. */
-function vaeStep(): () => void {
-  const rng = new Rng(2);
-  const encoder = mlp([784, 400, 40], rng, { activation: relu });
-  const decoder = mlp([20, 400, 784], rng, { activation: relu });
-  const params = [...encoder.parameters(), ...decoder.parameters()];
-  const opt = new Adam(params, 1e-3);
-  const x = rand([128, 784], rng);
-  const step = (): void => {
-    const h = encoder.forward(x);
-    const mu = slice(h, [null, [0, 20]]);
-    const logVar = slice(h, [null, [20, 40]]);
-    const z = add(mu, mul(exp(mul(logVar, 0.5)), randn([128, 20], rng)));
-    const recon = bceWithLogits(decoder.forward(z), x, 'sum');
-    // KL(q‖N(0, I)) = −½ Σ (1 + log σ² − μ² − σ²)
-    const kl = mul(sum(sub(add(logVar, 1), add(square(mu), exp(logVar)))), -0.5);
-    const loss = mul(add(recon, kl), 1 / 128);
-    opt.zeroGrad();
-    loss.backward();
-    opt.step();
-  };
-  return step;
-}
-
 function vaeStepMs(): { wall: number; cpu: number } {
-  return timeMs(vaeStep(), Math.max(5, Math.floor(repeats / 2)), 200);
+  return timeMs(referenceVaeStep(), Math.max(5, Math.floor(repeats / 2)), 200);
 }
 
 /** ms per VAE step spent in each kernel (and outside any), over 20 steps after 5 warm-up steps. */
 function vaeBreakdown(be: Backend): Record<string, number> {
   const totals = new Map<string, number>();
   setBackend(timed(be, totals));
-  const step = vaeStep();
+  const step = referenceVaeStep();
   for (let i = 0; i < 5; i++) step();
   totals.clear();
   const t0 = performance.now();

@@ -1,0 +1,36 @@
+// What the benchmarks share: the GEMM shapes of the reference VAE (forward NN,
+// backward NT and TN) and one training step of a VAE-shaped MLP.
+import { Adam, Rng, add, bceWithLogits, exp, mlp, mul, rand, randn, relu, slice, square, sub, sum } from '../src/index.js';
+
+export interface GemmShape { name: string; tA: boolean; tB: boolean; m: number; n: number; k: number }
+
+export const REFERENCE_GEMM_SHAPES: readonly GemmShape[] = [
+  { name: 'NN 128x784*784x400', tA: false, tB: false, m: 128, n: 400, k: 784 },
+  { name: 'NN 128x400*400x784', tA: false, tB: false, m: 128, n: 784, k: 400 },
+  { name: 'NT 128x400*(784x400)T', tA: false, tB: true, m: 128, n: 784, k: 400 },
+  { name: 'NT 128x784*(400x784)T', tA: false, tB: true, m: 128, n: 400, k: 784 },
+  { name: 'TN (128x784)T*128x400', tA: true, tB: false, m: 784, n: 400, k: 128 },
+  { name: 'TN (128x400)T*128x784', tA: true, tB: false, m: 400, n: 784, k: 128 },
+];
+
+/** One training step of a VAE-shaped MLP: 784-400-(20 μ, 20 log σ²), 20-400-784, batch 128, Bernoulli logits + KL, Adam. */
+export function referenceVaeStep(): () => void {
+  const rng = new Rng(2);
+  const encoder = mlp([784, 400, 40], rng, { activation: relu });
+  const decoder = mlp([20, 400, 784], rng, { activation: relu });
+  const opt = new Adam([...encoder.parameters(), ...decoder.parameters()], 1e-3);
+  const x = rand([128, 784], rng);
+  return () => {
+    const h = encoder.forward(x);
+    const mu = slice(h, [null, [0, 20]]);
+    const logVar = slice(h, [null, [20, 40]]);
+    const z = add(mu, mul(exp(mul(logVar, 0.5)), randn([128, 20], rng)));
+    const recon = bceWithLogits(decoder.forward(z), x, 'sum');
+    // KL(q‖N(0, I)) = −½ Σ (1 + log σ² − μ² − σ²)
+    const kl = mul(sum(sub(add(logVar, 1), add(square(mu), exp(logVar)))), -0.5);
+    const loss = mul(add(recon, kl), 1 / 128);
+    opt.zeroGrad();
+    loss.backward();
+    opt.step();
+  };
+}
