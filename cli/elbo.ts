@@ -135,7 +135,8 @@ export function buildProgram(): Command {
     .option('--limit <n>', 'use only the first n training rows', int(1))
     .option('--test-limit <n>', 'use only the first n test rows', int(1))
     .option('--latent <d>', 'latent dimension', int(1), 20)
-    .option('--hidden <widths>', 'hidden widths, e.g. 400 or 512,256', widths, [400])
+    .option('--hidden <widths>', 'hidden widths, e.g. 400 or 512,256 (default 400; gmvae 500,500)', widths)
+    .option('--clusters <k>', 'mixture components K of the gmvae', int(2))
     .option('--epochs <n>', 'total epochs (with --resume: train until this many)', int(0), 10)
     .option('--batch <n>', 'batch size', int(1), 128)
     .option('--lr <rate>', 'learning rate', positive, 1e-3)
@@ -167,7 +168,8 @@ export function buildProgram(): Command {
         ...(o.testLimit !== undefined ? { testLimit: o.testLimit } : {}),
         inputDim: 0,
         latent: o.latent,
-        hidden: o.hidden,
+        ...(o.hidden !== undefined ? { hidden: o.hidden } : {}),
+        ...(o.clusters !== undefined ? { clusters: o.clusters } : {}),
         ...(o.beta !== undefined ? { beta: o.beta } : {}),
         ...(o.warmup !== undefined ? { warmup: o.warmup } : {}),
         ...(o.decoder !== undefined ? { decoder: o.decoder } : {}),
@@ -189,8 +191,12 @@ export function buildProgram(): Command {
       const lines = [`run ${r.dir} (backend ${r.backend}, ${fmt(r.trainSeconds, 1)} s training)`];
       if (last) lines.push(formatEpoch(last, o.epochs));
       if (r.eval) lines.push(evalText(r.eval));
+      if (r.clustering) {
+        const a = r.clustering.accuracy;
+        lines.push(`clustering accuracy ${fmt(100 * a.majority, 2)}% (majority label)${a.hungarian !== undefined ? `, ${fmt(100 * a.hungarian, 2)}% (Hungarian)` : ''}; assignments in ${r.clustering.files.assignments}`);
+      }
       if (r.report) lines.push(`report ${r.report}`);
-      print(g, { dir: r.dir, checkpoint: r.checkpoint, backend: r.backend, trainSeconds: r.trainSeconds, metrics: r.metrics, eval: r.eval, figures: r.figures, report: r.report }, lines.join('\n'));
+      print(g, { dir: r.dir, checkpoint: r.checkpoint, backend: r.backend, trainSeconds: r.trainSeconds, metrics: r.metrics, eval: r.eval, figures: r.figures, report: r.report, ...(r.clustering ? { clustering: withoutAssignments(r.clustering.accuracy) } : {}) }, lines.join('\n'));
     });
 
   program
@@ -330,6 +336,12 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** Accuracy figures without the per-example assignments (those are in the run's CSV). */
+function withoutAssignments<T extends { assignments: unknown }>(a: T): Omit<T, 'assignments'> {
+  const { assignments: _omit, ...rest } = a;
+  return rest;
+}
+
 interface GplvmFlags {
   data: string;
   labelColumn?: string | number;
@@ -364,7 +376,8 @@ interface TrainFlags {
   limit?: number;
   testLimit?: number;
   latent: number;
-  hidden: number[];
+  hidden?: number[];
+  clusters?: number;
   epochs: number;
   batch: number;
   lr: number;

@@ -32,7 +32,7 @@ export function imageShapeOf(ds: Pick<Dataset, 'dim' | 'imageShape'>): [number, 
 }
 
 /** Every figure file a run directory can hold. */
-export const RUN_FIGURES = ['loss-curves.png', 'reconstructions.png', 'samples.png', 'manifold.png', 'latent-scatter.png', 'active-units.png'] as const;
+export const RUN_FIGURES = ['loss-curves.png', 'reconstructions.png', 'samples.png', 'manifold.png', 'latent-scatter.png', 'active-units.png', 'cluster-samples.png', 'cluster-assignments.csv', 'clustering.json'] as const;
 
 /** File names (relative to the run directory) of the figures that were written. */
 export interface FigureSet {
@@ -42,6 +42,8 @@ export interface FigureSet {
   latentScatter?: string;
   lossCurves?: string;
   klPerUnit?: string;
+  /** Gaussian-mixture VAE: one row of samples per cluster. */
+  clusterSamples?: string;
 }
 
 function decode(model: LatentModel, z: Float32Array, n: number): Float32Array {
@@ -153,6 +155,8 @@ export interface ReportInfo {
   readonly iwae?: { readonly k: number; readonly n: number; readonly logLikelihood: number; readonly elbo: number; readonly k1?: number; readonly seconds: number };
   readonly activeUnits?: { readonly active: number; readonly total: number; readonly threshold: number };
   readonly totalKl?: number;
+  /** Unsupervised clustering accuracy on the labelled test set (Gaussian-mixture VAE). */
+  readonly clustering?: { readonly clusters: number; readonly majority: number; readonly hungarian?: number; readonly assignments: string };
   readonly checkpoint: string;
 }
 
@@ -182,7 +186,12 @@ export function renderReport(r: ReportInfo): string {
   }
   if (r.totalKl !== undefined) L.push(`| total KL | ${fmt(r.totalKl, 3)} |`);
   if (r.activeUnits) L.push(`| active units (Cov_x E_q[z] > ${r.activeUnits.threshold}) | ${r.activeUnits.active} / ${r.activeUnits.total} |`);
+  if (r.clustering) {
+    L.push(`| clustering accuracy, each of ${r.clustering.clusters} clusters → its majority label | ${fmt(100 * r.clustering.majority, 2)}% |`);
+    if (r.clustering.hungarian !== undefined) L.push(`| clustering accuracy, Hungarian-matched | ${fmt(100 * r.clustering.hungarian, 2)}% |`);
+  }
   L.push('');
+  if (r.clustering) L.push(`Cluster of every test example: [${r.clustering.assignments}](${r.clustering.assignments}).`, '');
   L.push('## Timing', '');
   L.push(`Training ${fmt(trainTotal, 1)} s in total, ${fmt(r.metrics.length ? trainTotal / r.metrics.length : undefined, 1)} s per epoch on average.`);
   if (r.iwae) L.push(`IWAE evaluation ${fmt(r.iwae.seconds, 1)} s.`);
@@ -198,6 +207,7 @@ export function renderReport(r: ReportInfo): string {
     ['2-D latent manifold (decoder means over Φ⁻¹ of a uniform grid)', f.manifold],
     ['Latent means of test points', f.latentScatter],
     ['Per-unit activity', f.klPerUnit],
+    ['Samples per cluster (one row per mixture component)', f.clusterSamples],
   ];
   L.push('## Figures', '');
   for (const [title, file] of images) if (file) L.push(`### ${title}`, '', `![${title}](${file})`, '');

@@ -20,6 +20,8 @@ import {
 } from './report.js';
 import type { EpochMetrics, OptimizerName, TrainSettings, TrainState } from './state.js';
 import { NonFiniteError, train } from './trainer.js';
+import { GMVAE } from '../models/gmvae.js';
+import { writeClusterOutputs, type ClusterOutputs } from './clusters.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
 export const METRICS_FILE = 'metrics.jsonl';
@@ -65,7 +67,10 @@ export interface ModelFlags {
   readonly model: string;
   readonly inputDim: number;
   readonly latent: number;
-  readonly hidden: readonly number[];
+  /** Hidden widths; when absent each kind uses its own default ([400] for the VAE and autoencoder). */
+  readonly hidden?: readonly number[];
+  /** Mixture components K of the Gaussian-mixture VAE. */
+  readonly clusters?: number;
   readonly beta?: number;
   /** Linear KL warm-up over this many epochs. */
   readonly warmup?: number;
@@ -79,23 +84,29 @@ export function configFromFlags(f: ModelFlags): ModelConfig {
   }
   const kind = f.model as ModelKind;
   const base = { kind, inputDim: f.inputDim, latentDim: f.latent };
+  const hidden = [...(f.hidden ?? [400])];
   switch (kind) {
     case 'vae':
     case 'beta-vae':
       return {
         ...base,
-        hidden: [...f.hidden],
+        hidden,
         ...(f.decoder !== undefined ? { decoder: f.decoder } : {}),
         ...(f.beta !== undefined ? { beta: f.beta } : {}),
         ...(f.warmup !== undefined && f.warmup > 0 ? { warmup: { kind: 'linear', epochs: f.warmup } } : {}),
       };
     case 'ae':
-      return { ...base, hidden: [...f.hidden] };
+      return { ...base, hidden };
     case 'linear-ae':
       return base;
-    default:
-      // Kinds added to the registry later get the common fields; their constructors check the rest.
-      return { ...base, hidden: [...f.hidden] };
+    case 'gmvae':
+      return {
+        ...base,
+        ...(f.hidden !== undefined ? { hidden: [...f.hidden] } : {}),
+        ...(f.clusters !== undefined ? { clusters: f.clusters } : {}),
+        ...(f.decoder !== undefined ? { decoder: f.decoder } : {}),
+        ...(f.beta !== undefined ? { beta: f.beta } : {}),
+      };
   }
 }
 
@@ -206,6 +217,7 @@ export interface TrainRunResult {
   readonly figures: FigureSet;
   readonly report?: string;
   readonly eval?: EvalSummary;
+  readonly clustering?: ClusterOutputs;
 }
 
 /** Train into a run directory; with `resume`, continue from its checkpoint exactly. */
@@ -274,6 +286,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   let figures: FigureSet = {};
   let report: string | undefined;
   let ev: EvalSummary | undefined;
+  let clustering: ClusterOutputs | undefined;
   if (o.report) {
     const rng = new Rng(seed + 1);
     figures = await writeFigures(paths.dir, model, data.test, result.metrics, rng);
@@ -281,6 +294,10 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
     if (ev.activeUnits) {
       figures.klPerUnit = 'active-units.png';
       await writeKlPerUnit(join(paths.dir, figures.klPerUnit), ev.activeUnits.variances, ev.activeUnits.threshold);
+    }
+    if (model instanceof GMVAE && data.test.labels) {
+      clustering = writeClusterOutputs(paths.dir, model, data.test, rng);
+      figures.clusterSamples = clustering.files.samples;
     }
     report = writeReport(paths.dir, {
       name: o.out,
@@ -293,6 +310,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
       ...(ev.iwae ? { iwae: ev.iwae } : {}),
       ...(ev.activeUnits ? { activeUnits: { active: ev.activeUnits.count, total: ev.activeUnits.total, threshold: ev.activeUnits.threshold } } : {}),
       ...(ev.elbo ? { totalKl: ev.elbo.kl } : {}),
+      ...(clustering && model instanceof GMVAE ? { clustering: { clusters: model.clusters, majority: clustering.accuracy.majority, ...(clustering.accuracy.hungarian !== undefined ? { hungarian: clustering.accuracy.hungarian } : {}), assignments: clustering.files.assignments } } : {}),
       checkpoint: CHECKPOINT_FILE,
     });
   }
@@ -306,6 +324,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
     figures,
     ...(report !== undefined ? { report } : {}),
     ...(ev ? { eval: ev } : {}),
+    ...(clustering ? { clustering } : {}),
   };
 }
 
