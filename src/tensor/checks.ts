@@ -1,6 +1,7 @@
 // Guards that turn silent NaN/Inf into an error naming what went wrong and where.
 import type { Tensor } from './tensor.js';
 import { fmtShape } from './shape.js';
+import { getBackend } from '../backend/registry.js';
 
 /** Throw if any element of t is NaN or ±Inf; `what` names the quantity in the message. */
 export function assertFinite(t: Tensor, what: string): void {
@@ -13,8 +14,17 @@ export function assertFinite(t: Tensor, what: string): void {
   }
 }
 
+/**
+ * Whether every element is finite. Fast path: one backend sum, since any NaN or ±Inf
+ * makes the sum non-finite; only a non-finite sum (which finite values can also
+ * produce by overflowing) is followed by the exact scan.
+ */
 export function isFiniteTensor(t: Tensor): boolean {
   const d = t.contiguousData();
+  if (d.length === 0) return true;
+  const total = d instanceof Float64Array ? new Float64Array(1) : new Float32Array(1);
+  getBackend().reduce('sum', d, 1, d.length, 1, total);
+  if (Number.isFinite(total[0]!)) return true;
   for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i]!)) return false;
   return true;
 }
