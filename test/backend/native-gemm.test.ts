@@ -4,8 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nativeBiasActInplace, nativeGemm, nativeInfo } from '../../src/backend/native/index.js';
-import type { FloatArray } from '../../src/backend/backend.js';
 import { Rng } from '../../src/tensor/random.js';
+import { checkGemmCase, makeGemmCase, randomFloats } from '../helpers/gemm-check.js';
 
 const gemm = nativeGemm();
 const biasAct = nativeBiasActInplace();
@@ -13,76 +13,6 @@ const skip = gemm ? false : `native addon not built: ${nativeInfo().reason ?? ''
 
 type Dtype = 'float32' | 'float64';
 const EPS: Record<Dtype, number> = { float32: 2 ** -24, float64: 2 ** -53 };
-
-function alloc(dtype: Dtype, n: number): FloatArray {
-  return dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
-}
-
-function randomArray(rng: Rng, dtype: Dtype, n: number): FloatArray {
-  const x = alloc(dtype, n);
-  for (let i = 0; i < n; i++) x[i] = rng.normal();
-  return x;
-}
-
-interface Case {
-  m: number; n: number; k: number; tA: boolean; tB: boolean; beta: 0 | 1;
-  aOff: number; lda: number; bOff: number; ldb: number; cOff: number; ldc: number;
-}
-
-function makeCase(rng: Rng, m: number, n: number, k: number, tA: boolean, tB: boolean, beta: 0 | 1): Case {
-  const pad = (): number => Math.floor(rng.uniform() * 4);
-  return {
-    m, n, k, tA, tB, beta,
-    aOff: pad(), lda: (tA ? m : k) + pad(),
-    bOff: pad(), ldb: (tB ? k : n) + pad(),
-    cOff: pad(), ldc: n + pad(),
-  };
-}
-
-/**
- * Checks C against Σ_p op(A)[i,p]·op(B)[p,j] + beta·C0 in float64, within the
- * worst-case rounding bound (k + 2)·eps·(Σ|a·b| + |C0|) of any summation order;
- * and checks that C outside the m×n window (offset, ld padding, tail) is untouched.
- */
-function checkCase(dtype: Dtype, rng: Rng, cs: Case): void {
-  const { m, n, k, tA, tB, beta, aOff, lda, bOff, ldb, cOff, ldc } = cs;
-  const a = randomArray(rng, dtype, aOff + (tA ? k : m) * lda);
-  const b = randomArray(rng, dtype, bOff + (tB ? n : k) * ldb);
-  const c = randomArray(rng, dtype, cOff + m * ldc + 3);
-  const inWindow = (idx: number): boolean => {
-    const r = idx - cOff;
-    return r >= 0 && Math.floor(r / ldc) < m && r % ldc < n;
-  };
-  // beta = 0 must overwrite C without reading it, so NaN there must not leak.
-  if (beta === 0) for (let idx = 0; idx < c.length; idx++) if (inWindow(idx)) c[idx] = NaN;
-  const c0 = Float64Array.from(c);
-  gemm!(tA, tB, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-  const shape = `${dtype} m=${m} n=${n} k=${k} transA=${tA} transB=${tB} beta=${beta} offs=${aOff},${bOff},${cOff} ld=${lda},${ldb},${ldc}`;
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let sum = 0;
-      let mag = 0;
-      for (let p = 0; p < k; p++) {
-        const x = a[aOff + (tA ? p * lda + i : i * lda + p)] * b[bOff + (tB ? j * ldb + p : p * ldb + j)];
-        sum += x;
-        mag += Math.abs(x);
-      }
-      const prev = beta === 1 ? c0[cOff + i * ldc + j] : 0;
-      const want = sum + prev;
-      const got = c[cOff + i * ldc + j];
-      const tol = (k + 2) * EPS[dtype] * (mag + Math.abs(prev)) + 1e-300;
-      if (!(Math.abs(got - want) <= tol)) {
-        assert.fail(`${shape}: C[${i},${j}] = ${got}, expected ${want} (tolerance ${tol.toExponential(2)})`);
-      }
-    }
-  }
-  for (let idx = 0; idx < c.length; idx++) {
-    if (!inWindow(idx) && !Object.is(c[idx], c0[idx])) {
-      assert.fail(`${shape}: wrote outside the C window at flat index ${idx}`);
-    }
-  }
-}
-
 // Odd sizes around tile edges, sizes past the cache blocks (k > 384, n > 512,
 // m > 128), and sizes big enough to be split across threads by rows (m > n)
 // or by columns, with a shared operand spanning several cache blocks.
@@ -98,7 +28,7 @@ for (const dtype of ['float32', 'float64'] as const) {
       test(`${dtype} gemm(transA=${tA}, transB=${tB}) matches a float64 triple loop for odd and blocked shapes, offsets, padded leading dims and beta 0/1`, { skip }, () => {
         const rng = new Rng(1000 + (tA ? 2 : 0) + (tB ? 1 : 0) + (dtype === 'float64' ? 4 : 0));
         for (const [m, n, k] of SHAPES) {
-          for (const beta of [0, 1] as const) checkCase(dtype, rng, makeCase(rng, m, n, k, tA, tB, beta));
+          for (const beta of [0, 1] as const) checkGemmCase(gemm!, dtype, dtype, rng, makeGemmCase(rng, m, n, k, tA, tB, beta));
         }
       });
     }
@@ -168,9 +98,9 @@ for (const dtype of ['float32', 'float64'] as const) {
     };
     for (const act of ['identity', 'relu', 'sigmoid'] as const) {
       for (const [m, n] of [[1, 1], [3, 17], [5, 33], [2, 100]] as const) {
-        const x = randomArray(rng, dtype, m * n);
+        const x = randomFloats(rng, dtype, m * n);
         for (let i = 0; i < x.length; i++) x[i] *= 30; // reach the saturated tails of sigmoid
-        const bias = randomArray(rng, dtype, n);
+        const bias = randomFloats(rng, dtype, n);
         const want = Array.from(x, (v, idx) => refs[act](dtype === 'float32' ? Math.fround(v + bias[idx % n]) : v + bias[idx % n]));
         biasAct!(x, bias, m, n, act);
         for (let idx = 0; idx < x.length; idx++) {

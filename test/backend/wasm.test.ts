@@ -13,8 +13,8 @@ import { jsBackend } from '../../src/backend/js/index.js';
 import { createWasmBackendNode, nodeWorkerPrelude } from '../../src/backend/wasm/node.js';
 import { createWasmBackend, webWorkerPrelude, workerSource } from '../../src/backend/wasm/index.js';
 import { Rng } from '../../src/tensor/random.js';
+import { checkGemmCase, makeGemmCase, randomFloats, type GemmCase } from '../helpers/gemm-check.js';
 
-const EPS32 = 2 ** -24;
 
 // minWasmMacs 0 sends even 1×1×1 products through the kernel; minParallelMacs 0 splits them too.
 const single = await createWasmBackendNode(jsBackend, { threads: 1, minWasmMacs: 0, minWasmElements: 0 });
@@ -25,68 +25,11 @@ const split = await createWasmBackendNode(jsBackend, {
 const variants: Backend[] = [single, plain, split];
 
 function randomArray(rng: Rng, n: number): Float32Array {
-  const x = new Float32Array(n);
-  for (let i = 0; i < n; i++) x[i] = rng.normal();
-  return x;
+  return randomFloats(rng, 'float32', n) as Float32Array;
 }
 
-interface Case {
-  m: number; n: number; k: number; tA: boolean; tB: boolean; beta: 0 | 1;
-  aOff: number; lda: number; bOff: number; ldb: number; cOff: number; ldc: number;
-}
-
-function makeCase(rng: Rng, m: number, n: number, k: number, tA: boolean, tB: boolean, beta: 0 | 1): Case {
-  const pad = (): number => Math.floor(rng.uniform() * 4);
-  return {
-    m, n, k, tA, tB, beta,
-    aOff: pad(), lda: (tA ? m : k) + pad(),
-    bOff: pad(), ldb: (tB ? k : n) + pad(),
-    cOff: pad(), ldc: n + pad(),
-  };
-}
-
-/**
- * Checks C against Σ_p op(A)[i,p]·op(B)[p,j] + beta·C0 in float64, within the worst-case
- * rounding bound (k + 2)·eps·(Σ|a·b| + |C0|) of any summation order (fused or not), and that
- * C outside the m×n window (offset, leading-dimension padding, tail) is untouched.
- */
-function checkCase(be: Backend, rng: Rng, cs: Case): void {
-  const { m, n, k, tA, tB, beta, aOff, lda, bOff, ldb, cOff, ldc } = cs;
-  const a = randomArray(rng, aOff + (tA ? k : m) * lda);
-  const b = randomArray(rng, bOff + (tB ? n : k) * ldb);
-  const c = randomArray(rng, cOff + m * ldc + 3);
-  const inWindow = (idx: number): boolean => {
-    const r = idx - cOff;
-    return r >= 0 && Math.floor(r / ldc) < m && r % ldc < n;
-  };
-  // beta = 0 must overwrite C without reading it, so NaN there must not leak.
-  if (beta === 0) for (let idx = 0; idx < c.length; idx++) if (inWindow(idx)) c[idx] = NaN;
-  const c0 = Float64Array.from(c);
-  be.gemm(tA, tB, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-  const shape = `${be.name} m=${m} n=${n} k=${k} transA=${tA} transB=${tB} beta=${beta} offs=${aOff},${bOff},${cOff} ld=${lda},${ldb},${ldc}`;
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let sum = 0;
-      let mag = 0;
-      for (let p = 0; p < k; p++) {
-        const x = a[aOff + (tA ? p * lda + i : i * lda + p)]! * b[bOff + (tB ? j * ldb + p : p * ldb + j)]!;
-        sum += x;
-        mag += Math.abs(x);
-      }
-      const prev = beta === 1 ? c0[cOff + i * ldc + j]! : 0;
-      const want = sum + prev;
-      const got = c[cOff + i * ldc + j]!;
-      const tol = (k + 2) * EPS32 * (mag + Math.abs(prev)) + 1e-30;
-      if (!(Math.abs(got - want) <= tol)) {
-        assert.fail(`${shape}: C[${i},${j}] = ${got}, expected ${want} (tolerance ${tol.toExponential(2)})`);
-      }
-    }
-  }
-  for (let idx = 0; idx < c.length; idx++) {
-    if (!inWindow(idx) && !Object.is(c[idx], c0[idx])) {
-      assert.fail(`${shape}: C[${idx}] outside the m×n window changed from ${c0[idx]} to ${c[idx]}`);
-    }
-  }
+function checkCase(be: Backend, rng: Rng, cs: GemmCase): void {
+  checkGemmCase(be.gemm, be.name, 'float32', rng, cs);
 }
 
 const COMBOS: [boolean, boolean][] = [[false, false], [false, true], [true, false], [true, true]];
@@ -102,7 +45,7 @@ for (const be of variants) {
     const rng = new Rng(2024);
     for (const [m, n, k] of SHAPES) {
       for (const [tA, tB] of COMBOS) {
-        for (const beta of [0, 1] as const) checkCase(be, rng, makeCase(rng, m, n, k, tA, tB, beta));
+        for (const beta of [0, 1] as const) checkCase(be, rng, makeGemmCase(rng, m, n, k, tA, tB, beta));
       }
     }
   });
@@ -112,7 +55,7 @@ for (const be of variants) {
     const dim = (): number => 1 + Math.floor(rng.uniform() * 70);
     for (let t = 0; t < 40; t++) {
       const [tA, tB] = COMBOS[t % 4]!;
-      checkCase(be, rng, makeCase(rng, dim(), dim(), dim(), tA, tB, t % 3 === 0 ? 1 : 0));
+      checkCase(be, rng, makeGemmCase(rng, dim(), dim(), dim(), tA, tB, t % 3 === 0 ? 1 : 0));
     }
   });
 }
@@ -120,8 +63,8 @@ for (const be of variants) {
 test('two threads split the rows of a tall C and the columns of a wide C, matching float64', () => {
   const rng = new Rng(11);
   for (const [tA, tB] of COMBOS) {
-    checkCase(split, rng, makeCase(rng, 203, 13, 41, tA, tB, 1)); // m > n: split by rows
-    checkCase(split, rng, makeCase(rng, 9, 203, 41, tA, tB, 0)); // n ≥ m: split by columns
+    checkCase(split, rng, makeGemmCase(rng, 203, 13, 41, tA, tB, 1)); // m > n: split by rows
+    checkCase(split, rng, makeGemmCase(rng, 9, 203, 41, tA, tB, 0)); // n ≥ m: split by columns
   }
 });
 
@@ -329,13 +272,13 @@ test('the threaded backend reports its threads and keeps working on one thread a
   const be = await createWasmBackendNode(jsBackend, { threads: 2, minWasmMacs: 0, minParallelMacs: 0 });
   assert.equal(be.wasm.threads, 2, be.wasm.reason ?? '');
   be.dispose();
-  checkCase(be, new Rng(9), makeCase(new Rng(10), 40, 30, 20, false, true, 1));
+  checkCase(be, new Rng(9), makeGemmCase(new Rng(10), 40, 30, 20, false, true, 1));
 });
 
 test('a fresh threaded backend runs its first parallel gemm at once (workers cannot miss the first job)', async () => {
   for (let round = 0; round < 5; round++) {
     const be = await createWasmBackendNode(jsBackend, { threads: 2, minWasmMacs: 0, minParallelMacs: 0 });
-    checkCase(be, new Rng(round), makeCase(new Rng(100 + round), 23, 41, 19, round % 2 === 0, round % 3 === 0, 0));
+    checkCase(be, new Rng(round), makeGemmCase(new Rng(100 + round), 23, 41, 19, round % 2 === 0, round % 3 === 0, 0));
     be.dispose();
   }
 });
@@ -390,7 +333,7 @@ test('the browser path (createWasmBackend with Web Workers from a blob: URL) run
     const be = await createWasmBackend(jsBackend, { threads: 2, minWasmMacs: 0, minParallelMacs: 0 });
     assert.equal(be.wasm.threads, 2, be.wasm.reason ?? '');
     const rng = new Rng(31);
-    for (const [tA, tB] of COMBOS) checkCase(be, rng, makeCase(rng, 37, 45, 29, tA, tB, 1));
+    for (const [tA, tB] of COMBOS) checkCase(be, rng, makeGemmCase(rng, 37, 45, 29, tA, tB, 1));
     be.dispose();
   } finally {
     g.Worker = had;
