@@ -3,33 +3,9 @@
 // step (forward + backward + Adam), and the heap around 10,000 small MLP steps.
 import { Adam, Rng, add, getBackend, jsBackend, mlp, mse, mul, randn, setBackend, tanh, type Backend } from '../src/index.js';
 import { loadNativeBackend } from '../src/backend/native/index.js';
-import { referenceVaeStep } from './reference.js';
+import { referenceVaeStep, timeMs } from './reference.js';
 
 const HEAP_STEPS = 10_000;
-
-function median(xs: number[]): number {
-  const s = xs.slice().sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
-/** ms per call: each sample repeats fn for at least minMs, the median over samples is returned. */
-function timeMs(fn: () => void, samples: number, minMs: number, warmup: number): number {
-  for (let i = 0; i < warmup; i++) fn();
-  const times: number[] = [];
-  for (let s = 0; s < samples; s++) {
-    let calls = 0;
-    const t0 = performance.now();
-    let t1 = t0;
-    do {
-      fn();
-      calls++;
-      t1 = performance.now();
-    } while (t1 - t0 < minMs);
-    times.push((t1 - t0) / calls);
-  }
-  return median(times);
-}
 
 function filled(n: number, rng: Rng): Float32Array {
   return Float32Array.from({ length: n }, () => rng.uniform() - 0.5);
@@ -41,7 +17,7 @@ function gemmGflops(be: Backend, tA: boolean, tB: boolean, m: number, n: number,
   const a = filled(m * k, rng);
   const b = filled(k * n, rng);
   const c = new Float32Array(m * n);
-  const ms = timeMs(() => be.gemm(tA, tB, m, n, k, a, 0, tA ? m : k, b, 0, tB ? k : n, 0, c, 0, n), 7, 30, 2);
+  const ms = timeMs(() => be.gemm(tA, tB, m, n, k, a, 0, tA ? m : k, b, 0, tB ? k : n, 0, c, 0, n), 7, 30, 2).wall;
   return round((2 * m * n * k) / (ms * 1e6), 2);
 }
 
@@ -51,7 +27,7 @@ function round(x: number, digits: number): number {
 }
 
 function vaeStepMs(): number {
-  return round(timeMs(referenceVaeStep(), 9, 0, 3), 2);
+  return round(timeMs(referenceVaeStep(), 9, 0, 3).wall, 2);
 }
 
 function heapMb(): number {

@@ -5,7 +5,7 @@
 // Run: npx tsx bench/gemm-native.ts [repeats]; ELBO_NUM_THREADS=1 for one core.
 import { loadavg } from 'node:os';
 import { nativeGemm, nativeInfo } from '../src/backend/native/index.js';
-import { REFERENCE_GEMM_SHAPES } from './reference.js';
+import { REFERENCE_GEMM_SHAPES, median } from './reference.js';
 
 const gemm = nativeGemm();
 if (!gemm) {
@@ -52,8 +52,3 @@ for (const s of SHAPES) {
 }
 const { isa, threads } = nativeInfo();
 console.log(JSON.stringify({ isa, threads, load1: Number(loadavg()[0].toFixed(2)), gflops, gflopsPerCpuSecond }));
-
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((x, y) => x - y);
-  return sorted[Math.floor(sorted.length / 2)];
-}

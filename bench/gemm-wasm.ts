@@ -7,39 +7,11 @@ import { loadavg } from 'node:os';
 import { getBackend, jsBackend, setBackend, type Backend } from '../src/index.js';
 import { loadNativeBackend } from '../src/backend/native/index.js';
 import { createWasmBackendNode } from '../src/backend/wasm/node.js';
-import { REFERENCE_GEMM_SHAPES, referenceVaeStep } from './reference.js';
+import { REFERENCE_GEMM_SHAPES, referenceVaeStep, timeMs } from './reference.js';
 
 const SHAPES = REFERENCE_GEMM_SHAPES;
 
 const repeats = Number(process.argv[2] ?? 15);
-
-function median(xs: number[]): number {
-  const s = xs.slice().sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
-/** Median wall and CPU ms per call; each sample repeats fn for ≥ minMs so timer resolution is moot. */
-function timeMs(fn: () => void, samples: number, minMs: number): { wall: number; cpu: number } {
-  for (let i = 0; i < 3; i++) fn();
-  const wall: number[] = [];
-  const cpu: number[] = [];
-  for (let s = 0; s < samples; s++) {
-    let calls = 0;
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    let t1 = t0;
-    do {
-      fn();
-      calls++;
-      t1 = performance.now();
-    } while (t1 - t0 < minMs);
-    const used = process.cpuUsage(c0);
-    wall.push((t1 - t0) / calls);
-    cpu.push((used.user + used.system) / 1000 / calls);
-  }
-  return { wall: median(wall), cpu: median(cpu) };
-}
 
 function filled(n: number, seed: number): Float32Array {
   const x = new Float32Array(n);

@@ -34,3 +34,34 @@ export function referenceVaeStep(): () => void {
     opt.step();
   };
 }
+
+export function median(xs: readonly number[]): number {
+  const s = xs.slice().sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/**
+ * Median wall and CPU ms per call of fn. Each sample repeats fn for at least minMs, so timer
+ * resolution is moot; CPU time stays meaningful when other processes share the cores.
+ */
+export function timeMs(fn: () => void, samples: number, minMs: number, warmup = 3): { wall: number; cpu: number } {
+  for (let i = 0; i < warmup; i++) fn();
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let s = 0; s < samples; s++) {
+    let calls = 0;
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    let t1 = t0;
+    do {
+      fn();
+      calls++;
+      t1 = performance.now();
+    } while (t1 - t0 < minMs);
+    const used = process.cpuUsage(c0);
+    wall.push((t1 - t0) / calls);
+    cpu.push((used.user + used.system) / 1000 / calls);
+  }
+  return { wall: median(wall), cpu: median(cpu) };
+}
