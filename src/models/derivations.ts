@@ -46,10 +46,10 @@ export interface DerivationOptions {
 const F64 = { dtype: 'float64' } as const;
 
 /** max |a − e| / max |e| over all entries (max |a − e| when e is all zero). */
-function relErr(actual: Tensor | ArrayLike<number>, expected: Tensor | ArrayLike<number>): number {
+export function relErr(actual: Tensor | ArrayLike<number>, expected: Tensor | ArrayLike<number>): number {
   const a = actual instanceof Tensor ? actual.contiguousData() : actual;
   const e = expected instanceof Tensor ? expected.contiguousData() : expected;
-  if (a.length !== e.length) throw new Error(`runDerivations: comparing ${a.length} values with ${e.length}`);
+  if (a.length !== e.length) throw new Error(`relErr: comparing ${a.length} values with ${e.length}`);
   let num = 0;
   let den = 0;
   for (let i = 0; i < a.length; i++) {

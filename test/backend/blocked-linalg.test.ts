@@ -2,19 +2,13 @@
 // size) against their defining identities, on every available backend.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng, Tensor, add, cholesky, eye, matmul, mul, transpose, triangularSolve, randn } from '../../src/index.js';
+import { Rng, add, cholesky, eye, matmul, mul, transpose, triangularSolve, randn } from '../../src/index.js';
 import { forEachBackend } from '../helpers/backends.js';
+import { maxAbsDiff } from '../helpers/compare.js';
 
 const rng = new Rng(77);
 const f64 = { dtype: 'float64' as const };
 
-function maxAbsDiff(a: Tensor, b: Tensor): number {
-  const x = a.contiguousData();
-  const y = b.contiguousData();
-  let m = 0;
-  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]! - y[i]!));
-  return m;
-}
 
 forEachBackend(() => {
   for (const n of [65, 130, 257]) {

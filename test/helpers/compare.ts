@@ -1,20 +1,19 @@
 // Comparison helpers for float64 tests: relative error of whole tensors
 // (max |a − b| over max |b|), so a tolerance reads as "agrees to 10 digits".
 import assert from 'node:assert/strict';
-import { Tensor } from '../../src/tensor/tensor.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
+import { relErr } from '../../src/models/derivations.js';
+
+export { relErr };
 import { fmtShape, shapesEqual } from '../../src/tensor/shape.js';
 
-export function relErr(actual: Tensor | ArrayLike<number>, expected: Tensor | ArrayLike<number>): number {
-  const a = actual instanceof Tensor ? actual.contiguousData() : actual;
-  const e = expected instanceof Tensor ? expected.contiguousData() : expected;
-  assert.equal(a.length, e.length, 'relErr: sizes differ');
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i]! - e[i]!));
-    den = Math.max(den, Math.abs(e[i]!));
-  }
-  return den === 0 ? num : num / den;
+/** Largest entrywise |a − b|. */
+export function maxAbsDiff(a: Tensor, b: Tensor): number {
+  const x = a.contiguousData();
+  const y = b.contiguousData();
+  let m = 0;
+  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]! - y[i]!));
+  return m;
 }
 
 /** Assert same shape and relative error below tol. */

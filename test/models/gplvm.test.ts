@@ -11,14 +11,8 @@ import { add, eye, inverse, matmul, mul, randn, sub, transpose } from '../../src
 import { lowRank } from '../../src/data/synthetic.js';
 import { LinearGPLVM, checkGplvmMemory, gplvmKernelBytes, linearGplvmLogLik } from '../../src/models/gplvm.js';
 import { pca, symmetricEigen } from '../../src/models/pca.js';
+import { maxAbsDiff } from '../helpers/compare.js';
 
-function maxAbsDiff(a: Tensor, b: Tensor): number {
-  const x = a.contiguousData();
-  const y = b.contiguousData();
-  let m = 0;
-  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]! - y[i]!));
-  return m;
-}
 
 function maxAbs(a: Tensor): number {
   return Array.from(a.contiguousData()).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
