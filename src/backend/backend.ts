@@ -19,6 +19,12 @@ export interface Backend {
   readonly name: string;
 
   /**
+   * Optional source of fresh tensor buffers (contents arbitrary). A backend whose kernels run in
+   * their own memory (WebAssembly) returns views of it, so its kernels read and write in place.
+   */
+  allocate?(f64: boolean, n: number): FloatArray;
+
+  /**
    * Row-major GEMM: C = op(A)·op(B) + beta·C, with op(A) of size m×k and op(B) k×n.
    * A is stored m×k (row stride lda) or, when transA, k×m (row stride lda); likewise B.
    * Transposes are flags so backward passes never materialize a transposed copy.

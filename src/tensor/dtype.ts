@@ -1,21 +1,21 @@
 // Element types. float32 is the fast default; float64 exists for gradient
 // checks and numerically delicate linear algebra.
 import type { FloatArray } from '../backend/backend.js';
-import { takeFree, track } from './pool.js';
+import { freshBuffer, takeFree, track } from './pool.js';
 
 export type DType = 'float32' | 'float64';
 
 /** A zero-filled buffer (recycled when one of this size is free). */
 export function allocate(dtype: DType, n: number): FloatArray {
   const reused = takeFree(dtype === 'float64', n);
-  const buf = reused ? reused.fill(0) : dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+  const buf = reused ? reused.fill(0) : freshBuffer(dtype === 'float64', n, true);
   track(buf);
   return buf;
 }
 
 /** A buffer whose contents are arbitrary: only for kernels that write every element. */
 export function allocateUninit(dtype: DType, n: number): FloatArray {
-  const buf = takeFree(dtype === 'float64', n) ?? (dtype === 'float64' ? new Float64Array(n) : new Float32Array(n));
+  const buf = takeFree(dtype === 'float64', n) ?? freshBuffer(dtype === 'float64', n, false);
   track(buf);
   return buf;
 }

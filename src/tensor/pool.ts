@@ -10,6 +10,26 @@ const MAX_PER_SIZE = 32;
 const MAX_BYTES = 512 * 1024 * 1024;
 let freeBytes = 0;
 
+/**
+ * Where fresh buffers come from: the active backend may supply its own (the wasm backend hands
+ * out views of its memory, so its kernels need no copies); null means plain typed arrays.
+ */
+export type BufferSource = (f64: boolean, n: number) => FloatArray;
+let source: BufferSource | null = null;
+
+export function setBufferSource(s: BufferSource | null): void {
+  source = s;
+}
+
+/** A new buffer (not from the free list); zeroed when asked, else its contents are arbitrary. */
+export function freshBuffer(f64: boolean, n: number, zeroed: boolean): FloatArray {
+  if (source) {
+    const buf = source(f64, n);
+    return zeroed ? buf.fill(0) : buf;
+  }
+  return f64 ? new Float64Array(n) : new Float32Array(n);
+}
+
 /** Buffers handed out inside each active scope (a stack: backward passes may nest). */
 const scopes: Set<FloatArray>[] = [];
 
