@@ -1,6 +1,7 @@
 // Minibatch iteration over a Dataset. Shuffling is seeded through an explicit Rng
 // (one permutation drawn per epoch), so a training run is reproducible from its seed.
 
+import { allocateUninit } from '../tensor/dtype.js';
 import type { Rng } from '../tensor/random.js';
 import type { Dataset } from './dataset.js';
 
@@ -51,7 +52,8 @@ function* generate(ds: Dataset, order: Int32Array, end: number, batchSize: numbe
   for (let start = 0; start < end; start += batchSize) {
     const size = Math.min(batchSize, end - start);
     const indices = order.subarray(start, start + size);
-    const x = new Float32Array(size * dim);
+    // From the buffer pool, so a training step that recycles its temporaries reuses it.
+    const x = allocateUninit('float32', size * dim);
     for (let r = 0; r < size; r++) {
       const i = indices[r]!;
       x.set(ds.x.subarray(i * dim, (i + 1) * dim), r * dim);

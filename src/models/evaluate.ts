@@ -4,6 +4,8 @@
 import { Tensor } from '../tensor/tensor.js';
 import type { Rng } from '../tensor/random.js';
 import { noGrad } from '../autograd/tape.js';
+import { allocateUninit } from '../tensor/dtype.js';
+import { recycleScope } from '../tensor/pool.js';
 import type { GenerativeModel, LatentModel, TrainableModel } from './model.js';
 import type { ElboParts } from './vae.js';
 
@@ -24,14 +26,21 @@ function rowsOf(data: Float32Array, dim: number, who: string): number {
   return n;
 }
 
-/** Calls fn on consecutive [b, dim] batches under noGrad. */
+/**
+ * Calls fn on consecutive [b, dim] batches under noGrad. fn keeps only numbers, so each batch's
+ * buffers (its copy of the rows and every intermediate) go back to the pool when it returns.
+ */
 function forBatches(data: Float32Array, dim: number, batchSize: number, who: string, fn: (x: Tensor, rows: number) => void): number {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`${who}: batchSize must be a positive integer (got ${batchSize})`);
   const n = rowsOf(data, dim, who);
   noGrad(() => {
     for (let s = 0; s < n; s += batchSize) {
       const b = Math.min(batchSize, n - s);
-      fn(new Tensor(data.slice(s * dim, (s + b) * dim), [b, dim]), b);
+      recycleScope(() => {
+        const rows = allocateUninit('float32', b * dim);
+        rows.set(data.subarray(s * dim, (s + b) * dim));
+        fn(new Tensor(rows, [b, dim]), b);
+      });
     }
   });
   return n;

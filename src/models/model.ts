@@ -29,7 +29,11 @@ export interface LossOutput {
 
 export interface TrainableModel extends Module {
   readonly config: ModelConfig;
-  /** The training objective on a batch x of shape [batch, inputDim]. */
+  /**
+   * The training objective on a batch x of shape [batch, inputDim].
+   * NOTE: the trainer recycles every buffer made during the step once it ends, so a model must
+   * not keep a tensor it created here (copy the numbers out, as GMVAE does with its codes).
+   */
   loss(x: Tensor, ctx: LossContext): LossOutput;
   /** The evaluation objective (no warm-up or free bits; β as configured), per sample. */
   evalLoss(x: Tensor, rng: Rng): LossOutput;

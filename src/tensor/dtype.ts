@@ -6,6 +6,8 @@ import { freshBuffer, takeFree, track } from './pool.js';
 export type DType = 'float32' | 'float64';
 
 /** A zero-filled buffer (recycled when one of this size is free). */
+export function allocate(dtype: 'float32', n: number): Float32Array;
+export function allocate(dtype: DType, n: number): FloatArray;
 export function allocate(dtype: DType, n: number): FloatArray {
   const reused = takeFree(dtype === 'float64', n);
   const buf = reused ? reused.fill(0) : freshBuffer(dtype === 'float64', n, true);
@@ -14,6 +16,8 @@ export function allocate(dtype: DType, n: number): FloatArray {
 }
 
 /** A buffer whose contents are arbitrary: only for kernels that write every element. */
+export function allocateUninit(dtype: 'float32', n: number): Float32Array;
+export function allocateUninit(dtype: DType, n: number): FloatArray;
 export function allocateUninit(dtype: DType, n: number): FloatArray {
   const buf = takeFree(dtype === 'float64', n) ?? freshBuffer(dtype === 'float64', n, false);
   track(buf);

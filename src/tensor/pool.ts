@@ -1,12 +1,12 @@
-// Buffer reuse for the backward pass. Every buffer allocated while a backward
-// pass runs is a temporary of that pass (leaf gradients are copied out), so
-// when the pass ends they go back to a free list, and the next step's
-// allocations of the same size skip the allocator, the page faults and the GC.
+// Buffer reuse. Every buffer allocated inside a scope (a backward pass, or one
+// training step) is a temporary of it unless kept (leaf gradients), so when the
+// scope ends it goes back to a free list, and the next step's allocations of the
+// same size skip the allocator, the page faults and the GC.
 import type { FloatArray } from '../backend/backend.js';
 
 /** Free buffers per (dtype, length); bounded so an unusual step cannot pin much memory. */
 const free = new Map<string, FloatArray[]>();
-const MAX_PER_SIZE = 32;
+const MAX_PER_SIZE = 256;
 const MAX_BYTES = 512 * 1024 * 1024;
 let freeBytes = 0;
 
@@ -21,8 +21,22 @@ export function setBufferSource(s: BufferSource | null): void {
   source = s;
 }
 
+/** How many buffers were made new and how many came from the free list, since the process started. */
+export interface PoolStats {
+  readonly fresh: number;
+  readonly reused: number;
+  readonly freeBytes: number;
+}
+let freshCount = 0;
+let reusedCount = 0;
+
+export function poolStats(): PoolStats {
+  return { fresh: freshCount, reused: reusedCount, freeBytes };
+}
+
 /** A new buffer (not from the free list); zeroed when asked, else its contents are arbitrary. */
 export function freshBuffer(f64: boolean, n: number, zeroed: boolean): FloatArray {
+  freshCount++;
   if (source) {
     const buf = source(f64, n);
     return zeroed ? buf.fill(0) : buf;
@@ -41,7 +55,10 @@ function key(f64: boolean, n: number): string {
 export function takeFree(f64: boolean, n: number): FloatArray | null {
   const list = free.get(key(f64, n));
   const buf = list?.pop() ?? null;
-  if (buf) freeBytes -= buf.byteLength;
+  if (buf) {
+    freeBytes -= buf.byteLength;
+    reusedCount++;
+  }
   return buf;
 }
 
@@ -64,17 +81,22 @@ export function recycleScope<T>(fn: (keep: (buf: FloatArray) => void) => T): T {
     return fn((buf) => kept.add(buf));
   } finally {
     scopes.pop();
-    for (const buf of scope) {
-      if (kept.has(buf) || buf.length === 0) continue;
-      if (freeBytes + buf.byteLength > MAX_BYTES) continue;
-      const k = key(buf instanceof Float64Array, buf.length);
-      const list = free.get(k) ?? [];
-      if (list.length >= MAX_PER_SIZE) continue;
-      list.push(buf);
-      free.set(k, list);
-      freeBytes += buf.byteLength;
-    }
+    for (const buf of scope) if (!kept.has(buf)) release(buf);
   }
+}
+
+/**
+ * Hand buf back to the free list now. Only for a buffer its caller owns outright: nothing may
+ * read or write it afterwards (the next allocation of its size gets it).
+ */
+export function release(buf: FloatArray): void {
+  if (buf.length === 0 || freeBytes + buf.byteLength > MAX_BYTES) return;
+  const k = key(buf instanceof Float64Array, buf.length);
+  const list = free.get(k) ?? [];
+  if (list.length >= MAX_PER_SIZE) return;
+  list.push(buf);
+  free.set(k, list);
+  freeBytes += buf.byteLength;
 }
 
 /** Drop every free buffer (for memory measurements and tests). */

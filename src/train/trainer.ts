@@ -9,6 +9,7 @@ import { Adam, AdamW, SGD, type Optimizer } from '../optim/index.js';
 import { Rng } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { isFiniteTensor } from '../tensor/checks.js';
+import { recycleScope, release } from '../tensor/pool.js';
 import type { EpochMetrics, OptimizerName, TrainSettings, TrainState } from './state.js';
 
 /** Thrown when the loss or a gradient stops being finite; names the step and the quantity. */
@@ -169,29 +170,41 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     let lossSum = 0;
     let seen = 0;
     const termSums: Record<string, number> = {};
-    let b = 0;
     // NOTE: batches() draws the epoch's permutation from rng immediately, before any noise.
-    for (const batch of batches(data, batchSize, { rng })) {
-      if (b >= perEpoch) break;
-      b++;
-      const x = binarize ? dynamicBinarize(batch.x, rng, batch.x) : batch.x;
-      optimizer.zeroGrad();
-      const out = model.loss(rowsTensor(x, batch.size, data.dim), { rng, step, stepsPerEpoch: full });
-      const lossValue = out.loss.item();
-      if (!Number.isFinite(lossValue)) throw new NonFiniteError(step + 1, epoch, 'loss', lossValue);
-      out.loss.backward();
-      for (const [name, p] of named) {
-        if (p.grad && !isFiniteTensor(p.grad)) {
-          const bad = p.grad.contiguousData().find((v) => !Number.isFinite(v)) ?? NaN;
-          throw new NonFiniteError(step + 1, epoch, `gradient of ${name}`, bad);
+    const epochBatches = batches(data, batchSize, { rng });
+    for (let b = 1; b <= perEpoch; b++) {
+      // The batch, the forward intermediates and the backward temporaries all go back to the
+      // buffer pool when the scope ends (only numbers leave it); the leaf gradients are kept
+      // for the optimizer and released right after it, so a steady-state step allocates nothing.
+      const done = recycleScope(() => {
+        const next = epochBatches.next();
+        if (next.done === true) return null;
+        const batch = next.value;
+        const x = binarize ? dynamicBinarize(batch.x, rng, batch.x) : batch.x;
+        optimizer.zeroGrad();
+        const out = model.loss(rowsTensor(x, batch.size, data.dim), { rng, step, stepsPerEpoch: full });
+        const lossValue = out.loss.item();
+        if (!Number.isFinite(lossValue)) throw new NonFiniteError(step + 1, epoch, 'loss', lossValue);
+        out.loss.backward();
+        for (const [name, p] of named) {
+          if (p.grad && !isFiniteTensor(p.grad)) {
+            const bad = p.grad.contiguousData().find((v) => !Number.isFinite(v)) ?? NaN;
+            throw new NonFiniteError(step + 1, epoch, `gradient of ${name}`, bad);
+          }
         }
-      }
+        return { lossValue, terms: out.terms, size: batch.size };
+      });
+      if (done === null) break;
       optimizer.step();
+      for (const p of params) {
+        if (p.grad) release(p.grad.data);
+        p.grad = null;
+      }
       step++;
-      lossSum += lossValue * batch.size;
-      seen += batch.size;
-      for (const [k, v] of Object.entries(out.terms)) termSums[k] = (termSums[k] ?? 0) + v * batch.size;
-      opts.onStep?.({ epoch, batch: b, batches: perEpoch, step, loss: lossValue, runningLoss: lossSum / seen, examples: seen });
+      lossSum += done.lossValue * done.size;
+      seen += done.size;
+      for (const [k, v] of Object.entries(done.terms)) termSums[k] = (termSums[k] ?? 0) + v * done.size;
+      opts.onStep?.({ epoch, batch: b, batches: perEpoch, step, loss: done.lossValue, runningLoss: lossSum / seen, examples: seen });
     }
     const trainSeconds = (performance.now() - t0) / 1000;
     const train: Record<string, number> = {};

@@ -9,8 +9,12 @@ import { join } from 'node:path';
 import { Rng } from '../../src/tensor/random.js';
 import { add, mul, sqrt, sum } from '../../src/ops/index.js';
 import type { LossContext, LossOutput } from '../../src/models/model.js';
-import type { Tensor } from '../../src/tensor/tensor.js';
-import { NonFiniteError, train } from '../../src/train/trainer.js';
+import { Tensor } from '../../src/tensor/tensor.js';
+import { NonFiniteError, train, trainRngFor } from '../../src/train/trainer.js';
+import { createModel } from '../../src/models/registry.js';
+import { Adam } from '../../src/optim/index.js';
+import { batches } from '../../src/data/batches.js';
+import { poolStats } from '../../src/tensor/pool.js';
 import { loadCheckpoint, saveCheckpoint, tempPathFor, writeFileAtomicSync } from '../../src/train/checkpoint.js';
 import { encodeTrainState, decodeTrainState } from '../../src/train/state.js';
 import { TinyAe, synthetic } from './tiny.js';
@@ -136,4 +140,34 @@ test('a process killed mid-checkpoint-write leaves the previous checkpoint intac
   assert.deepEqual(readFileSync(path), before);
   assert.equal(loadCheckpoint(path).epoch, 1);
   assert.ok(!existsSync(tempPathFor(path)), 'our own pid has no temp file');
+});
+
+test('a steady-state training step takes every buffer from the pool: no new allocations after the first epoch', async () => {
+  const model = createModel({ kind: 'vae', inputDim: 6, latentDim: 2, hidden: [5], decoder: 'gaussian' }, new Rng(4));
+  const fresh: number[] = [];
+  await train({ ...base, model, epochs: 3, onStep: (s) => { if (s.epoch > 1) fresh.push(poolStats().fresh); } });
+  assert.ok(fresh.length > 10);
+  assert.equal(fresh[fresh.length - 1]! - fresh[0]!, 0, `new buffers allocated in epochs 2–3: ${fresh[fresh.length - 1]! - fresh[0]!}`);
+});
+
+test('recycling step buffers changes no number: the trainer matches a plain loop that never recycles', async () => {
+  const cfg = { kind: 'vae', inputDim: 6, latentDim: 2, hidden: [5], decoder: 'gaussian' } as const;
+  const viaTrainer = createModel(cfg, new Rng(5));
+  await train({ ...base, testData: undefined, model: viaTrainer, epochs: 2 });
+
+  const plain = createModel(cfg, new Rng(5));
+  const params = plain.namedParameters().map(([, p]) => p);
+  const opt = new Adam(params, base.lr);
+  const rng = trainRngFor(base.seed);
+  let step = 0;
+  for (let epoch = 0; epoch < 2; epoch++) {
+    for (const batch of batches(data, base.batchSize, { rng })) {
+      opt.zeroGrad();
+      const out = plain.loss(new Tensor(batch.x, [batch.size, data.dim]), { rng, step, stepsPerEpoch: 7 });
+      out.loss.backward();
+      opt.step();
+      step++;
+    }
+  }
+  assert.deepEqual(viaTrainer.parameters().map((p) => Array.from(p.data)), plain.parameters().map((p) => Array.from(p.data)));
 });
