@@ -2,7 +2,7 @@
 // ranges, and seeded random draws (an Rng is always passed explicitly).
 import type { FloatArray } from '../backend/backend.js';
 import { Tensor, type NestedArray } from '../tensor/tensor.js';
-import { allocate, type DType } from '../tensor/dtype.js';
+import { allocate, allocateUninit, type DType } from '../tensor/dtype.js';
 import { checkShape, fmtShape, sizeOf, type Shape } from '../tensor/shape.js';
 import type { Rng } from '../tensor/random.js';
 
@@ -103,7 +103,7 @@ export function linspace(start: number, stop: number, n: number, opts: CreateOpt
 /** Standard normal draws. */
 export function randn(shape: Shape, rng: Rng, opts: CreateOptions = {}): Tensor {
   checkShape(shape, 'randn');
-  const data = allocate(opts.dtype ?? 'float32', sizeOf(shape));
+  const data = allocateUninit(opts.dtype ?? 'float32', sizeOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = rng.normal();
   return new Tensor(data, shape, undefined, 0, opts.requiresGrad ?? false);
 }
@@ -113,7 +113,7 @@ export function rand(shape: Shape, rng: Rng, opts: CreateOptions & { low?: numbe
   checkShape(shape, 'rand');
   const lo = opts.low ?? 0;
   const hi = opts.high ?? 1;
-  const data = allocate(opts.dtype ?? 'float32', sizeOf(shape));
+  const data = allocateUninit(opts.dtype ?? 'float32', sizeOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = lo + (hi - lo) * rng.uniform();
   return new Tensor(data, shape, undefined, 0, opts.requiresGrad ?? false);
 }
