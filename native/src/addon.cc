@@ -76,10 +76,15 @@ void* scratch(size_t bytes, int slot = 0) {
   return buf[slot];
 }
 
-// Workers 1..size-1 run task(id) while the calling thread runs task(0).
+// Runs task(chunk, thread) for every chunk in [0, chunks): threads claim chunks
+// one at a time, the calling thread (thread 0) included. The caller only waits
+// for chunks already claimed, so a worker that the OS has not scheduled (the
+// machine may be shared) never delays a call: the caller then does its share.
 // Calls from a second JS thread while one is running fall back to serial.
 class Pool {
  public:
+  using Task = std::function<void(int chunk, int thread)>;
+
   explicit Pool(int size) : size_(1) {
     for (int id = 1; id < size; ++id) {
       try {
@@ -94,24 +99,39 @@ class Pool {
   bool tryAcquire() { return busy_.try_lock(); }
   void release() { busy_.unlock(); }
 
-  void run(int active, const std::function<void(int)>& task) {
-    task_ = &task;
-    active_.store(active, std::memory_order_relaxed);
-    pending_.store(active - 1, std::memory_order_relaxed);
+  // Scratch of `bytes` for each worker (thread ≥ 1), held between calls; the
+  // calling thread uses its own thread_local scratch. False when out of memory.
+  bool reserveWorkerScratch(size_t bytes) {
+    for (int id = 1; id < size_; ++id) {
+      if (workerCap_[id] >= bytes) continue;
+      std::free(workerBuf_[id]);
+      workerBuf_[id] = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
+      workerCap_[id] = workerBuf_[id] ? bytes : 0;
+      if (!workerBuf_[id]) return false;
+    }
+    return true;
+  }
+  void* workerScratch(int id) const { return workerBuf_[id]; }
+
+  // Must hold tryAcquire(); chunks < 2^16.
+  void run(int chunks, const Task& task) {
+    task_.store(&task, std::memory_order_relaxed);
+    done_.store(0, std::memory_order_relaxed);
+    const uint64_t gen = (ticket_.load(std::memory_order_relaxed) >> 32) + 1;
     {
       std::lock_guard<std::mutex> lk(mu_);
-      gen_.fetch_add(1, std::memory_order_release);
+      ticket_.store(gen << 32 | uint64_t(chunks) << 16, std::memory_order_release);
     }
     cv_.notify_all();
-    task(0);
-    // Spin a little (the other threads usually finish within microseconds),
-    // then sleep so a descheduled worker's core is not taxed by our waiting.
+    claimAll(static_cast<uint32_t>(gen), 0);
+    // Spin a little (claimed chunks usually finish within microseconds), then
+    // sleep so a descheduled worker's core is not taxed by our waiting.
     const auto start = std::chrono::steady_clock::now();
-    for (int i = 0; pending_.load(std::memory_order_acquire) > 0; ++i) {
+    for (int i = 0; done_.load(std::memory_order_acquire) < chunks; ++i) {
       relax(i);
       if ((i & 63) == 63 && std::chrono::steady_clock::now() - start > kWaitSpin) {
         std::unique_lock<std::mutex> lk(doneMu_);
-        doneCv_.wait(lk, [&] { return pending_.load(std::memory_order_acquire) == 0; });
+        doneCv_.wait(lk, [&] { return done_.load(std::memory_order_acquire) >= chunks; });
       }
     }
   }
@@ -126,40 +146,55 @@ class Pool {
       std::this_thread::yield();
   }
 
+  // ticket_ = generation (32 bits) | chunks (16) | next unclaimed chunk (16), so
+  // one compare-and-swap claims a chunk of the generation it was read in, and a
+  // worker waking late cannot claim into a later call.
+  void claimAll(uint32_t gen, int thread) {
+    uint64_t t = ticket_.load(std::memory_order_acquire);
+    for (;;) {
+      const uint64_t next = t & 0xffff, chunks = (t >> 16) & 0xffff;
+      if ((t >> 32) != gen || next >= chunks) return;
+      if (!ticket_.compare_exchange_weak(t, t + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
+      // The call cannot return before this chunk is done, so its task is still alive.
+      (*task_.load(std::memory_order_relaxed))(static_cast<int>(next), thread);
+      if (done_.fetch_add(1, std::memory_order_acq_rel) + 1 == static_cast<int>(chunks)) {
+        std::lock_guard<std::mutex> lk(doneMu_);
+        doneCv_.notify_one();
+      }
+      t = ticket_.load(std::memory_order_acquire);
+    }
+  }
+
   void loop(int id) {
     uint64_t seen = 0;
     for (;;) {
-      uint64_t g = gen_.load(std::memory_order_acquire);
+      uint64_t g = ticket_.load(std::memory_order_acquire) >> 32;
       const auto start = std::chrono::steady_clock::now();
       for (int i = 0; g == seen; ++i) {
         relax(i);
         if (std::chrono::steady_clock::now() - start > kSpin) {
           std::unique_lock<std::mutex> lk(mu_);
-          cv_.wait(lk, [&] { return gen_.load(std::memory_order_acquire) != seen; });
+          cv_.wait(lk, [&] { return (ticket_.load(std::memory_order_acquire) >> 32) != seen; });
         }
-        g = gen_.load(std::memory_order_acquire);
+        g = ticket_.load(std::memory_order_acquire) >> 32;
       }
       seen = g;
-      if (id < active_.load(std::memory_order_relaxed)) {
-        (*task_)(id);
-        if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-          std::lock_guard<std::mutex> lk(doneMu_);
-          doneCv_.notify_one();
-        }
-      }
+      claimAll(static_cast<uint32_t>(g), id);
     }
   }
 
+  static constexpr int kMaxThreads = 64;
   int size_;
   std::mutex busy_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::mutex doneMu_;
   std::condition_variable doneCv_;
-  std::atomic<uint64_t> gen_{0};
-  std::atomic<int> active_{0};
-  std::atomic<int> pending_{0};
-  const std::function<void(int)>* task_ = nullptr;
+  std::atomic<uint64_t> ticket_{0};
+  std::atomic<int> done_{0};
+  std::atomic<const Task*> task_{nullptr};
+  void* workerBuf_[kMaxThreads] = {};
+  size_t workerCap_[kMaxThreads] = {};
 };
 
 int poolSize() {
@@ -193,6 +228,10 @@ void gemmParallel(const GemmKernel<T>& kern, const GemmArgs<T>& g) {
   int threads = p.size();
   if (threads > tilesM && threads > tilesN) threads = static_cast<int>(tilesM > tilesN ? tilesM : tilesN);
   if (threads < 2 || macs < kParallelMinMacs || !p.tryAcquire()) return kern.run(g, work, nullptr, nullptr);
+  if (!p.reserveWorkerScratch(workBytes)) {
+    p.release();
+    return kern.run(g, work, nullptr, nullptr);
+  }
   // Every chunk reads all of the operand it shares with the others (A when
   // splitting n, B when splitting m): pack it once here, and pick the split
   // whose shared operand is the smaller. If that buffer cannot be had, each
@@ -203,31 +242,26 @@ void gemmParallel(const GemmKernel<T>& kern, const GemmArgs<T>& g) {
   if (shared) (splitN ? kern.packAllA : kern.packAllB)(g, shared);
   const T* const packedA = splitN ? shared : nullptr;
   const T* const packedB = splitN ? nullptr : shared;
-  // Chunks are handed out dynamically, so a worker that the OS deschedules (the
-  // machine may be shared) delays the call by at most one chunk.
+  // Chunks are claimed dynamically, so a worker that the OS deschedules delays
+  // the call by at most the chunk it holds.
   const long tiles = splitN ? tilesN : tilesM;
   const int chunks = static_cast<int>(tiles < threads * kChunksPerThread ? tiles : threads * kChunksPerThread);
-  std::atomic<int> next{0};
-  p.run(threads, [&](int id) {
-    // A worker that cannot get scratch leaves its share to the others.
-    T* const mine = id == 0 ? work : static_cast<T*>(scratch(workBytes));
-    if (!mine) return;
-    for (int t; (t = next.fetch_add(1, std::memory_order_relaxed)) < chunks;) {
-      GemmArgs<T> s = g;
-      long lo, hi;
-      if (splitN) {
-        splitRange(g.n, kern.nr, chunks, t, &lo, &hi);
-        s.n = hi - lo;
-        s.b += g.transB ? lo * g.ldb : lo;
-        s.c += lo;
-      } else {
-        splitRange(g.m, kern.mr, chunks, t, &lo, &hi);
-        s.m = hi - lo;
-        s.a += g.transA ? lo : lo * g.lda;
-        s.c += lo * g.ldc;
-      }
-      if (s.m > 0 && s.n > 0) kern.run(s, mine, packedA, packedB);
+  p.run(chunks, [&](int t, int id) {
+    T* const mine = id == 0 ? work : static_cast<T*>(p.workerScratch(id));
+    GemmArgs<T> s = g;
+    long lo, hi;
+    if (splitN) {
+      splitRange(g.n, kern.nr, chunks, t, &lo, &hi);
+      s.n = hi - lo;
+      s.b += g.transB ? lo * g.ldb : lo;
+      s.c += lo;
+    } else {
+      splitRange(g.m, kern.mr, chunks, t, &lo, &hi);
+      s.m = hi - lo;
+      s.a += g.transA ? lo : lo * g.lda;
+      s.c += lo * g.ldc;
     }
+    if (s.m > 0 && s.n > 0) kern.run(s, mine, packedA, packedB);
   });
   p.release();
   // Keep a typical layer's shared operand for the next call, not a one-off giant.
@@ -402,31 +436,30 @@ const ElemKernels& elemKernels() {
   return ek;
 }
 
-// Elements per thread from which Adam, bceLogits and the transcendental unary
-// ops split over the pool; 0 (the default) keeps them on the calling thread.
-// NOTE: off by default because it did not pay where measured: on 2 shared cores
-// at load ~10, whole VAE steps got slower (best of 9: 12.8–13.4 ms split vs
-// 9.1–13.0 ms not), since a descheduled worker stalls the caller. On a quiet
-// machine set ELBO_ELEM_PARALLEL_MIN=32768 and measure again.
+// Elements per chunk from which Adam, bceLogits and the transcendental unary
+// ops split over the pool (ELBO_ELEM_PARALLEL_MIN overrides; 0 never splits).
+// NOTE: a static half-and-half split did not pay on a loaded machine, since a
+// descheduled worker stalled the caller; chunks claimed dynamically do not.
 long elemParallelMin() {
   static const long v = [] {
     const char* env = std::getenv("ELBO_ELEM_PARALLEL_MIN");
-    return env ? std::atol(env) : 0L;
+    return env ? std::atol(env) : 16384L;
   }();
   return v;
 }
 
-// body(lo, hi) over [0, n), split into one contiguous run per pool thread (runs
-// start on 16-element boundaries, i.e. cache lines of float32).
+// body(lo, hi) over [0, n), in up to kChunksPerThread runs per pool thread of at
+// least elemParallelMin() elements (runs start on 16-element boundaries, i.e.
+// cache lines of float32).
 template <class F>
 void parallelRange(long n, F body) {
   Pool& p = pool();
   const long minPer = elemParallelMin();
-  long threads = p.size();
-  if (minPer <= 0 || n / minPer < threads) threads = minPer <= 0 ? 1 : n / minPer;
-  if (threads < 2 || !p.tryAcquire()) return body(0, n);
-  const auto bound = [&](long t) { return t == threads ? n : (n * t / threads) / 16 * 16; };
-  p.run(static_cast<int>(threads), [&](int id) { body(bound(id), bound(id + 1)); });
+  const long most = static_cast<long>(p.size()) * kChunksPerThread;
+  const long chunks = minPer <= 0 ? 1 : n / minPer < most ? n / minPer : most;
+  if (chunks < 2 || p.size() < 2 || !p.tryAcquire()) return body(0, n);
+  const auto bound = [&](long t) { return t == chunks ? n : (n * t / chunks) / 16 * 16; };
+  p.run(static_cast<int>(chunks), [&](int t, int) { body(bound(t), bound(t + 1)); });
   p.release();
 }
 
