@@ -5,7 +5,7 @@
 import type { FloatArray } from '../backend/backend.js';
 
 /** Free buffers per (dtype, length); bounded so an unusual step cannot pin much memory. */
-const free = new Map<string, FloatArray[]>();
+const free = new Map<number, FloatArray[]>();
 const MAX_PER_SIZE = 256;
 const MAX_BYTES = 512 * 1024 * 1024;
 let freeBytes = 0;
@@ -47,8 +47,9 @@ export function freshBuffer(f64: boolean, n: number, zeroed: boolean): FloatArra
 /** Buffers handed out inside each active scope (a stack: backward passes may nest). */
 const scopes: Set<FloatArray>[] = [];
 
-function key(f64: boolean, n: number): string {
-  return f64 ? `d${n}` : `f${n}`;
+/** A number, not a string: a fresh string per lookup would be hashed every time. */
+function key(f64: boolean, n: number): number {
+  return 2 * n + (f64 ? 1 : 0);
 }
 
 /** A recycled buffer of this kind and length, or null. Its contents are arbitrary. */
