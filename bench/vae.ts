@@ -1,6 +1,6 @@
 // Reference VAE benchmark (issue 4's quality bar): 784-400-20 ReLU encoder, 20-400-784 Bernoulli
 // decoder, BCE summed + analytic KL per sample, Adam 1e-3, batch 128, pixels/255, no binarization.
-// Prints one JSON line {"engine":"elbo","backend",…,"epoch_s":[…],"test_loss":[…]} for bench/peers/run.ts.
+// Prints one JSON line {"engine":"elbo","backend",…,"epoch_s":[…],"test_loss":[…],"peak_rss_mb_per_epoch":[…]} for bench/peers/run.ts.
 import { availableBackendNames, BACKEND_NAMES, createBackend, type BackendName } from '../src/backend/node.js';
 import { getBackend, setBackend } from '../src/backend/registry.js';
 import { loadDataset } from '../src/data/node.js';
@@ -72,6 +72,8 @@ async function main(): Promise<void> {
   const testData = loadDataset('mnist:test');
   const model = createModel({ kind: 'vae', inputDim: 784, latentDim: 20, hidden: [400], activation: 'relu', decoder: 'bernoulli', beta: 1 }, new Rng(o.seed));
   const epochS: number[] = [];
+  // Peak RSS so far after each epoch: flat from epoch to epoch means no growth (issue 5, target 4).
+  const peakRssPerEpoch: number[] = [];
   const testLoss: number[] = [];
   process.stderr.write(`bench/vae: backend ${getBackend().name}, ${o.epochs} epochs${o.maxBatches ? `, max ${o.maxBatches} batches/epoch` : ''}\n`);
   await train({
@@ -86,12 +88,13 @@ async function main(): Promise<void> {
     ...(o.maxBatches !== undefined ? { maxBatches: o.maxBatches } : {}),
     onEpoch: (m) => {
       epochS.push(Number(m.trainSeconds.toFixed(3)));
+      peakRssPerEpoch.push(Math.round(process.resourceUsage().maxRSS / 1024));
       testLoss.push(Number((m.testLoss ?? NaN).toFixed(4)));
       process.stderr.write(`${formatEpoch(m, o.epochs)}\n`);
     },
   });
   const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
-  process.stdout.write(`${JSON.stringify({ engine: 'elbo', backend: backendName, epoch_s: epochS, test_loss: testLoss, peak_rss_mb: peakRssMb })}\n`);
+  process.stdout.write(`${JSON.stringify({ engine: 'elbo', backend: backendName, epoch_s: epochS, test_loss: testLoss, peak_rss_mb: peakRssMb, peak_rss_mb_per_epoch: peakRssPerEpoch })}\n`);
 }
 
 main().catch((e: unknown) => {
