@@ -68,7 +68,7 @@ test('two threads split the rows of a tall C and the columns of a wide C, matchi
   }
 });
 
-test('a gemm larger than the arena grows wasm memory and still matches the JS backend', () => {
+test('a gemm on plain arrays larger than wasm memory grows it and still matches the JS backend', () => {
   const rng = new Rng(5);
   const [m, n, k] = [300, 500, 600]; // ≈ 2.5 MB of operands
   const a = randomArray(rng, m * k);

@@ -2,7 +2,8 @@
 // assembly/gemm.ts and the hot float32 elementwise kernels in assembly/elementwise.ts, optionally split
 // over worker threads that share the wasm memory; the rest is base's. Platform-neutral: Node's
 // worker_threads live in ./node.ts.
-import type { Backend, BinaryKernel, UnaryKernel } from '../backend.js';
+import type { Backend, BinaryKernel, FloatArray, UnaryKernel } from '../backend.js';
+import { BLOCK, WasmHeap } from './heap.js';
 import { maxSharedPages, relaxedSimdSharedWasm, relaxedSimdWasm, simdSharedWasm, simdWasm } from './kernels.generated.js';
 
 /** What a worker needs to join: the compiled kernels, the shared memory and its slot. */
@@ -39,17 +40,23 @@ export interface WasmBackendOptions {
   readonly minWasmElements?: number;
   /** Smaller Adam, unary and bceLogits calls stay on the calling thread (default 2^15 elements; tests use 0). */
   readonly minParallelElements?: number;
+  /** Hand out float32 tensor buffers in wasm memory (Backend.allocate), where memory can be shared (default true). */
+  readonly ownBuffers?: boolean;
 }
 
 export interface WasmInfo {
   readonly relaxedSimd: boolean;
   readonly threads: number;
+  /** Whether allocate hands out buffers in wasm memory (so kernels on them copy nothing). */
+  readonly ownBuffers: boolean;
   /** Why fewer threads than requested run, when that happens. */
   readonly reason?: string;
 }
 
 export interface WasmBackend extends Backend {
   readonly wasm: WasmInfo;
+  /** Bytes of wasm memory in live blocks (tensor buffers not yet garbage-collected). */
+  heapBytes(): number;
   /** Stop the worker threads; the backend keeps working on the calling thread only. */
   dispose(): void;
 }
@@ -118,7 +125,7 @@ function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
 }
 
 // Control block at byte 0 (layout in assembly/threads.ts), then per-thread packing scratch, then
-// the operand arena, which grows with the largest gemm seen.
+// the heap (./heap.ts): tensor buffers handed out by allocate, and scratch copies of foreign operands.
 const CTRL = 0;
 const SEQ = 0;
 const PENDING = 1;
@@ -136,12 +143,11 @@ const MIN_WASM_MACS = 4096;
 const MIN_PARALLEL_MACS = 1 << 19;
 const MIN_WASM_ELEMENTS = 2048;
 const MIN_PARALLEL_ELEMENTS = 1 << 15;
+/** Smaller float32 buffers stay plain typed arrays: copying them costs less than a heap block and its finalizer. */
+const MIN_OWN_ELEMENTS = 256;
 // Polls of the pending count before the caller sleeps (where it may; a browser's main thread may not).
 const JOIN_SPIN = 1 << 12;
 const JOIN_TIMEOUT_MS = 10_000;
-
-// Arithmetic, not bitwise: byte addresses may pass 2^31.
-const align64 = (x: number): number => Math.ceil(x / 64) * 64;
 
 /** receive/ready for workerSource in a Web Worker. */
 export const webWorkerPrelude = 'const receive = (h) => { onmessage = (e) => h(e.data); };\nconst ready = () => postMessage("ready");\n';
@@ -172,26 +178,40 @@ function canBlock(ctl: Int32Array): boolean {
   }
 }
 
+/** A shared memory, or null where the engine has none (no cross-origin isolation). */
+function sharedMemory(): WebAssembly.Memory | null {
+  if (typeof SharedArrayBuffer === 'undefined') return null;
+  try {
+    return new WebAssembly.Memory({ initial: 1, maximum: maxSharedPages, shared: true });
+  } catch {
+    return null;
+  }
+}
+
 /**
  * The base backend with float32 gemm, binary add/sub/mul/div, unary neg/relu/step/square/abs/exp/
  * sigmoid/softplus, sum, adamStep and bceLogits replaced by WebAssembly kernels (float64, other ops
  * and broadcasts they do not cover stay on base). base is spread, so its kernels must be own
- * properties (a plain object, not a class instance).
+ * properties (a plain object, not a class instance). Where memory can be shared, float32 tensor
+ * buffers are allocated in wasm memory, so the kernels work on them in place; operands from
+ * elsewhere are copied in and out.
  */
 export async function createWasmBackend(base: Backend, opts: WasmBackendOptions = {}): Promise<WasmBackend> {
   const relaxed = opts.relaxedSimd !== false && WebAssembly.validate(decodeBase64(relaxedSimdWasm));
   const wanted = Math.max(1, Math.min(MAX_WORKERS + 1, Math.floor(opts.threads ?? 1)));
   const spawn = opts.spawnWorker ?? webWorkerSpawner();
+  // NOTE: shared memory even for one thread: a shared memory's buffer never detaches when it grows,
+  // so typed arrays handed out by allocate stay valid; an unshared one's would all go stale.
+  const sharedMem = (wanted > 1 || opts.ownBuffers !== false) ? sharedMemory() : null;
   let reason: string | undefined;
-  if (wanted > 1 && typeof SharedArrayBuffer === 'undefined') reason = 'SharedArrayBuffer is unavailable (cross-origin isolation?)';
+  if (wanted > 1 && !sharedMem) reason = 'SharedArrayBuffer is unavailable (cross-origin isolation?)';
   else if (wanted > 1 && !spawn) reason = 'no way to start workers here (pass spawnWorker, or use createWasmBackendNode)';
-  const shared = wanted > 1 && reason === undefined;
+  const threaded = wanted > 1 && reason === undefined;
+  const shared = sharedMem !== null;
 
   const bytes = decodeBase64(shared ? (relaxed ? relaxedSimdSharedWasm : simdSharedWasm) : (relaxed ? relaxedSimdWasm : simdWasm));
   const module = await WebAssembly.compile(bytes);
-  const memory = shared
-    ? new WebAssembly.Memory({ initial: 1, maximum: maxSharedPages, shared: true })
-    : new WebAssembly.Memory({ initial: 1 });
+  const memory = sharedMem ?? new WebAssembly.Memory({ initial: 1 });
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const ex = instance.exports;
   if (!isKernelExports(ex)) throw new Error('wasm backend: kernel module lacks the expected exports');
@@ -200,45 +220,80 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
   const minParallelMacs = opts.minParallelMacs ?? MIN_PARALLEL_MACS;
   const minWasmElements = opts.minWasmElements ?? MIN_WASM_ELEMENTS;
   const minParallelElements = opts.minParallelElements ?? MIN_PARALLEL_ELEMENTS;
-  const workBytes = align64(ex.gemmWorkBytes());
+  const ownBuffers = shared && opts.ownBuffers !== false;
+  const workBytes = Math.ceil(ex.gemmWorkBytes() / BLOCK) * BLOCK;
   const NR = ex.gemmNr();
   const MR = ex.gemmMr();
+
+  // Every SharedArrayBuffer this memory has presented (one per size it has had): a typed array
+  // whose buffer is among them lives in wasm memory at its byteOffset.
+  const own = new Set<ArrayBufferLike>();
   let f32 = new Float32Array(memory.buffer);
   let ctl = new Int32Array(memory.buffer, CTRL, 1024);
   let ctl64 = new Float64Array(memory.buffer, CTRL, 512);
-
-  /** Grow memory to at least `end` bytes; false when the engine refuses. */
-  const ensure = (end: number): boolean => {
-    const have = memory.buffer.byteLength;
-    if (end > have) {
-      try {
-        memory.grow(Math.ceil((end - have) / PAGE));
-      } catch {
-        return false;
-      }
-    }
-    if (f32.buffer !== memory.buffer || f32.length * 4 !== memory.buffer.byteLength) {
-      f32 = new Float32Array(memory.buffer);
-      ctl = new Int32Array(memory.buffer, CTRL, 1024);
-      ctl64 = new Float64Array(memory.buffer, CTRL, 512);
-    }
-    return true;
+  const refresh = (): void => {
+    const buf = memory.buffer;
+    if (ownBuffers) own.add(buf);
+    f32 = new Float32Array(buf);
+    ctl = new Int32Array(buf, CTRL, 1024);
+    ctl64 = new Float64Array(buf, CTRL, 512);
   };
+  refresh();
+  // Room for every requested thread's packing scratch below the heap, even if some fail to start.
+  const heap = new WasmHeap(memory, SCRATCH_BASE + wanted * workBytes, maxSharedPages * PAGE, refresh);
+  if (!heap.reach(SCRATCH_BASE + wanted * workBytes)) throw new Error('wasm backend: cannot allocate thread scratch');
 
   const workers: WasmWorker[] = [];
-  if (shared && spawn) {
-    const threadCount = wanted;
-    if (!ensure(SCRATCH_BASE + threadCount * workBytes)) throw new Error('wasm backend: cannot allocate thread scratch');
+  if (threaded && spawn) {
     try {
-      for (let id = 0; id < threadCount - 1; id++) workers.push(await spawn({ module, memory, ctrl: CTRL, id, seq: Atomics.load(ctl, SEQ) }, workerSource));
+      for (let id = 0; id < wanted - 1; id++) workers.push(await spawn({ module, memory, ctrl: CTRL, id, seq: Atomics.load(ctl, SEQ) }, workerSource));
     } catch (e) {
       reason = `worker start failed: ${e instanceof Error ? e.message : String(e)}`;
     }
   }
   let nWorkers = workers.length;
-  const arenaBase = align64(SCRATCH_BASE + (nWorkers + 1) * workBytes);
-  if (!ensure(arenaBase)) throw new Error('wasm backend: cannot allocate scratch');
-  const mayBlock = shared && canBlock(ctl);
+  const mayBlock = threaded && canBlock(ctl);
+
+  // A tensor buffer's block goes back to the heap once its typed array is garbage-collected.
+  const reclaim = new FinalizationRegistry<number>((addr) => heap.release(addr));
+  const allocate = (f64: boolean, n: number): FloatArray => {
+    if (f64 || n < MIN_OWN_ELEMENTS) return f64 ? new Float64Array(n) : new Float32Array(n);
+    const addr = heap.alloc(n * 4);
+    if (addr < 0) return new Float32Array(n); // memory exhausted: a plain array, copied per call
+    const view = new Float32Array(memory.buffer, addr, n);
+    reclaim.register(view, addr);
+    return view;
+  };
+
+  /** Scratch blocks of the kernel call in progress. */
+  const scratch: number[] = [];
+  /**
+   * Byte address of x[off, off + len) in wasm memory: x's own storage when it lives there, else a
+   * scratch block (filled from x when `load`), or -1 when memory is exhausted.
+   */
+  const addr = (x: Float32Array, off: number, len: number, load: boolean): number => {
+    if (own.has(x.buffer)) return x.byteOffset + off * 4;
+    const p = heap.alloc(len * 4);
+    if (p < 0) return -1;
+    scratch.push(p);
+    if (load) f32.set(x.subarray(off, off + len), p >>> 2);
+    return p;
+  };
+  /** Copy n floats at byte address p into x[off..], unless x is that storage already. */
+  const storeBack = (x: Float32Array, off: number, p: number, n: number): void => {
+    if (!own.has(x.buffer)) x.set(f32.subarray(p >>> 2, (p >>> 2) + n), off);
+  };
+  /** Run fn with scratch released afterwards; fn returns false to fall back to base (memory exhausted). */
+  const withScratch = (fn: () => boolean, fallback: () => void): void => {
+    let ok: boolean;
+    try {
+      ok = fn();
+    } finally {
+      for (const p of scratch) heap.release(p);
+      scratch.length = 0;
+    }
+    if (!ok) fallback();
+  };
 
   /**
    * Wait for the workers' parts. The caller ran an equal part in `ownMs`, so a worker still busy
@@ -318,134 +373,129 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
   };
 
   const gemm: Backend['gemm'] = (transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc) => {
+    const fallback = (): void => base.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
     if (!(a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array) || k === 0 || m * n * k < minWasmMacs) {
-      base.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+      fallback();
       return;
     }
     if (m === 0 || n === 0) return;
-    // Spans of the operands as stored (row-major, with their leading dimensions).
-    const aLen = ((transA ? k : m) - 1) * lda + (transA ? m : k);
-    const bLen = ((transB ? n : k) - 1) * ldb + (transB ? k : n);
-    const cLen = (m - 1) * ldc + n;
-    const aP = arenaBase;
-    const bP = align64(aP + aLen * 4);
-    const cP = align64(bP + bLen * 4);
-    if (!ensure(cP + cLen * 4)) {
-      base.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-      return;
-    }
-    f32.set(a.subarray(aOff, aOff + aLen), aP >>> 2);
-    f32.set(b.subarray(bOff, bOff + bLen), bP >>> 2);
-    if (beta === 1) f32.set(c.subarray(cOff, cOff + cLen), cP >>> 2);
-    runGemm(transA, transB, m, n, k, aP, lda, bP, ldb, beta, cP, ldc);
-    // Row by row when C has gaps: the kernel wrote only the m×n block, and the gaps were not copied in.
-    const c0 = cP >>> 2;
-    if (ldc === n) c.set(f32.subarray(c0, c0 + m * n), cOff);
-    else for (let i = 0; i < m; i++) c.set(f32.subarray(c0 + i * ldc, c0 + i * ldc + n), cOff + i * ldc);
-  };
-
-  /** Byte addresses for arrays of the given float counts, back to back in the arena; null if memory cannot grow. */
-  const place = (lens: readonly number[]): number[] | null => {
-    const at: number[] = [];
-    let end = arenaBase;
-    for (const len of lens) {
-      at.push(end);
-      end = align64(end + len * 4);
-    }
-    return ensure(end) ? at : null;
+    withScratch(() => {
+      // Spans of the operands as stored (row-major, with their leading dimensions).
+      const aP = addr(a, aOff, ((transA ? k : m) - 1) * lda + (transA ? m : k), true);
+      const bP = addr(b, bOff, ((transB ? n : k) - 1) * ldb + (transB ? k : n), true);
+      const cP = addr(c, cOff, (m - 1) * ldc + n, beta === 1);
+      if (aP < 0 || bP < 0 || cP < 0) return false;
+      runGemm(transA, transB, m, n, k, aP, lda, bP, ldb, beta, cP, ldc);
+      // Row by row when C has gaps: the kernel wrote only the m×n block, and the gaps were not copied in.
+      if (ldc === n) storeBack(c, cOff, cP, m * n);
+      else for (let i = 0; i < m; i++) storeBack(c, cOff + i * ldc, cP + i * ldc * 4, n);
+      return true;
+    }, fallback);
   };
 
   const binary: Backend['binary'] = (op, a, aShape, b, bShape, out, outShape) => {
+    const fallback = (): void => base.binary(op, a, aShape, b, bShape, out, outShape);
     const code = BINARY_CODES[op];
     const n = out.length;
-    if (code !== undefined && n >= minWasmElements && n > 0
-      && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array) {
-      // which: the operand (1 = a, 2 = b) that repeats with `period`; 0 when both are full size.
-      let which = 0;
-      let period = n;
-      if (a.length !== n || b.length !== n) {
-        which = a.length === n ? 2 : b.length === n ? 1 : -1;
-        period = which === 2 ? trailingPeriod(bShape, outShape) : which === 1 ? trailingPeriod(aShape, outShape) : 0;
-      }
-      const at = period > 0 ? place([a.length, b.length, n]) : null;
-      if (at) {
-        const [aP, bP, oP] = at as [number, number, number];
-        f32.set(a, aP >>> 2);
-        f32.set(b, bP >>> 2);
-        ex.binaryF32(code, aP, bP, oP, n, period, which);
-        out.set(f32.subarray(oP >>> 2, (oP >>> 2) + n));
-        return;
-      }
+    if (code === undefined || n < minWasmElements || n === 0
+      || !(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array)) {
+      fallback();
+      return;
     }
-    base.binary(op, a, aShape, b, bShape, out, outShape);
+    // which: the operand (1 = a, 2 = b) that repeats with `period`; 0 when both are full size.
+    let which = 0;
+    let period = n;
+    if (a.length !== n || b.length !== n) {
+      which = a.length === n ? 2 : b.length === n ? 1 : -1;
+      period = which === 2 ? trailingPeriod(bShape, outShape) : which === 1 ? trailingPeriod(aShape, outShape) : 0;
+    }
+    if (period === 0) {
+      fallback();
+      return;
+    }
+    withScratch(() => {
+      const aP = addr(a, 0, a.length, true);
+      const bP = addr(b, 0, b.length, true);
+      const oP = addr(out, 0, n, false);
+      if (aP < 0 || bP < 0 || oP < 0) return false;
+      ex.binaryF32(code, aP, bP, oP, n, period, which);
+      storeBack(out, 0, oP, n);
+      return true;
+    }, fallback);
   };
 
   const unary: Backend['unary'] = (op, x, out, p0, p1) => {
+    const fallback = (): void => base.unary(op, x, out, p0, p1);
     const code = op === 'powScalar' && p0 === 2 ? SQUARE : UNARY_CODES[op];
     const n = x.length;
-    const n4 = (n + 3) & ~3;
-    const at = code !== undefined && n >= minWasmElements && n > 0 && x instanceof Float32Array && out instanceof Float32Array
-      ? place([n4, n4]) : null;
-    if (!at) {
-      base.unary(op, x, out, p0, p1);
+    if (code === undefined || n < minWasmElements || n === 0 || !(x instanceof Float32Array && out instanceof Float32Array)) {
+      fallback();
       return;
     }
-    const [xP, oP] = at as [number, number];
-    f32.set(x, xP >>> 2);
-    f32.fill(0, (xP >>> 2) + n, (xP >>> 2) + n4); // the kernel runs whole vectors
-    if (nWorkers === 0 || n < minParallelElements) ex.unaryF32(code!, xP, oP, n);
-    else {
-      parallelFor(n4, 4, (o, lo, hi) => {
-        ctl[o] = JOB_UNARY;
-        ctl[o + 1] = code!;
-        ctl[o + 2] = xP + lo * 4;
-        ctl[o + 3] = oP + lo * 4;
-        ctl[o + 4] = hi - lo;
-      }, (hi) => ex.unaryF32(code!, xP, oP, hi));
-    }
-    out.set(f32.subarray(oP >>> 2, (oP >>> 2) + n));
+    withScratch(() => {
+      const xP = addr(x, 0, n, true);
+      const oP = addr(out, 0, n, false);
+      if (xP < 0 || oP < 0) return false;
+      if (nWorkers === 0 || n < minParallelElements) ex.unaryF32(code, xP, oP, n);
+      else {
+        parallelFor(n, 4, (o, lo, hi) => {
+          ctl[o] = JOB_UNARY;
+          ctl[o + 1] = code;
+          ctl[o + 2] = xP + lo * 4;
+          ctl[o + 3] = oP + lo * 4;
+          ctl[o + 4] = hi - lo;
+        }, (hi) => ex.unaryF32(code, xP, oP, hi));
+      }
+      storeBack(out, 0, oP, n);
+      return true;
+    }, fallback);
   };
 
   const reduce: Backend['reduce'] = (op, x, outer, n, inner, out) => {
-    const at = op === 'sum' && x.length >= minWasmElements && x instanceof Float32Array && out instanceof Float32Array
-      ? place([outer * n * inner, outer * inner]) : null;
-    if (!at) {
-      base.reduce(op, x, outer, n, inner, out);
+    const fallback = (): void => base.reduce(op, x, outer, n, inner, out);
+    if (op !== 'sum' || x.length < minWasmElements || !(x instanceof Float32Array && out instanceof Float32Array)) {
+      fallback();
       return;
     }
-    const [xP, oP] = at as [number, number];
-    f32.set(x.subarray(0, outer * n * inner), xP >>> 2);
-    ex.sumF32(xP, outer, n, inner, oP);
-    out.set(f32.subarray(oP >>> 2, (oP >>> 2) + outer * inner));
+    withScratch(() => {
+      const xP = addr(x, 0, outer * n * inner, true);
+      const oP = addr(out, 0, outer * inner, false);
+      if (xP < 0 || oP < 0) return false;
+      ex.sumF32(xP, outer, n, inner, oP);
+      storeBack(out, 0, oP, outer * inner);
+      return true;
+    }, fallback);
   };
 
   const bceLogits: Backend['bceLogits'] = (logits, target, out, sig) => {
+    const fallback = (): void => base.bceLogits(logits, target, out, sig);
     const n = logits.length;
-    const n4 = (n + 3) & ~3;
-    const at = n >= minWasmElements && n > 0 && logits instanceof Float32Array && target instanceof Float32Array
-      && out instanceof Float32Array && sig instanceof Float32Array ? place([n4, n4, n4, n4]) : null;
-    if (!at) {
-      base.bceLogits(logits, target, out, sig);
+    if (n < minWasmElements || n === 0 || !(logits instanceof Float32Array && target instanceof Float32Array
+      && out instanceof Float32Array && sig instanceof Float32Array)) {
+      fallback();
       return;
     }
-    const [lP, tP, oP, sP] = at as [number, number, number, number];
-    f32.set(logits, lP >>> 2);
-    f32.set(target.subarray(0, n), tP >>> 2);
-    f32.fill(0, (lP >>> 2) + n, (lP >>> 2) + n4); // the kernel runs whole vectors
-    f32.fill(0, (tP >>> 2) + n, (tP >>> 2) + n4);
-    if (nWorkers === 0 || n < minParallelElements) ex.bceF32(lP, tP, oP, sP, n);
-    else {
-      parallelFor(n4, 4, (o, lo, hi) => {
-        ctl[o] = JOB_BCE;
-        ctl[o + 1] = lP + lo * 4;
-        ctl[o + 2] = tP + lo * 4;
-        ctl[o + 3] = oP + lo * 4;
-        ctl[o + 4] = sP + lo * 4;
-        ctl[o + 5] = hi - lo;
-      }, (hi) => ex.bceF32(lP, tP, oP, sP, hi));
-    }
-    out.set(f32.subarray(oP >>> 2, (oP >>> 2) + n));
-    sig.set(f32.subarray(sP >>> 2, (sP >>> 2) + n));
+    withScratch(() => {
+      const lP = addr(logits, 0, n, true);
+      const tP = addr(target, 0, n, true);
+      const oP = addr(out, 0, n, false);
+      const sP = addr(sig, 0, n, false);
+      if (lP < 0 || tP < 0 || oP < 0 || sP < 0) return false;
+      if (nWorkers === 0 || n < minParallelElements) ex.bceF32(lP, tP, oP, sP, n);
+      else {
+        parallelFor(n, 4, (o, lo, hi) => {
+          ctl[o] = JOB_BCE;
+          ctl[o + 1] = lP + lo * 4;
+          ctl[o + 2] = tP + lo * 4;
+          ctl[o + 3] = oP + lo * 4;
+          ctl[o + 4] = sP + lo * 4;
+          ctl[o + 5] = hi - lo;
+        }, (hi) => ex.bceF32(lP, tP, oP, sP, hi));
+      }
+      storeBack(out, 0, oP, n);
+      storeBack(sig, 0, sP, n);
+      return true;
+    }, fallback);
   };
 
   const copyStrided: Backend['copyStrided'] = (src, srcOff, shape, strides, out) => {
@@ -455,42 +505,45 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
   };
 
   const adamStep: Backend['adamStep'] = (p, g, m, v, lr, beta1, beta2, eps, bc1, bc2, weightDecay, decoupled) => {
+    const fallback = (): void => base.adamStep(p, g, m, v, lr, beta1, beta2, eps, bc1, bc2, weightDecay, decoupled);
     const n = p.length;
-    const at = n >= minWasmElements && p instanceof Float32Array && g instanceof Float32Array
-      && m instanceof Float32Array && v instanceof Float32Array ? place([n, n, n, n]) : null;
-    if (!at) {
-      base.adamStep(p, g, m, v, lr, beta1, beta2, eps, bc1, bc2, weightDecay, decoupled);
+    if (n < minWasmElements || !(p instanceof Float32Array && g instanceof Float32Array
+      && m instanceof Float32Array && v instanceof Float32Array)) {
+      fallback();
       return;
     }
-    const [pP, gP, mP, vP] = at as [number, number, number, number];
-    f32.set(p, pP >>> 2);
-    f32.set(g, gP >>> 2);
-    f32.set(m, mP >>> 2);
-    f32.set(v, vP >>> 2);
-    // The same float64 scalars as the JS kernel (src/backend/js/optim.ts), so results are bit-identical.
-    const k = [
-      lr / bc1, Math.sqrt(bc2), decoupled ? 1 - lr * weightDecay : 1, decoupled ? 0 : weightDecay,
-      beta1, 1 - beta1, beta2, 1 - beta2, eps,
-    ] as const;
-    const run = (lo: number, hi: number): void => {
-      const o = lo * 4;
-      ex.adamF32(pP + o, gP + o, mP + o, vP + o, hi - lo, k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7], k[8]);
-    };
-    if (nWorkers === 0 || n < minParallelElements) run(0, n);
-    else {
-      parallelFor(n, 4, (o, lo, hi) => {
-        ctl[o] = JOB_ADAM;
-        ctl[o + 1] = pP + lo * 4;
-        ctl[o + 2] = gP + lo * 4;
-        ctl[o + 3] = mP + lo * 4;
-        ctl[o + 4] = vP + lo * 4;
-        ctl[o + 5] = hi - lo;
-        ctl64.set(k, (o + 6) >> 1); // byte 24 of the job: f64-aligned
-      }, (hi) => run(0, hi));
-    }
-    p.set(f32.subarray(pP >>> 2, (pP >>> 2) + n));
-    m.set(f32.subarray(mP >>> 2, (mP >>> 2) + n));
-    v.set(f32.subarray(vP >>> 2, (vP >>> 2) + n));
+    withScratch(() => {
+      const pP = addr(p, 0, n, true);
+      const gP = addr(g, 0, n, true);
+      const mP = addr(m, 0, n, true);
+      const vP = addr(v, 0, n, true);
+      if (pP < 0 || gP < 0 || mP < 0 || vP < 0) return false;
+      // The same float64 scalars as the JS kernel (src/backend/js/optim.ts), so results are bit-identical.
+      const k = [
+        lr / bc1, Math.sqrt(bc2), decoupled ? 1 - lr * weightDecay : 1, decoupled ? 0 : weightDecay,
+        beta1, 1 - beta1, beta2, 1 - beta2, eps,
+      ] as const;
+      const run = (lo: number, hi: number): void => {
+        const o = lo * 4;
+        ex.adamF32(pP + o, gP + o, mP + o, vP + o, hi - lo, k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7], k[8]);
+      };
+      if (nWorkers === 0 || n < minParallelElements) run(0, n);
+      else {
+        parallelFor(n, 4, (o, lo, hi) => {
+          ctl[o] = JOB_ADAM;
+          ctl[o + 1] = pP + lo * 4;
+          ctl[o + 2] = gP + lo * 4;
+          ctl[o + 3] = mP + lo * 4;
+          ctl[o + 4] = vP + lo * 4;
+          ctl[o + 5] = hi - lo;
+          ctl64.set(k, (o + 6) >> 1); // byte 24 of the job: f64-aligned
+        }, (hi) => run(0, hi));
+      }
+      storeBack(p, 0, pP, n);
+      storeBack(m, 0, mP, n);
+      storeBack(v, 0, vP, n);
+      return true;
+    }, fallback);
   };
 
   const dispose = (): void => {
@@ -504,10 +557,13 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
   };
 
   const threads = nWorkers + 1;
-  const info: WasmInfo = reason === undefined ? { relaxedSimd: relaxed, threads } : { relaxedSimd: relaxed, threads, reason };
+  const info: WasmInfo = {
+    relaxedSimd: relaxed, threads, ownBuffers, ...(reason === undefined ? {} : { reason }),
+  };
   return {
     ...base,
     name: `wasm-${relaxed ? 'relaxed-simd' : 'simd'}${threads > 1 ? `-t${threads}` : ''}+${base.name}`,
+    ...(ownBuffers ? { allocate } : {}),
     gemm,
     binary,
     unary,
@@ -516,6 +572,7 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     adamStep,
     bceLogits,
     wasm: info,
+    heapBytes: () => heap.usedBytes,
     dispose,
   };
 }

@@ -143,33 +143,51 @@ const SOFTPLUS: i32 = 7;
   return v128.bitselect(t, r, exact);
 }
 
-@inline function unaryLoop(op: i32, x: usize, out: usize, n: i32): void {
+// The first `lanes` (1–3) floats at p in lanes 0.., zeros above: a partial vector that reads nothing past the array.
+@inline function loadTail(p: usize, lanes: i32): v128 {
+  let v = f32x4.replace_lane(f32x4.splat(0), 0, load<f32>(p));
+  if (lanes > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
+  if (lanes > 2) v = f32x4.replace_lane(v, 2, load<f32>(p, 8));
+  return v;
+}
+
+// Lanes 0..lanes−1 of v to p, writing nothing past the array.
+@inline function storeTail(p: usize, v: v128, lanes: i32): void {
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  if (lanes > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
+  if (lanes > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
+}
+
+@inline function unaryV(op: i32, v: v128): v128 {
   const zero = f32x4.splat(0);
   const one = f32x4.splat(1);
-  // x and out have room for n rounded up to 4 (index.ts pads), so there is no scalar tail.
-  for (let i = 0; i < n; i += 4) {
+  if (op == NEG) return f32x4.neg(v);
+  // NOTE: JS's `v > 0 ? v : 0` maps NaN and -0 to 0; a compare-and-mask does the same, f32x4.max would not.
+  if (op == RELU) return v128.and(v, f32x4.gt(v, zero));
+  if (op == STEP) return v128.and(one, f32x4.gt(v, zero));
+  if (op == SQUARE) return f32x4.mul(v, v);
+  if (op == ABS) return f32x4.abs(v);
+  if (op == EXP) return expV(v);
+  // Both via e = exp(−|x|) ≤ 1, never overflowing (as the JS kernel splits by sign).
+  const e = expV(f32x4.neg(f32x4.abs(v)));
+  // sigmoid = (x ≥ 0 ? 1 : e) / (1 + e);  softplus = max(x, 0) + log1p(e).
+  if (op == SIGMOID) return f32x4.div(v128.bitselect(one, e, f32x4.ge(v, zero)), f32x4.add(one, e));
+  return f32x4.add(v128.and(v, f32x4.gt(v, zero)), log1pV(e));
+}
+
+@inline function unaryLoop(op: i32, x: usize, out: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
-    const v = v128.load(x + o);
-    let r: v128;
-    if (op == NEG) r = f32x4.neg(v);
-    // NOTE: JS's `v > 0 ? v : 0` maps NaN and -0 to 0; a compare-and-mask does the same, f32x4.max would not.
-    else if (op == RELU) r = v128.and(v, f32x4.gt(v, zero));
-    else if (op == STEP) r = v128.and(one, f32x4.gt(v, zero));
-    else if (op == SQUARE) r = f32x4.mul(v, v);
-    else if (op == ABS) r = f32x4.abs(v);
-    else if (op == EXP) r = expV(v);
-    else {
-      // Both via e = exp(−|x|) ≤ 1, never overflowing (as the JS kernel splits by sign).
-      const e = expV(f32x4.neg(f32x4.abs(v)));
-      // sigmoid = (x ≥ 0 ? 1 : e) / (1 + e);  softplus = max(x, 0) + log1p(e).
-      if (op == SIGMOID) r = f32x4.div(v128.bitselect(one, e, f32x4.ge(v, zero)), f32x4.add(one, e));
-      else r = f32x4.add(v128.and(v, f32x4.gt(v, zero)), log1pV(e));
-    }
-    v128.store(out + o, r);
+    v128.store(out + o, unaryV(op, v128.load(x + o)));
+  }
+  if (i < n) {
+    const o = <usize>i << 2;
+    storeTail(out + o, unaryV(op, loadTail(x + o, n - i)), n - i);
   }
 }
 
-/** out[i] = f(x[i]); x and out hold n rounded up to a multiple of 4 floats. */
+/** out[i] = f(x[i]) for n floats (x and out may be the same array). */
 export function unaryF32(op: i32, x: usize, out: usize, n: i32): void {
   if (op == NEG) unaryLoop(NEG, x, out, n);
   else if (op == RELU) unaryLoop(RELU, x, out, n);
@@ -197,20 +215,37 @@ export function unaryF32(op: i32, x: usize, out: usize, n: i32): void {
   return i64x2.shuffle(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 2);
 }
 
+// BCE loss lane values for logits v and targets y (see bceF32).
+@inline function bceLoss(v: v128, e: v128, y: v128): v128 {
+  return bceCombine(v128.and(v, f32x4.gt(v, f32x4.splat(0))), log1pV(e), v, y);
+}
+
+@inline function bceSig(v: v128, e: v128): v128 {
+  const one = f32x4.splat(1);
+  return f32x4.div(v128.bitselect(one, e, f32x4.ge(v, f32x4.splat(0))), f32x4.add(one, e));
+}
+
 /**
  * Fused BCE from logits: out = softplus(ℓ) − ℓ·y and sig = σ(ℓ), from one e = exp(−|ℓ|) per element.
  * The softplus terms are summed with −ℓ·y in float64 (as in JS), so ℓ·y's cancellation costs nothing;
- * only exp/log1p carry the polynomials' few ulp. All four arrays hold n rounded up to 4 floats.
+ * only exp/log1p carry the polynomials' few ulp.
  */
 export function bceF32(l: usize, t: usize, out: usize, sig: usize, n: i32): void {
-  const zero = f32x4.splat(0);
-  const one = f32x4.splat(1);
-  for (let i = 0; i < n; i += 4) {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
     const v = v128.load(l + o);
     const e = expV(f32x4.neg(f32x4.abs(v)));
-    v128.store(out + o, bceCombine(v128.and(v, f32x4.gt(v, zero)), log1pV(e), v, v128.load(t + o)));
-    v128.store(sig + o, f32x4.div(v128.bitselect(one, e, f32x4.ge(v, zero)), f32x4.add(one, e)));
+    v128.store(out + o, bceLoss(v, e, v128.load(t + o)));
+    v128.store(sig + o, bceSig(v, e));
+  }
+  if (i < n) {
+    const o = <usize>i << 2;
+    const lanes = n - i;
+    const v = loadTail(l + o, lanes);
+    const e = expV(f32x4.neg(f32x4.abs(v)));
+    storeTail(out + o, bceLoss(v, e, loadTail(t + o, lanes)), lanes);
+    storeTail(sig + o, bceSig(v, e), lanes);
   }
 }
 
