@@ -38,6 +38,7 @@ interface ElboLine {
   epoch_s: number[];
   test_loss: number[] | number;
   peak_rss_mb?: number;
+  peak_rss_mb_per_epoch?: number[];
 }
 
 interface Options {
@@ -252,6 +253,7 @@ function asElboLine(v: Record<string, unknown>): ElboLine {
     epoch_s: v.epoch_s,
     test_loss: tl,
     peak_rss_mb: typeof v.peak_rss_mb === "number" ? v.peak_rss_mb : undefined,
+    peak_rss_mb_per_epoch: isNumberArray(v.peak_rss_mb_per_epoch) ? v.peak_rss_mb_per_epoch : undefined,
   };
 }
 
@@ -362,7 +364,7 @@ function runElbo(backend: string, o: Options): PeerResult | null {
     test_loss: losses.length ? losses[losses.length - 1] : null,
     gflops: null,
     peak_rss_mb: e.peak_rss_mb ?? null,
-    config: { test_loss_per_epoch: losses },
+    config: { test_loss_per_epoch: losses, ...(e.peak_rss_mb_per_epoch ? { peak_rss_mb_per_epoch: e.peak_rss_mb_per_epoch } : {}) },
     load1_before: [load1],
   };
 }

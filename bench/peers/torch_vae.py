@@ -115,6 +115,7 @@ def main() -> None:
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
 
     epoch_s = []
+    rss_per_epoch = []  # peak RSS so far after each epoch (MB): flat means no growth
     n = train.shape[0]
     for _ in range(args.epochs):
         model.train()
@@ -129,6 +130,7 @@ def main() -> None:
             loss.backward()
             opt.step()
         epoch_s.append(round(time.perf_counter() - t0, 3))
+        rss_per_epoch.append(round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1))
 
     model.eval()
     total = 0.0
@@ -153,6 +155,7 @@ def main() -> None:
             "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS"),
             "openblas": openblas_info(),
             "epochs": args.epochs,
+            "peak_rss_mb_per_epoch": rss_per_epoch,
             "max_batches": args.max_batches or None,
             "python": sys.executable,
         },
