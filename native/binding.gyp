@@ -31,12 +31,14 @@
     },
     # Elementwise kernels: -ffp-contract=off keeps a·b + c unfused, so results
     # round as in the JS kernels; -Wno-psabi silences notes about passing 64-byte
-    # vectors between internal functions (nothing crosses the TU boundary).
+    # vectors between internal functions (nothing crosses the TU boundary), and
+    # the AVX-512 one needs the same -Wuninitialized silencing as its GEMM.
     {
       "target_name": "elbo_elem_avx512",
       "type": "static_library",
       "sources": ["src/elem_avx512.cc"],
-      "cflags_cc": ["-mavx512f", "-mfma", "-mprefer-vector-width=512", "-ffp-contract=off", "-fPIC", "-Wno-psabi"]
+      "cflags_cc": ["-mavx512f", "-mfma", "-mprefer-vector-width=512", "-ffp-contract=off", "-fPIC", "-Wno-psabi",
+                    "-Wno-uninitialized", "-Wno-maybe-uninitialized"]
     },
     {
       "target_name": "elbo_elem_avx2",
