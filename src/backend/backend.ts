@@ -102,6 +102,18 @@ export interface Backend {
    */
   bceLogits(logits: FloatArray, target: FloatArray, out: FloatArray, sig: FloatArray): void;
 
+  /**
+   * Elementwise KL(N(μp, σp²) ‖ N(μq, σq²)) from locations and log-scales (equal lengths):
+   * out = ½(eʳ − r − 1) + ½(μp − μq)²·e^(−2 log σq), with r = 2(log σp − log σq).
+   */
+  normalKl(locP: FloatArray, logScaleP: FloatArray, locQ: FloatArray, logScaleQ: FloatArray, out: FloatArray): void;
+
+  /** The four partials of normalKl scaled by the upstream gradient g, in one pass. */
+  normalKlGrad(
+    g: FloatArray, locP: FloatArray, logScaleP: FloatArray, locQ: FloatArray, logScaleQ: FloatArray,
+    dLocP: FloatArray, dLogScaleP: FloatArray, dLocQ: FloatArray, dLogScaleQ: FloatArray,
+  ): void;
+
   /** out[o, r, i] = x[o, idx[r], i] for contiguous x of shape [outer, n, inner]. */
   gather(x: FloatArray, outer: number, n: number, inner: number, idx: Int32Array, out: FloatArray): void;
 

@@ -6,7 +6,7 @@ import type { Rng } from '../tensor/random.js';
 import { noGrad } from '../autograd/tape.js';
 import { fmtShape, shapesEqual } from '../tensor/shape.js';
 import {
-  add, clamp, diagEmbed, diagonal, div, exp, log, mean, mul, softplus, sqrt, square, sub, sum, triangularSolve, unsqueeze, variance,
+  add, clamp, diagEmbed, diagonal, div, exp, log, mean, mul, normalKl, softplus, sqrt, square, sub, sum, triangularSolve, unsqueeze, variance,
 } from '../ops/index.js';
 import { Distribution, lowestFinite, sumRightmost } from './distribution.js';
 import { Normal } from './normal.js';
@@ -73,15 +73,15 @@ export function klMonteCarlo(p: Distribution, q: Distribution, opts: KLMonteCarl
   return { estimate: mean(terms, 0), standardError };
 }
 
-/** ½[r − log r − 1] + (μp − μq)²/(2σq²) per coordinate, with r = σp²/σq² = exp(2(log σp − log σq)). */
+/**
+ * ½[r − log r − 1] + (μp − μq)²/(2σq²) per coordinate, with r = σp²/σq² = exp(2(log σp − log σq)),
+ * as one fused primitive (ops/losses.ts normalKl).
+ */
 function klNormalNormal(p: Normal, q: Normal): Tensor {
   if (!shapesEqual(p.eventShape, q.eventShape)) {
     throw new Error(`klDivergence(Normal, Normal): event shapes ${fmtShape(p.eventShape)} and ${fmtShape(q.eventShape)} differ`);
   }
-  const logR = mul(sub(p.logScale, q.logScale), 2);
-  const ratio = mul(sub(sub(exp(logR), logR), 1), 0.5);
-  const dm = div(sub(p.loc, q.loc), q.scale);
-  return sumRightmost(add(ratio, mul(square(dm), 0.5)), p.eventShape.length);
+  return sumRightmost(normalKl(p.loc, p.logScale, q.loc, q.logScale), p.eventShape.length);
 }
 
 /**

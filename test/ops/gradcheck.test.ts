@@ -9,7 +9,7 @@ import {
   flatten, ge, gt, indexSelect, inverse, le, leakyRelu, log, log1p, logdet, logSoftmax, logsumexp, lt, matmul, max, maximum,
   mean, min, minimum, mse, mul, neg, outer, padTo, permute, pow, powScalar, reciprocal, relu, reshape, sigmoid, sign, slice,
   slogdet, softmax, softplus, solve, sqrt, square, squeeze, stack, step, sub, sum, swish, tanh, tensor, trace, transpose,
-  triangularSolve, unsqueeze, variance, where, bceWithLogits, gaussianNll, broadcastTo, linear,
+  triangularSolve, unsqueeze, variance, where, bceWithLogits, gaussianNll, broadcastTo, linear, normalKl,
 } from '../../src/index.js';
 import { forEachBackend } from '../helpers/backends.js';
 
@@ -226,6 +226,9 @@ c('bceWithLogits mean, in logits and targets', (x, y) => bceWithLogits(x, y), [m
 c('bceWithLogits sum of logits scaled ×4', (x, y) => bceWithLogits(mul(x, 4), y, 'sum'), [away(2, 3), k([0, 1, 0.5, 1, 0, 0.25], [2, 3])]);
 c('gaussianNll in x, mu and logVar', (x, m, lv) => gaussianNll(x, m, lv), [r(2, 3), r(2, 3), r(2, 3)]);
 c('gaussianNll none', (x, m, lv) => gaussianNll(x, m, lv, 'none'), [r(4), r(4), r(4)]);
+c('normalKl in all four inputs, same shapes', (mp, sp, mq, sq) => normalKl(mp, sp, mq, sq), [r(3, 4), r(3, 4), r(3, 4), r(3, 4)]);
+c('normalKl against a broadcast prior [4] (the VAE case)', (mp, sp, mq, sq) => normalKl(mp, sp, mq, sq), [r(3, 4), r(3, 4), r(4), r(4)]);
+c('normalKl with every input broadcast differently', (mp, sp, mq, sq) => normalKl(mp, sp, mq, sq), [r(2, 1, 3), r(3), r(4, 1), r(1)]);
 
 forEachBackend(() => {
   for (const { name, fn, inputs, opts } of cases) {

@@ -214,3 +214,31 @@ export function bceLogits(logits: FloatArray, target: FloatArray, out: FloatArra
     sig[i] = l >= 0 ? 1 / (1 + e) : e / (1 + e);
   }
 }
+
+export function normalKl(locP: FloatArray, logScaleP: FloatArray, locQ: FloatArray, logScaleQ: FloatArray, out: FloatArray): void {
+  const n = out.length;
+  for (let i = 0; i < n; i++) {
+    const r = 2 * (logScaleP[i]! - logScaleQ[i]!);
+    const d = (locP[i]! - locQ[i]!) * Math.exp(-logScaleQ[i]!);
+    // NOTE: expm1(r) − r, not exp(r) − r − 1, keeps the relative accuracy when σp ≈ σq.
+    out[i] = 0.5 * (Math.expm1(r) - r) + 0.5 * d * d;
+  }
+}
+
+// ∂/∂μp = (μp − μq)/σq², ∂/∂μq = −∂/∂μp, ∂/∂log σp = eʳ − 1, ∂/∂log σq = −(eʳ − 1) − (μp − μq)²/σq².
+export function normalKlGrad(
+  g: FloatArray, locP: FloatArray, logScaleP: FloatArray, locQ: FloatArray, logScaleQ: FloatArray,
+  dLocP: FloatArray, dLogScaleP: FloatArray, dLocQ: FloatArray, dLogScaleQ: FloatArray,
+): void {
+  const n = g.length;
+  for (let i = 0; i < n; i++) {
+    const gi = g[i]!;
+    const invVarQ = Math.exp(-2 * logScaleQ[i]!);
+    const dm = locP[i]! - locQ[i]!;
+    const em1 = Math.expm1(2 * (logScaleP[i]! - logScaleQ[i]!));
+    dLocP[i] = gi * dm * invVarQ;
+    dLocQ[i] = -gi * dm * invVarQ;
+    dLogScaleP[i] = gi * em1;
+    dLogScaleQ[i] = -gi * (em1 + dm * dm * invVarQ);
+  }
+}
