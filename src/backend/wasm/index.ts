@@ -14,6 +14,8 @@ export interface WasmWorkerInit {
   readonly ctrl: number;
   /** Worker index, 0-based; the calling thread is not counted. */
   readonly id: number;
+  /** Byte address of the worker's private gemm packing scratch. */
+  readonly work: number;
   /** The job sequence number at spawn time; jobs after it are the worker's to run. */
   readonly seq: number;
 }
@@ -69,7 +71,7 @@ export const workerSource = `
 receive((d) => {
   const inst = new WebAssembly.Instance(d.module, { env: { memory: d.memory } });
   ready();
-  inst.exports.workerLoop(d.ctrl, d.id, d.seq);
+  inst.exports.workerLoop(d.ctrl, d.work, d.seq);
 });
 `;
 
@@ -90,6 +92,8 @@ interface KernelExports {
     p: number, g: number, m: number, v: number, n: number, stepSize: number, sqrtBc2: number, shrink: number,
     l2: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, eps: number,
   ): void;
+  /** Shared-memory builds only: claim and run chunks of the published job (assembly/threads.ts). */
+  help?(ctrl: number, work: number): void;
 }
 
 const KERNEL_NAMES = ['gemm', 'gemmWorkBytes', 'gemmNr', 'gemmMr', 'binaryF32', 'unaryF32', 'sumF32', 'adamF32', 'bceF32'] as const;
@@ -127,16 +131,19 @@ function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
 // Control block at byte 0 (layout in assembly/threads.ts), then per-thread packing scratch, then
 // the heap (./heap.ts): tensor buffers handed out by allocate, and scratch copies of foreign operands.
 const CTRL = 0;
+// i32 slots of the control block, and of the job from byte 64 (layout in assembly/threads.ts).
 const SEQ = 0;
-const PENDING = 1;
+const DONE = 1;
 const QUIT = 2;
-const JOB_BASE = 16; // in i32 slots (64 bytes)
-const JOB_SLOTS = 32; // 128 bytes per worker
+const TICKET = 3;
+const JOB = 16;
 const JOB_GEMM = 1;
 const JOB_ADAM = 2;
 const JOB_UNARY = 3;
 const JOB_BCE = 4;
-const MAX_WORKERS = 31; // 64 + 31·128 bytes: the control block fits below SCRATCH_BASE
+const MAX_WORKERS = 31;
+/** Chunks per thread in a shared job: more balance the load when a thread is descheduled, fewer repack less. */
+const CHUNKS_PER_THREAD = 3;
 const SCRATCH_BASE = 4096;
 const PAGE = 65536;
 const MIN_WASM_MACS = 4096;
@@ -147,6 +154,8 @@ const MIN_PARALLEL_ELEMENTS = 1 << 15;
 const MIN_OWN_ELEMENTS = 256;
 // Polls of the pending count before the caller sleeps (where it may; a browser's main thread may not).
 const JOIN_SPIN = 1 << 12;
+/** Elementwise chunks are whole cache lines, so threads never write the same line. */
+const ELEMENT_UNIT = 16;
 const JOIN_TIMEOUT_MS = 10_000;
 
 /** receive/ready for workerSource in a Web Worker. */
@@ -246,7 +255,7 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
   const workers: WasmWorker[] = [];
   if (threaded && spawn) {
     try {
-      for (let id = 0; id < wanted - 1; id++) workers.push(await spawn({ module, memory, ctrl: CTRL, id, seq: Atomics.load(ctl, SEQ) }, workerSource));
+      for (let id = 0; id < wanted - 1; id++) workers.push(await spawn({ module, memory, ctrl: CTRL, id, work: SCRATCH_BASE + (id + 1) * workBytes, seq: Atomics.load(ctl, SEQ) }, workerSource));
     } catch (e) {
       reason = `worker start failed: ${e instanceof Error ? e.message : String(e)}`;
     }
@@ -295,45 +304,47 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     if (!ok) fallback();
   };
 
-  /**
-   * Wait for the workers' parts. The caller ran an equal part in `ownMs`, so a worker still busy
-   * after many times that (and ≥ 10 s) has died (a worker's errors cannot reach this blocked thread).
-   */
-  const join = (ownMs: number): void => {
-    const deadline = performance.now() + Math.max(JOIN_TIMEOUT_MS, 100 * ownMs);
-    for (let spins = 0; ; spins++) {
-      const left = Atomics.load(ctl, PENDING);
-      if (left === 0) return;
-      if (spins > JOIN_SPIN) {
-        if (mayBlock) Atomics.wait(ctl, PENDING, left, 1);
-        if ((spins & 255) === 0 && performance.now() > deadline) {
-          const n = nWorkers;
-          nWorkers = 0; // later calls run on this thread alone
-          throw new Error(`wasm backend: ${left} of ${n} worker threads stopped responding; continuing single-threaded`);
-        }
-      }
-    }
-  };
+  const help = ex.help;
+  let jobTag = 0;
 
   /**
-   * Split [0, len) into unit-aligned parts: `post` writes worker id's job for [lo, hi), all are
-   * published at once, the caller runs `local` on [0, hi) meanwhile, then waits for the workers.
+   * Run a job of `total` units on every thread: chunks of whole `unit`s, claimed from a shared
+   * ticket (assembly/threads.ts), so a late or descheduled worker costs at most one chunk. `fill`
+   * writes the kind's arguments into ctl from slot JOB + 4.
    */
-  const parallelFor = (
-    len: number, unit: number, post: (o: number, lo: number, hi: number, id: number) => void, local: (hi: number) => void,
-  ): void => {
-    const parts = Math.min(nWorkers + 1, Math.ceil(len / unit));
-    const chunk = Math.ceil(len / unit / parts) * unit;
-    for (let id = 0; id < nWorkers; id++) {
-      const lo = Math.min(len, (id + 1) * chunk);
-      post(JOB_BASE + id * JOB_SLOTS, lo, Math.min(len, lo + chunk), id);
-    }
-    Atomics.store(ctl, PENDING, nWorkers);
+  const share = (kind: number, total: number, unit: number, fill: () => void): void => {
+    if (!help) throw new Error('wasm backend: workers without a shared-memory build');
+    const parts = Math.min(Math.ceil(total / unit), CHUNKS_PER_THREAD * (nWorkers + 1));
+    const len = Math.ceil(total / unit / parts) * unit;
+    const chunks = Math.ceil(total / len);
+    jobTag = (jobTag + 1) & 0xffff;
+    ctl[JOB] = kind;
+    ctl[JOB + 1] = chunks;
+    ctl[JOB + 2] = jobTag;
+    ctl[JOB + 3] = len;
+    ctl[JOB + 5] = total;
+    fill();
+    Atomics.store(ctl, DONE, 0);
+    Atomics.store(ctl, TICKET, jobTag << 16);
     Atomics.add(ctl, SEQ, 1);
     Atomics.notify(ctl, SEQ);
     const t0 = performance.now();
-    local(Math.min(len, chunk));
-    join(performance.now() - t0);
+    help(CTRL, SCRATCH_BASE);
+    // The workers may still be running their last chunks. One still running after many times the
+    // whole job's length on this thread (and ≥ 10 s) has died: its errors cannot reach us here.
+    const deadline = performance.now() + Math.max(JOIN_TIMEOUT_MS, 100 * (performance.now() - t0));
+    for (let spins = 0; ; spins++) {
+      const done = Atomics.load(ctl, DONE);
+      if (done === chunks) return;
+      if (spins > JOIN_SPIN) {
+        if (mayBlock) Atomics.wait(ctl, DONE, done, 1);
+        if ((spins & 255) === 0 && performance.now() > deadline) {
+          const n = nWorkers;
+          nWorkers = 0; // later calls run on this thread alone
+          throw new Error(`wasm backend: ${chunks - done} chunks of a job never finished on ${n} worker threads; continuing single-threaded`);
+        }
+      }
+    }
   };
 
   const runGemm = (
@@ -346,29 +357,12 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
       ex.gemm(ta, tb, m, k, aP, lda, bP, ldb, beta, cP, ldc, 0, n, SCRATCH_BASE);
       return;
     }
-    // Split the longer side of C into register-block-aligned parts (rows i0:i1 or columns j0:j1).
+    // Chunks of C's columns repack op(A) each, chunks of its rows op(B): split the side whose
+    // other operand is the smaller (m·k < k·n ⇔ m < n), in register-block-aligned chunks.
     const byCols = n >= m;
-    const post = (o: number, lo: number, hi: number, id: number): void => {
-      const [i0, i1, j0, j1] = byCols ? [0, m, lo, hi] : [lo, hi, 0, n];
-      ctl[o] = JOB_GEMM;
-      ctl[o + 1] = ta;
-      ctl[o + 2] = tb;
-      ctl[o + 3] = i1 - i0;
-      ctl[o + 4] = k;
-      ctl[o + 5] = aP + (tA ? i0 : i0 * lda) * 4;
-      ctl[o + 6] = lda;
-      ctl[o + 7] = bP;
-      ctl[o + 8] = ldb;
-      ctl[o + 9] = beta;
-      ctl[o + 10] = cP + i0 * ldc * 4;
-      ctl[o + 11] = ldc;
-      ctl[o + 12] = j0;
-      ctl[o + 13] = j1;
-      ctl[o + 14] = SCRATCH_BASE + (id + 1) * workBytes;
-    };
-    parallelFor(byCols ? n : m, byCols ? NR : MR, post, (hi) => {
-      if (byCols) ex.gemm(ta, tb, m, k, aP, lda, bP, ldb, beta, cP, ldc, 0, hi, SCRATCH_BASE);
-      else ex.gemm(ta, tb, hi, k, aP, lda, bP, ldb, beta, cP, ldc, 0, n, SCRATCH_BASE);
+    share(JOB_GEMM, byCols ? n : m, byCols ? NR : MR, () => {
+      ctl.set([byCols ? 1 : 0], JOB + 4);
+      ctl.set([ta, tb, m, n, k, aP, lda, bP, ldb, beta, cP, ldc], JOB + 6);
     });
   };
 
@@ -438,13 +432,7 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
       if (xP < 0 || oP < 0) return false;
       if (nWorkers === 0 || n < minParallelElements) ex.unaryF32(code, xP, oP, n);
       else {
-        parallelFor(n, 4, (o, lo, hi) => {
-          ctl[o] = JOB_UNARY;
-          ctl[o + 1] = code;
-          ctl[o + 2] = xP + lo * 4;
-          ctl[o + 3] = oP + lo * 4;
-          ctl[o + 4] = hi - lo;
-        }, (hi) => ex.unaryF32(code, xP, oP, hi));
+        share(JOB_UNARY, n, ELEMENT_UNIT, () => ctl.set([code, xP, oP], JOB + 6));
       }
       storeBack(out, 0, oP, n);
       return true;
@@ -483,14 +471,7 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
       if (lP < 0 || tP < 0 || oP < 0 || sP < 0) return false;
       if (nWorkers === 0 || n < minParallelElements) ex.bceF32(lP, tP, oP, sP, n);
       else {
-        parallelFor(n, 4, (o, lo, hi) => {
-          ctl[o] = JOB_BCE;
-          ctl[o + 1] = lP + lo * 4;
-          ctl[o + 2] = tP + lo * 4;
-          ctl[o + 3] = oP + lo * 4;
-          ctl[o + 4] = sP + lo * 4;
-          ctl[o + 5] = hi - lo;
-        }, (hi) => ex.bceF32(lP, tP, oP, sP, hi));
+        share(JOB_BCE, n, ELEMENT_UNIT, () => ctl.set([lP, tP, oP, sP], JOB + 6));
       }
       storeBack(out, 0, oP, n);
       storeBack(sig, 0, sP, n);
@@ -518,26 +499,17 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
       const mP = addr(m, 0, n, true);
       const vP = addr(v, 0, n, true);
       if (pP < 0 || gP < 0 || mP < 0 || vP < 0) return false;
-      // The same float64 scalars as the JS kernel (src/backend/js/optim.ts), so results are bit-identical.
+      // The JS kernel's float64 scalars (src/backend/js/optim.ts); assembly/elementwise.ts folds them further.
       const k = [
         lr / bc1, Math.sqrt(bc2), decoupled ? 1 - lr * weightDecay : 1, decoupled ? 0 : weightDecay,
         beta1, 1 - beta1, beta2, 1 - beta2, eps,
       ] as const;
-      const run = (lo: number, hi: number): void => {
-        const o = lo * 4;
-        ex.adamF32(pP + o, gP + o, mP + o, vP + o, hi - lo, k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7], k[8]);
-      };
-      if (nWorkers === 0 || n < minParallelElements) run(0, n);
+      if (nWorkers === 0 || n < minParallelElements) ex.adamF32(pP, gP, mP, vP, n, ...k);
       else {
-        parallelFor(n, 4, (o, lo, hi) => {
-          ctl[o] = JOB_ADAM;
-          ctl[o + 1] = pP + lo * 4;
-          ctl[o + 2] = gP + lo * 4;
-          ctl[o + 3] = mP + lo * 4;
-          ctl[o + 4] = vP + lo * 4;
-          ctl[o + 5] = hi - lo;
-          ctl64.set(k, (o + 6) >> 1); // byte 24 of the job: f64-aligned
-        }, (hi) => run(0, hi));
+        share(JOB_ADAM, n, ELEMENT_UNIT, () => {
+          ctl.set([pP, gP, mP, vP], JOB + 6);
+          ctl64.set(k, (JOB + 10) >> 1); // byte 40 of the job: f64-aligned
+        });
       }
       storeBack(p, 0, pP, n);
       storeBack(m, 0, mP, n);

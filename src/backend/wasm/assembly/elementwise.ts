@@ -1,6 +1,7 @@
 // @ts-nocheck — AssemblyScript, compiled by scripts/build-wasm.mjs (asc); tsc cannot type v128/usize.
 // float32 elementwise kernels. Most give the JS backend's results bit for bit: single IEEE ops
-// (f32 rounding of an f64 +,−,×,÷ equals the direct f32 op), sums in the JS order, Adam in f64.
+// (f32 rounding of an f64 +,−,×,÷ equals the direct f32 op), sums in the JS order. Adam runs in
+// float32 (a few ulp from JS).
 // exp, sigmoid and softplus use float32 polynomials (Cephes) and agree with JS to a few ulp.
 
 // Binary ops, numbered as in index.ts.
@@ -292,40 +293,37 @@ export function sumF32(x: usize, outer: i32, n: i32, inner: i32, out: usize): vo
 }
 
 /**
- * Adam/AdamW on float32 storage with the JS backend's float64 arithmetic in the same order, two
- * lanes at a time, so p, m and v come out bit-identical. Scalars arrive precomputed by index.ts.
+ * Adam/AdamW in float32, four lanes at a time, with the bias corrections folded into the scalars:
+ * (lr/bc1)·m / (√v/√bc2 + eps) = (lr·√bc2/bc1)·m / (√v + eps·√bc2), one division and one square root
+ * per element instead of the JS kernel's float64 two and one (those dominated this kernel). Each
+ * step rounds to float32, so p, m and v agree with the JS backend to a few ulp, not bit for bit.
  */
 export function adamF32(
   p: usize, g: usize, m: usize, v: usize, n: i32,
   stepSize: f64, sqrtBc2: f64, shrink: f64, l2: f64, beta1: f64, oneMinusBeta1: f64, beta2: f64, oneMinusBeta2: f64, eps: f64,
 ): void {
-  const vShrink = f64x2.splat(shrink), vL2 = f64x2.splat(l2), vB1 = f64x2.splat(beta1), vC1 = f64x2.splat(oneMinusBeta1);
-  const vB2 = f64x2.splat(beta2), vC2 = f64x2.splat(oneMinusBeta2), vStep = f64x2.splat(stepSize);
-  const vSqrtBc2 = f64x2.splat(sqrtBc2), vEps = f64x2.splat(eps);
+  const vShrink = f32x4.splat(<f32>shrink), vL2 = f32x4.splat(<f32>l2);
+  const vB1 = f32x4.splat(<f32>beta1), vC1 = f32x4.splat(<f32>oneMinusBeta1);
+  const vB2 = f32x4.splat(<f32>beta2), vC2 = f32x4.splat(<f32>oneMinusBeta2);
+  const vStep = f32x4.splat(<f32>(stepSize * sqrtBc2)), vEps = f32x4.splat(<f32>(eps * sqrtBc2));
   let i = 0;
-  for (; i + 2 <= n; i += 2) {
+  for (; i < n; i += 4) {
     const o = <usize>i << 2;
-    const p0 = f64x2.promote_low_f32x4(v128.load64_zero(p + o));
-    const g0 = f64x2.promote_low_f32x4(v128.load64_zero(g + o));
-    const m0 = f64x2.promote_low_f32x4(v128.load64_zero(m + o));
-    const v0 = f64x2.promote_low_f32x4(v128.load64_zero(v + o));
-    const pi = f64x2.mul(p0, vShrink);
-    const gi = f64x2.add(g0, f64x2.mul(vL2, p0));
-    const mi = f64x2.add(f64x2.mul(vB1, m0), f64x2.mul(vC1, gi));
-    const vi = f64x2.add(f64x2.mul(vB2, v0), f64x2.mul(f64x2.mul(vC2, gi), gi));
-    const upd = f64x2.div(f64x2.mul(vStep, mi), f64x2.add(f64x2.div(f64x2.sqrt(vi), vSqrtBc2), vEps));
-    v128.store64_lane(m + o, f32x4.demote_f64x2_zero(mi), 0);
-    v128.store64_lane(v + o, f32x4.demote_f64x2_zero(vi), 0);
-    v128.store64_lane(p + o, f32x4.demote_f64x2_zero(f64x2.sub(pi, upd)), 0);
-  }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    const p0 = <f64>load<f32>(p + o);
-    const gi = <f64>load<f32>(g + o) + l2 * p0;
-    const mi = beta1 * <f64>load<f32>(m + o) + oneMinusBeta1 * gi;
-    const vi = beta2 * <f64>load<f32>(v + o) + oneMinusBeta2 * gi * gi;
-    store<f32>(m + o, <f32>mi);
-    store<f32>(v + o, <f32>vi);
-    store<f32>(p + o, <f32>(p0 * shrink - (stepSize * mi) / (Math.sqrt(vi) / sqrtBc2 + eps)));
+    const lanes = n - i;
+    const full = lanes >= 4;
+    const p0 = full ? v128.load(p + o) : loadTail(p + o, lanes);
+    const gi = f32x4.add(full ? v128.load(g + o) : loadTail(g + o, lanes), f32x4.mul(vL2, p0));
+    const mi = f32x4.add(f32x4.mul(vB1, full ? v128.load(m + o) : loadTail(m + o, lanes)), f32x4.mul(vC1, gi));
+    const vi = f32x4.add(f32x4.mul(vB2, full ? v128.load(v + o) : loadTail(v + o, lanes)), f32x4.mul(f32x4.mul(vC2, gi), gi));
+    const pi = f32x4.sub(f32x4.mul(p0, vShrink), f32x4.div(f32x4.mul(vStep, mi), f32x4.add(f32x4.sqrt(vi), vEps)));
+    if (full) {
+      v128.store(m + o, mi);
+      v128.store(v + o, vi);
+      v128.store(p + o, pi);
+    } else {
+      storeTail(m + o, mi, lanes);
+      storeTail(v + o, vi, lanes);
+      storeTail(p + o, pi, lanes);
+    }
   }
 }

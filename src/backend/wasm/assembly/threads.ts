@@ -1,60 +1,107 @@
 // @ts-nocheck — AssemblyScript, compiled by scripts/build-wasm.mjs (asc) into the shared-memory builds only.
-// The loop a worker thread runs forever: wait for the main thread to publish a job in the control
-// block, run its share on the shared linear memory, count itself done. No JS runs per job.
+// Work sharing on the shared linear memory: the main thread publishes one job split into chunks,
+// and it and the worker threads claim chunks until none are left (so a thread the OS has parked
+// delays the job by at most one chunk). No JS runs per chunk.
 import { gemm } from './gemm';
 import { adamF32, bceF32, unaryF32 } from './elementwise';
 
 // Control block layout (byte offsets from ctrl), shared with src/backend/wasm/index.ts:
-//   0 seq     bumped by the main thread to publish a job
-//   4 pending workers yet to finish the published job
+//   0 seq     bumped by the main thread to wake the workers for a job
+//   4 done    chunks of the current job finished
 //   8 quit    non-zero: return from workerLoop
-//   JOB_BASE + id·JOB_BYTES: worker id's job: i32 kind at 0, then the kind's arguments as runJob reads them.
+//  12 ticket  (job tag << 16) | next unclaimed chunk
+//  JOB (64)   the job: i32 kind, i32 chunk count, i32 tag, i32 chunk length, then the kind's
+//             arguments from byte 16 as runChunk reads them.
 const SEQ: usize = 0;
-const PENDING: usize = 4;
+const DONE: usize = 4;
 const QUIT: usize = 8;
-const JOB_BASE: usize = 64;
-const JOB_BYTES: usize = 128;
-// ≈ tens of µs of polling before sleeping: the main thread issues GEMMs back to back during a
+const TICKET: usize = 12;
+const JOB: usize = 64;
+// ≈ tens of µs of polling before sleeping: the main thread issues kernels back to back during a
 // training step, so a short spin saves the futex wake-up on most jobs without burning a core idle.
 const SPIN: i32 = 20000;
 
-// Job kinds (field 0).
-const JOB_NONE: i32 = 0;
+// Job kinds.
 const JOB_GEMM: i32 = 1;
 const JOB_ADAM: i32 = 2;
 const JOB_UNARY: i32 = 3;
 const JOB_BCE: i32 = 4;
 
-function runJob(job: usize): void {
-  const kind = load<i32>(job);
+// Run chunk c of the job at j, with `work` as this thread's gemm packing scratch.
+function runChunk(j: usize, c: i32, work: usize): void {
+  const kind = load<i32>(j);
+  const len = load<i32>(j, 12);
+  const total = load<i32>(j, 20);
+  const lo = c * len;
+  const hi = min(total, lo + len);
   if (kind == JOB_GEMM) {
-    gemm(
-      load<i32>(job, 4) != 0, load<i32>(job, 8) != 0, load<i32>(job, 12), load<i32>(job, 16),
-      load<u32>(job, 20), load<i32>(job, 24), load<u32>(job, 28), load<i32>(job, 32),
-      load<i32>(job, 36), load<u32>(job, 40), load<i32>(job, 44), load<i32>(job, 48), load<i32>(job, 52),
-      load<u32>(job, 56),
-    );
+    // Arguments: byCols, total, ta, tb, m, n, k, a, lda, b, ldb, beta, c, ldc (bytes 16..71).
+    const byCols = load<i32>(j, 16) != 0;
+    const ta = load<i32>(j, 24) != 0;
+    const tb = load<i32>(j, 28) != 0;
+    const m = load<i32>(j, 32);
+    const n = load<i32>(j, 36);
+    const k = load<i32>(j, 40);
+    let a = load<u32>(j, 44);
+    const lda = load<i32>(j, 48);
+    const b = load<u32>(j, 52);
+    const ldb = load<i32>(j, 56);
+    const beta = load<i32>(j, 60);
+    let cp = load<u32>(j, 64);
+    const ldc = load<i32>(j, 68);
+    if (byCols) {
+      gemm(ta, tb, m, k, a, lda, b, ldb, beta, cp, ldc, lo, hi, work);
+    } else {
+      // Rows lo:hi of C need rows lo:hi of op(A): columns of A as stored when transposed.
+      a += ta ? <usize>lo << 2 : (<usize>lo * lda) << 2;
+      cp += (<usize>lo * ldc) << 2;
+      gemm(ta, tb, hi - lo, k, a, lda, b, ldb, beta, cp, ldc, 0, n, work);
+    }
   } else if (kind == JOB_ADAM) {
+    // Arguments: p, g, m, v at 24..39, then nine f64 scalars from 40.
+    const o = <usize>lo << 2;
     adamF32(
-      load<u32>(job, 4), load<u32>(job, 8), load<u32>(job, 12), load<u32>(job, 16), load<i32>(job, 20),
-      load<f64>(job, 24), load<f64>(job, 32), load<f64>(job, 40), load<f64>(job, 48), load<f64>(job, 56),
-      load<f64>(job, 64), load<f64>(job, 72), load<f64>(job, 80), load<f64>(job, 88),
+      load<u32>(j, 24) + o, load<u32>(j, 28) + o, load<u32>(j, 32) + o, load<u32>(j, 36) + o, hi - lo,
+      load<f64>(j, 40), load<f64>(j, 48), load<f64>(j, 56), load<f64>(j, 64), load<f64>(j, 72),
+      load<f64>(j, 80), load<f64>(j, 88), load<f64>(j, 96), load<f64>(j, 104),
     );
   } else if (kind == JOB_UNARY) {
-    unaryF32(load<i32>(job, 4), load<u32>(job, 8), load<u32>(job, 12), load<i32>(job, 16));
+    // Arguments: op, x, out at 24..35.
+    const o = <usize>lo << 2;
+    unaryF32(load<i32>(j, 24), load<u32>(j, 28) + o, load<u32>(j, 32) + o, hi - lo);
   } else if (kind == JOB_BCE) {
-    bceF32(load<u32>(job, 4), load<u32>(job, 8), load<u32>(job, 12), load<u32>(job, 16), load<i32>(job, 20));
-  } else if (kind != JOB_NONE) {
+    // Arguments: logits, target, out, sig at 24..39.
+    const o = <usize>lo << 2;
+    bceF32(load<u32>(j, 24) + o, load<u32>(j, 28) + o, load<u32>(j, 32) + o, load<u32>(j, 36) + o, hi - lo);
+  } else {
     unreachable();
   }
 }
 
 /**
- * Serve jobs for worker `id` until the quit flag is set. `seen` is the sequence number when the
- * worker was spawned: reading it here instead would miss a job published before this thread started.
+ * Claim and run chunks of the published job until none are left; each finished chunk counts in
+ * `done`. A ticket whose tag differs from the job's is from a job being replaced: nothing to do.
+ * Called by the workers and by the main thread, which publishes the job and then helps.
  */
-export function workerLoop(ctrl: usize, id: i32, seen: i32): void {
-  const job = ctrl + JOB_BASE + <usize>id * JOB_BYTES;
+export function help(ctrl: usize, work: usize): void {
+  const j = ctrl + JOB;
+  while (true) {
+    const t = atomic.load<i32>(ctrl + TICKET);
+    const c = t & 0xffff;
+    if (<i32>(<u32>t >>> 16) != atomic.load<i32>(j, 8) || c >= atomic.load<i32>(j, 4)) return;
+    if (atomic.cmpxchg<i32>(ctrl + TICKET, t, t + 1) != t) continue;
+    // NOTE: the claim pins the job: the main thread rewrites it only once every chunk is done.
+    // Recheck the bound against it, in case the ticket came from an older job with the same tag.
+    if (c < atomic.load<i32>(j, 4)) runChunk(j, c, work);
+    atomic.add<i32>(ctrl + DONE, 1);
+  }
+}
+
+/**
+ * Serve jobs with scratch at `work` until the quit flag is set. `seen` is the sequence number when
+ * the worker was spawned: reading it here instead would miss a job published before this thread started.
+ */
+export function workerLoop(ctrl: usize, work: usize, seen: i32): void {
   while (true) {
     let seq = atomic.load<i32>(ctrl + SEQ);
     for (let s = 0; seq == seen && s < SPIN; s++) seq = atomic.load<i32>(ctrl + SEQ);
@@ -64,7 +111,6 @@ export function workerLoop(ctrl: usize, id: i32, seen: i32): void {
     }
     seen = seq;
     if (atomic.load<i32>(ctrl + QUIT) != 0) return;
-    runJob(job);
-    if (atomic.sub<i32>(ctrl + PENDING, 1) == 1) atomic.notify(ctrl + PENDING, 1);
+    help(ctrl, work);
   }
 }
