@@ -59,11 +59,12 @@ const KernelSet& kernels() {
 }
 
 // Per-OS-thread scratch, 64-byte aligned for full-width loads: slot 0 holds a
-// thread's packed panels, slot 1 the calling thread's shared packed operand.
+// thread's packed panels, slot 1 the calling thread's shared packed operand, slot 2
+// a transposed product (gemm).
 // bytes = 0 frees the slot.
 void* scratch(size_t bytes, int slot = 0) {
-  thread_local void* buf[2] = {nullptr, nullptr};
-  thread_local size_t cap[2] = {0, 0};
+  thread_local void* buf[3] = {nullptr, nullptr, nullptr};
+  thread_local size_t cap[3] = {0, 0, 0};
   if (bytes == 0) {
     std::free(buf[slot]);
     buf[slot] = nullptr;
@@ -268,6 +269,27 @@ void gemmParallel(const GemmKernel<T>& kern, const GemmArgs<T>& g) {
   if (sharedElems * sizeof(T) > kKeepSharedBytes) scratch(0, 1);
 }
 
+// Below this many columns a product that is not a whole number of register
+// tiles wide may be computed transposed (see gemm).
+constexpr long kTransposeMaxN = 64;
+
+// C = op(A)·op(B) + beta·C. A narrow C whose width is not whole tiles (the VAE's
+// latent width 20) wastes most of its last column tile, while edge rows are
+// cheap (edge tiles of 8, 4, 2, 1 rows). So when m is whole tiles and n is not,
+// compute Cᵀ = op(B)ᵀ·op(A)ᵀ (n×m, no column edge) and add its transpose into C.
+template <typename T>
+void gemm(const GemmKernel<T>& kern, const GemmArgs<T>& g) {
+  if (g.n >= kTransposeMaxN || g.n % kern.nr == 0 || g.m % kern.nr != 0 || g.k == 0)
+    return gemmParallel(kern, g);
+  T* const ct = static_cast<T*>(scratch(static_cast<size_t>(g.m) * g.n * sizeof(T), 2));
+  if (!ct) return gemmParallel(kern, g);
+  gemmParallel(kern, GemmArgs<T>{!g.transB, !g.transA, g.n, g.m, g.k, g.b, g.ldb, g.a, g.lda, false, ct, g.m});
+  for (long i = 0; i < g.m; ++i) {
+    T* row = g.c + i * g.ldc;
+    for (long j = 0; j < g.n; ++j) row[j] = (g.beta1 ? row[j] : T(0)) + ct[j * g.m + i];
+  }
+}
+
 // ---- N-API glue ----
 
 // `fn` prefixes messages: "gemm: m must be …".
@@ -357,9 +379,9 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
     checkExtent("c", c, m, n, cOff, ldc, "ldc");
     const KernelSet& ks = kernels();
     if (c.type == napi_float32_array)
-      gemmParallel(ks.f32, makeArgs<float>(tA, tB, m, n, k, a, aOff, lda, b, bOff, ldb, beta == 1, c, cOff, ldc));
+      gemm(ks.f32, makeArgs<float>(tA, tB, m, n, k, a, aOff, lda, b, bOff, ldb, beta == 1, c, cOff, ldc));
     else
-      gemmParallel(ks.f64, makeArgs<double>(tA, tB, m, n, k, a, aOff, lda, b, bOff, ldb, beta == 1, c, cOff, ldc));
+      gemm(ks.f64, makeArgs<double>(tA, tB, m, n, k, a, aOff, lda, b, bOff, ldb, beta == 1, c, cOff, ldc));
   } catch (const ArgError& e) {
     if (e.range)
       napi_throw_range_error(env, nullptr, e.message.c_str());

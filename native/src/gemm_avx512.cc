@@ -18,6 +18,81 @@ struct F32x16 {
   static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
   static V add(V a, V b) { return _mm512_add_ps(a, b); }
   static void store(T* p, V v) { _mm512_storeu_ps(p, v); }
+  static __mmask16 mask(int cols) { return static_cast<__mmask16>((1u << cols) - 1); }
+  static V loadPart(const T* p, int cols) { return _mm512_maskz_loadu_ps(mask(cols), p); }
+  static void storePart(T* p, V v, int cols) { _mm512_mask_storeu_ps(p, mask(cols), v); }
+};
+
+// Narrower float vectors for edge tiles: on Zen 4 a 512-bit FMA occupies both
+// 256-bit FMA pipes, so a 4- or 8-column edge costs a half of a zmm tile's FMA
+// slots in xmm/ymm instead of a full one. Only whole vectors (cols = W).
+struct F32x8 {
+  using T = float;
+  using V = __m256;
+  static constexpr int W = 8;
+  static V zero() { return _mm256_setzero_ps(); }
+  static V load(const T* p) { return _mm256_loadu_ps(p); }
+  static V bcast(const T* p) { return _mm256_broadcast_ss(p); }
+  static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  static V add(V a, V b) { return _mm256_add_ps(a, b); }
+  static V loadPart(const T* p, int) { return _mm256_loadu_ps(p); }
+  static void storePart(T* p, V v, int) { _mm256_storeu_ps(p, v); }
+};
+
+struct F32x4 {
+  using T = float;
+  using V = __m128;
+  static constexpr int W = 4;
+  static V zero() { return _mm_setzero_ps(); }
+  static V load(const T* p) { return _mm_loadu_ps(p); }
+  static V bcast(const T* p) { return _mm_broadcast_ss(p); }
+  static V fma(V a, V b, V c) { return _mm_fmadd_ps(a, b, c); }
+  static V add(V a, V b) { return _mm_add_ps(a, b); }
+  static V loadPart(const T* p, int) { return _mm_loadu_ps(p); }
+  static void storePart(T* p, V v, int) { _mm_storeu_ps(p, v); }
+};
+
+// Edges of the 16×16 float tile (m = 20, n = 20 in the reference VAE's latent
+// layers): rows in runs of 16, 8, 4, 2, 1; columns as ymm + xmm when a multiple
+// of 4, else one masked zmm. Every edge is thus computed in place.
+struct EdgeF32 {
+  template <class VT>
+  static void rows(long kc, long mr, const float* a, long aStep, const float* b, long bStep, float* c, long ldc, bool beta1,
+                   int cols) {
+    for (long i = 0; i < mr;) {
+      const long left = mr - i;
+      const float* ai = a + i;
+      float* ci = c + i * ldc;
+      if (left >= 16) {
+        edgeTile<VT, 16>(kc, ai, aStep, b, bStep, ci, ldc, beta1, cols);
+        i += 16;
+      } else if (left >= 8) {
+        edgeTile<VT, 8>(kc, ai, aStep, b, bStep, ci, ldc, beta1, cols);
+        i += 8;
+      } else if (left >= 4) {
+        edgeTile<VT, 4>(kc, ai, aStep, b, bStep, ci, ldc, beta1, cols);
+        i += 4;
+      } else if (left >= 2) {
+        edgeTile<VT, 2>(kc, ai, aStep, b, bStep, ci, ldc, beta1, cols);
+        i += 2;
+      } else {
+        edgeTile<VT, 1>(kc, ai, aStep, b, bStep, ci, ldc, beta1, cols);
+        i += 1;
+      }
+    }
+  }
+  static bool run(long kc, long mr, long nr, const float* a, long aStep, const float* b, long bStep, float* c, long ldc,
+                  bool beta1) {
+    if (nr == 16 || nr % 4 != 0) return rows<F32x16>(kc, mr, a, aStep, b, bStep, c, ldc, beta1, static_cast<int>(nr)), true;
+    long j = 0;
+    if (nr >= 8) {
+      rows<F32x8>(kc, mr, a, aStep, b, bStep, c, ldc, beta1, 8);
+      j = 8;
+    }
+    if (nr - j == 4) rows<F32x4>(kc, mr, a, aStep, b + j, bStep, c + j, ldc, beta1, 4);
+    return true;
+  }
+  static bool run(long, long, long, const double*, long, const double*, long, double*, long, bool) { return false; }
 };
 
 struct F64x8 {
@@ -99,7 +174,7 @@ void sigmoidAvx512(float* x, long n) {
   }
 }
 
-using F32 = Driver<Micro<F32x16, 16, 1>, 128, 384, 512>;
+using F32 = Driver<Micro<F32x16, 16, 1>, 128, 384, 512, EdgeF32>;
 using F64 = Driver<Micro<F64x8, 16, 2>, 128, 256, 384>;
 
 }  // namespace

@@ -76,10 +76,44 @@ struct Micro {
   }
 };
 
+// R rows × one W-wide vector of C at the edges that a full MR×NR tile would
+// overhang, reading the same zero-padded packed panels (A values aStep apart,
+// B rows bStep apart). VT::loadPart / storePart touch only the first `cols`
+// columns of C, so the edge is written in place instead of through a buffer.
+template <class VT, int R>
+void edgeTile(long kc, const typename VT::T* __restrict Ap, long aStep, const typename VT::T* __restrict Bp, long bStep,
+              typename VT::T* __restrict C, long ldc, bool beta1, int cols) {
+  using V = typename VT::V;
+  V acc[R];
+#pragma GCC unroll 16
+  for (int i = 0; i < R; ++i) acc[i] = VT::zero();
+  for (long p = 0; p < kc; ++p) {
+    const V b = VT::load(Bp);
+#pragma GCC unroll 16
+    for (int i = 0; i < R; ++i) acc[i] = VT::fma(VT::bcast(Ap + i), b, acc[i]);
+    Ap += aStep;
+    Bp += bStep;
+  }
+#pragma GCC unroll 16
+  for (int i = 0; i < R; ++i) {
+    if (beta1) acc[i] = VT::add(acc[i], VT::loadPart(C + i * ldc, cols));
+    VT::storePart(C + i * ldc, acc[i], cols);
+  }
+}
+
+// The edge tiles an ISA without narrower vectors uses: none, so edges go
+// through a full tile computed into a buffer.
+struct NoEdge {
+  template <typename T>
+  static bool run(long, long, long, const T*, long, const T*, long, T*, long, bool) {
+    return false;
+  }
+};
+
 // MC×KC blocks of A and KC×NC blocks of B; the packed B block is sized for L2
 // and one A micro-panel (MR×KC) for L1, since the loop below keeps an A panel
 // hot while sweeping B panels.
-template <class K, long MC, long KC, long NC>
+template <class K, long MC, long KC, long NC, class Edge = NoEdge>
 struct Driver {
   using T = typename K::T;
   static constexpr long MR = K::MR;
@@ -181,7 +215,7 @@ struct Driver {
               T* c = g.c + (ic + ir) * g.ldc + jc + jr;
               if (mr == MR && nr == NR) {
                 K::run(kc, a, b, c, g.ldc, beta1);
-              } else {
+              } else if (!Edge::run(kc, mr, nr, a, MR, b, NR, c, g.ldc, beta1)) {
                 K::run(kc, a, b, tmp, NR, false);
                 for (long i = 0; i < mr; ++i)
                   for (long j = 0; j < nr; ++j)

@@ -15,11 +15,12 @@ type Dtype = 'float32' | 'float64';
 const EPS: Record<Dtype, number> = { float32: 2 ** -24, float64: 2 ** -53 };
 // Odd sizes around tile edges, sizes past the cache blocks (k > 384, n > 512,
 // m > 128), and sizes big enough to be split across threads by rows (m > n)
-// or by columns, with a shared operand spanning several cache blocks.
+// or by columns, with a shared operand spanning several cache blocks; narrow
+// products whose rows are whole tiles (computed transposed: [128, 20, 400]).
 const SHAPES: readonly (readonly [number, number, number])[] = [
   [1, 1, 1], [1, 3, 17], [3, 1, 129], [17, 3, 1], [3, 17, 5], [17, 129, 3], [129, 17, 33],
   [16, 16, 16], [33, 65, 31], [20, 40, 800], [8, 600, 10], [70, 1100, 9], [300, 20, 50],
-  [128, 96, 130], [131, 57, 77], [200, 40, 500], [600, 530, 20], [150, 400, 30],
+  [128, 96, 130], [131, 57, 77], [200, 40, 500], [600, 530, 20], [150, 400, 30], [128, 20, 400], [48, 5, 3],
 ];
 
 for (const dtype of ['float32', 'float64'] as const) {
