@@ -17,7 +17,9 @@ function unaryForward(kernel: UnaryKernel, x: Tensor, p0 = 0, p1 = 0): Tensor {
 function binaryForward(kernel: BinaryKernel, a: Tensor, b: Tensor, what: string): Tensor {
   const shape = broadcastShapes(a.shape, b.shape, what);
   const out = allocateUninit(a.dtype, sizeOf(shape));
-  getBackend().binary(kernel, a.contiguousData(), padShape(a.shape, shape.length), b.contiguousData(), padShape(b.shape, shape.length), out, shape);
+  const x = a.broadcastData();
+  const y = b.broadcastData();
+  getBackend().binary(kernel, x.data, padShape(x.shape, shape.length), y.data, padShape(y.shape, shape.length), out, shape);
   return new Tensor(out, shape);
 }
 
@@ -162,7 +164,8 @@ const whereOp = defineOp<'cond' | 'a' | 'b'>({
     const shape = broadcastShapes(cond.shape, s1, 'where');
     const r = shape.length;
     const out = allocate(a.dtype, sizeOf(shape));
-    getBackend().where(cond.contiguousData(), padShape(cond.shape, r), a.contiguousData(), padShape(a.shape, r), b.contiguousData(), padShape(b.shape, r), out, shape);
+    const [c, x, y] = [cond.broadcastData(), a.broadcastData(), b.broadcastData()];
+    getBackend().where(c.data, padShape(c.shape, r), x.data, padShape(x.shape, r), y.data, padShape(y.shape, r), out, shape);
     return new Tensor(out, shape);
   },
   backward: (g, { cond, a, b }) => ({

@@ -55,6 +55,22 @@ export class Tensor {
   }
 
   /**
+   * Flat data and a shape that broadcasts to this one: axes an expand made (stride 0) read as
+   * size 1, so broadcasting kernels take an expanded view as it is instead of a copy of it.
+   */
+  broadcastData(): { data: FloatArray; shape: readonly number[] } {
+    if (!this.strides.some((s, i) => s === 0 && this.shape[i] !== 1)) return { data: this.contiguousData(), shape: this.shape };
+    const shape = this.shape.map((d, i) => (this.strides[i] === 0 ? 1 : d));
+    let acc = 1;
+    for (let i = shape.length - 1; i >= 0; i--) {
+      const d = shape[i]!;
+      if (d !== 1 && this.strides[i] !== acc) return { data: this.contiguousData(), shape: this.shape };
+      acc *= d;
+    }
+    return { data: this.data.subarray(this.offset, this.offset + acc), shape };
+  }
+
+  /**
    * The elements as a flat row-major array of exactly `size` entries. Returns
    * the storage itself when possible (callers must not write into it), else a copy.
    */

@@ -347,6 +347,22 @@ forEachBackend(() => {
       }), { numRuns: 100 });
     });
 
+    test('elementwise ops and where read expanded (stride-0) views, sliced or transposed first, exactly as their materialized copies', () => {
+      fc.assert(fc.property(shapePair, fc.integer(), fc.boolean(), ([sa, sb], seed, flip) => {
+        const g = new Rng(seed);
+        const full = sa.map((d, i) => Math.max(d, sb[i]!));
+        // A view with stride-0 axes, then a transposed or sliced view of it when possible.
+        let a = expand(randn(sa, g, { dtype: 'float64' }), full);
+        if (flip && a.rank >= 2) a = transpose(a);
+        else if (flip && a.rank >= 1 && a.shape[0]! > 1) a = slice(a, [[1, a.shape[0]!]]);
+        const b = randn(a.shape.map((d, i) => (sb[i] === 1 ? 1 : d)), g, { dtype: 'float64' });
+        const copy = a.contiguous();
+        assert.deepEqual(values(mul(a, b)), values(mul(copy, b)));
+        assert.deepEqual(values(div(b, a)), values(div(b, copy)));
+        assert.deepEqual(values(where(gt(a, 0), a, b)), values(where(gt(copy, 0), copy, b)));
+      }), { numRuns: 100 });
+    });
+
     test('reshape round trip restores shape and values', () => {
       fc.assert(fc.property(fc.array(dims, { minLength: 1, maxLength: 4 }), fc.integer(), (shape, seed) => {
         const x = randn(shape, new Rng(seed), { dtype: 'float64' });
