@@ -82,6 +82,7 @@ interface KernelExports {
     beta: number, c: number, ldc: number, j0: number, j1: number, work: number,
   ): void;
   gemmWorkBytes(): number;
+  initConstants(): void;
   gemmNr(): number;
   gemmMr(): number;
   binaryF32(op: number, a: number, b: number, out: number, n: number, period: number, which: number): void;
@@ -96,7 +97,7 @@ interface KernelExports {
   help?(ctrl: number, work: number): void;
 }
 
-const KERNEL_NAMES = ['gemm', 'gemmWorkBytes', 'gemmNr', 'gemmMr', 'binaryF32', 'unaryF32', 'sumF32', 'adamF32', 'bceF32'] as const;
+const KERNEL_NAMES = ['gemm', 'gemmWorkBytes', 'initConstants', 'gemmNr', 'gemmMr', 'binaryF32', 'unaryF32', 'sumF32', 'adamF32', 'bceF32'] as const;
 
 function isKernelExports(x: WebAssembly.Exports): x is WebAssembly.Exports & KernelExports {
   return KERNEL_NAMES.every((name) => typeof x[name] === 'function');
@@ -128,8 +129,8 @@ function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-// Control block at byte 0 (layout in assembly/threads.ts), then per-thread packing scratch, then
-// the heap (./heap.ts): tensor buffers handed out by allocate, and scratch copies of foreign operands.
+// Control block at byte 0 (layout in assembly/threads.ts), the kernels' constant vectors from byte
+// 1024 (assembly/elementwise.ts), then per-thread packing scratch from SCRATCH_BASE, then the heap (./heap.ts): tensor buffers handed out by allocate, and scratch copies of foreign operands.
 const CTRL = 0;
 // i32 slots of the control block, and of the job from byte 64 (layout in assembly/threads.ts).
 const SEQ = 0;
@@ -224,6 +225,7 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const ex = instance.exports;
   if (!isKernelExports(ex)) throw new Error('wasm backend: kernel module lacks the expected exports');
+  ex.initConstants();
 
   const minWasmMacs = opts.minWasmMacs ?? MIN_WASM_MACS;
   const minParallelMacs = opts.minParallelMacs ?? MIN_PARALLEL_MACS;

@@ -80,65 +80,137 @@ const EXP: i32 = 5;
 const SIGMOID: i32 = 6;
 const SOFTPLUS: i32 = 7;
 
-// 2^n for integral float n in [-150, 129], as 2^(n>>1)·2^(n−n>>1) so both factors stay normal:
-// results underflow gradually to subnormals and overflow to ∞ like a correctly rounded exp.
-@inline function scale2(y: v128, n: v128): v128 {
-  const ni = i32x4.trunc_sat_f32x4_s(n);
-  const n1 = i32x4.shr_s(ni, 1);
-  const n2 = i32x4.sub(ni, n1);
-  const bias = i32x4.splat(127);
-  const p1 = i32x4.shl(i32x4.add(n1, bias), 23);
-  const p2 = i32x4.shl(i32x4.add(n2, bias), 23);
-  return f32x4.mul(f32x4.mul(y, p1), p2);
+// The loops' constant vectors live in memory at CONSTS (in the page index.ts leaves below its
+// scratch; written once by initConstants): V8 rematerializes a v128.const in every loop iteration
+// (3 instructions each), while a load from here is one, often folded into the arithmetic.
+const CONSTS: usize = 1024;
+const ONE: i32 = 0;
+const EXP_LO: i32 = 1;
+const EXP_HI: i32 = 2;
+const LOG2E: i32 = 3;
+const ROUNDER: i32 = 4;
+const LN2_HI: i32 = 5;
+const LN2_LO: i32 = 6;
+const EXP_P: i32 = 7; // 6 slots
+const SQRT_HALF: i32 = 13;
+const LOG_P: i32 = 14; // 9 slots
+const HALF: i32 = 23;
+const ROUNDER_BITS: i32 = 24;
+const EXP_BIAS: i32 = 25;
+const LOG_BIAS: i32 = 26;
+const MANTISSA: i32 = 27;
+const HALF_BITS: i32 = 28;
+const SIGN: i32 = 29;
+
+@inline function kc(slot: i32): v128 {
+  return v128.load(CONSTS + (<usize>slot << 4));
 }
 
+@inline function setF(slot: i32, x: f32): void {
+  v128.store(CONSTS + (<usize>slot << 4), f32x4.splat(x));
+}
+
+@inline function setI(slot: i32, x: i32): void {
+  v128.store(CONSTS + (<usize>slot << 4), i32x4.splat(x));
+}
+
+/** Write the constant vectors; index.ts calls it once, before any kernel. */
+export function initConstants(): void {
+  setF(ONE, 1);
+  setF(EXP_LO, -104);
+  setF(EXP_HI, 89);
+  setF(LOG2E, 1.44269504088896341);
+  setF(ROUNDER, ROUND);
+  setF(LN2_HI, 0.693359375);
+  setF(LN2_LO, -2.12194440e-4);
+  // Cephes expf P(r), highest degree first.
+  setF(EXP_P, 1.9875691500e-4);
+  setF(EXP_P + 1, 1.3981999507e-3);
+  setF(EXP_P + 2, 8.3334519073e-3);
+  setF(EXP_P + 3, 4.1665795894e-2);
+  setF(EXP_P + 4, 1.6666665459e-1);
+  setF(EXP_P + 5, 5.0000001201e-1);
+  setF(SQRT_HALF, 0.707106781186547524);
+  // Cephes logf P(f), highest degree first.
+  setF(LOG_P, 7.0376836292e-2);
+  setF(LOG_P + 1, -1.1514610310e-1);
+  setF(LOG_P + 2, 1.1676998740e-1);
+  setF(LOG_P + 3, -1.2420140846e-1);
+  setF(LOG_P + 4, 1.4249322787e-1);
+  setF(LOG_P + 5, -1.6668057665e-1);
+  setF(LOG_P + 6, 2.0000714765e-1);
+  setF(LOG_P + 7, -2.4999993993e-1);
+  setF(LOG_P + 8, 3.3333331174e-1);
+  setF(HALF, 0.5);
+  setI(ROUNDER_BITS, 0x4b400000);
+  setI(EXP_BIAS, 127);
+  setI(LOG_BIAS, 126);
+  setI(MANTISSA, 0x007fffff);
+  setI(HALF_BITS, 0x3f000000);
+  setI(SIGN, 0x80000000);
+}
+
+// 1.5·2^23: adding it to a float in (−2^22, 2^22) rounds that to an integer (ties to even, as
+// f32x4.nearest) and leaves the integer in the low mantissa bits.
+const ROUND: f32 = 12582912;
+
 // e^x = 2^n·e^r with n = round(x·log₂e) and r = x − n·ln2 split in two (Cody–Waite), |r| ≤ ln2/2;
-// e^r = 1 + r + r²·P(r), P from Cephes expf (≈ 1 ulp). NaN passes through min/max.
+// e^r = 1 + r + r²·P(r), P from Cephes expf (≈ 1 ulp). 2^n is applied as 2^(n>>1)·2^(n−n>>1), so
+// both factors stay normal and results underflow gradually to subnormals and overflow to ∞ like a
+// correctly rounded exp. NaN passes through the clamp (pmin/pmax keep their first operand when
+// unordered) and everything after it.
 @inline function expV(x: v128): v128 {
-  x = f32x4.min(f32x4.max(x, f32x4.splat(-104)), f32x4.splat(89));
-  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
-  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
-  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
-  let p = f32x4.splat(1.9875691500e-4);
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
-  const y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(r, r), p), r), f32x4.splat(1));
-  return scale2(y, n);
+  x = f32x4.pmin(f32x4.pmax(x, kc(EXP_LO)), kc(EXP_HI));
+  const t = f32x4.add(f32x4.mul(x, kc(LOG2E)), kc(ROUNDER));
+  const n = f32x4.sub(t, kc(ROUNDER));
+  let r = f32x4.sub(x, f32x4.mul(n, kc(LN2_HI)));
+  r = f32x4.sub(r, f32x4.mul(n, kc(LN2_LO)));
+  let p = kc(EXP_P);
+  p = f32x4.add(f32x4.mul(p, r), kc(EXP_P + 1));
+  p = f32x4.add(f32x4.mul(p, r), kc(EXP_P + 2));
+  p = f32x4.add(f32x4.mul(p, r), kc(EXP_P + 3));
+  p = f32x4.add(f32x4.mul(p, r), kc(EXP_P + 4));
+  p = f32x4.add(f32x4.mul(p, r), kc(EXP_P + 5));
+  const y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(r, r), p), r), kc(ONE));
+  const ni = i32x4.sub(t, kc(ROUNDER_BITS)); // bits(ROUND + n) − bits(ROUND) = n
+  const n1 = i32x4.shr_s(ni, 1);
+  const n2 = i32x4.sub(ni, n1);
+  const p1 = i32x4.shl(i32x4.add(n1, kc(EXP_BIAS)), 23);
+  const p2 = i32x4.shl(i32x4.add(n2, kc(EXP_BIAS)), 23);
+  return f32x4.mul(f32x4.mul(y, p1), p2);
 }
 
 // ln u for finite u > 0: u = 2^e·m with m in [√½, √2), ln u = e·ln2 + ln m, ln(1+f) = f − f²/2 + f³·P(f)
 // with P from Cephes logf (≈ 1 ulp).
 @inline function logV(u: v128): v128 {
   const bits = u;
-  let e = f32x4.convert_i32x4_s(i32x4.sub(i32x4.shr_u(bits, 23), i32x4.splat(126)));
-  let m = v128.or(v128.and(bits, i32x4.splat(0x007fffff)), i32x4.splat(0x3f000000)); // [0.5, 1)
-  const small = f32x4.lt(m, f32x4.splat(0.707106781186547524));
-  e = f32x4.sub(e, v128.and(small, f32x4.splat(1)));
-  const f = f32x4.sub(f32x4.add(m, v128.and(small, m)), f32x4.splat(1));
-  const z = f32x4.mul(f, f);
-  let p = f32x4.splat(7.0376836292e-2);
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(-1.1514610310e-1));
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(1.1676998740e-1));
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(-1.2420140846e-1));
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(1.4249322787e-1));
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(-1.6668057665e-1));
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(2.0000714765e-1));
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(-2.4999993993e-1));
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(3.3333331174e-1));
-  let y = f32x4.mul(f32x4.mul(p, f), z);
-  y = f32x4.add(y, f32x4.mul(e, f32x4.splat(-2.12194440e-4)));
-  y = f32x4.sub(y, f32x4.mul(z, f32x4.splat(0.5)));
-  return f32x4.add(f32x4.add(f, y), f32x4.mul(e, f32x4.splat(0.693359375)));
+  let e = f32x4.convert_i32x4_s(i32x4.sub(i32x4.shr_u(bits, 23), kc(LOG_BIAS)));
+  let m = v128.or(v128.and(bits, kc(MANTISSA)), kc(HALF_BITS)); // [0.5, 1)
+  const small = f32x4.lt(m, kc(SQRT_HALF));
+  const one = kc(ONE);
+  e = f32x4.sub(e, v128.and(small, one));
+  const f = f32x4.sub(f32x4.add(m, v128.and(small, m)), one);
+  const f2 = f32x4.mul(f, f);
+  let p = kc(LOG_P);
+  p = f32x4.add(f32x4.mul(p, f), kc(LOG_P + 1));
+  p = f32x4.add(f32x4.mul(p, f), kc(LOG_P + 2));
+  p = f32x4.add(f32x4.mul(p, f), kc(LOG_P + 3));
+  p = f32x4.add(f32x4.mul(p, f), kc(LOG_P + 4));
+  p = f32x4.add(f32x4.mul(p, f), kc(LOG_P + 5));
+  p = f32x4.add(f32x4.mul(p, f), kc(LOG_P + 6));
+  p = f32x4.add(f32x4.mul(p, f), kc(LOG_P + 7));
+  p = f32x4.add(f32x4.mul(p, f), kc(LOG_P + 8));
+  let y = f32x4.mul(f32x4.mul(p, f), f2);
+  y = f32x4.add(y, f32x4.mul(e, kc(LN2_LO)));
+  y = f32x4.sub(y, f32x4.mul(f2, kc(HALF)));
+  return f32x4.add(f32x4.add(f, y), f32x4.mul(e, kc(LN2_HI)));
 }
 
 // log1p(t) for t ≥ 0 as ln(u)·t/(u − 1) with u = fl(1 + t): the ratio undoes u's rounding (Goldberg,
 // "What every computer scientist should know…", Thm 4); t/(u−1) → 1 and ln u → t as u → 1.
 @inline function log1pV(t: v128): v128 {
-  const u = f32x4.add(t, f32x4.splat(1));
-  const d = f32x4.sub(u, f32x4.splat(1));
+  const u = f32x4.add(t, kc(ONE));
+  const d = f32x4.sub(u, kc(ONE));
   const exact = f32x4.eq(d, f32x4.splat(0));
   const r = f32x4.div(f32x4.mul(logV(u), t), d);
   return v128.bitselect(t, r, exact);
@@ -161,7 +233,7 @@ const SOFTPLUS: i32 = 7;
 
 @inline function unaryV(op: i32, v: v128): v128 {
   const zero = f32x4.splat(0);
-  const one = f32x4.splat(1);
+  const one = kc(ONE);
   if (op == NEG) return f32x4.neg(v);
   // NOTE: JS's `v > 0 ? v : 0` maps NaN and -0 to 0; a compare-and-mask does the same, f32x4.max would not.
   if (op == RELU) return v128.and(v, f32x4.gt(v, zero));
@@ -170,7 +242,7 @@ const SOFTPLUS: i32 = 7;
   if (op == ABS) return f32x4.abs(v);
   if (op == EXP) return expV(v);
   // Both via e = exp(−|x|) ≤ 1, never overflowing (as the JS kernel splits by sign).
-  const e = expV(f32x4.neg(f32x4.abs(v)));
+  const e = expV(v128.or(v, kc(SIGN))); // e^(−|v|)
   // sigmoid = (x ≥ 0 ? 1 : e) / (1 + e);  softplus = max(x, 0) + log1p(e).
   if (op == SIGMOID) return f32x4.div(v128.bitselect(one, e, f32x4.ge(v, zero)), f32x4.add(one, e));
   return f32x4.add(v128.and(v, f32x4.gt(v, zero)), log1pV(e));
@@ -222,7 +294,7 @@ export function unaryF32(op: i32, x: usize, out: usize, n: i32): void {
 }
 
 @inline function bceSig(v: v128, e: v128): v128 {
-  const one = f32x4.splat(1);
+  const one = kc(ONE);
   return f32x4.div(v128.bitselect(one, e, f32x4.ge(v, f32x4.splat(0))), f32x4.add(one, e));
 }
 
@@ -236,7 +308,7 @@ export function bceF32(l: usize, t: usize, out: usize, sig: usize, n: i32): void
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
     const v = v128.load(l + o);
-    const e = expV(f32x4.neg(f32x4.abs(v)));
+    const e = expV(v128.or(v, kc(SIGN))); // e^(−|v|)
     v128.store(out + o, bceLoss(v, e, v128.load(t + o)));
     v128.store(sig + o, bceSig(v, e));
   }
@@ -244,7 +316,7 @@ export function bceF32(l: usize, t: usize, out: usize, sig: usize, n: i32): void
     const o = <usize>i << 2;
     const lanes = n - i;
     const v = loadTail(l + o, lanes);
-    const e = expV(f32x4.neg(f32x4.abs(v)));
+    const e = expV(v128.or(v, kc(SIGN))); // e^(−|v|)
     storeTail(out + o, bceLoss(v, e, loadTail(t + o, lanes)), lanes);
     storeTail(sig + o, bceSig(v, e), lanes);
   }
