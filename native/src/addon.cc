@@ -234,12 +234,13 @@ void gemmParallel(const GemmKernel<T>& kern, const GemmArgs<T>& g) {
     return kern.run(g, work, nullptr, nullptr);
   }
   // Every chunk reads all of the operand it shares with the others (A when
-  // splitting n, B when splitting m): pack it once here, and pick the split
-  // whose shared operand is the smaller. If that buffer cannot be had, each
-  // chunk packs its own copy as in the serial case.
+  // splitting n, B when splitting m): pack it once here, unless the kernel reads
+  // it in place, and pick the split whose shared operand is the smaller. If that
+  // buffer cannot be had, each chunk packs its own copy as in the serial case.
   const bool splitN = tilesM < threads || (tilesN >= threads && g.m <= g.n);
-  const size_t sharedElems = static_cast<size_t>(splitN ? (tilesM * kern.mr) : (tilesN * kern.nr)) * g.k;
-  T* const shared = static_cast<T*>(scratch(sharedElems * sizeof(T), 1));
+  const bool inPlace = kern.inPlace && (splitN ? g.transA : !g.transB);
+  const size_t sharedElems = inPlace ? 0 : static_cast<size_t>(splitN ? (tilesM * kern.mr) : (tilesN * kern.nr)) * g.k;
+  T* const shared = inPlace ? nullptr : static_cast<T*>(scratch(sharedElems * sizeof(T), 1));
   if (shared) (splitN ? kern.packAllA : kern.packAllB)(g, shared);
   const T* const packedA = splitN ? shared : nullptr;
   const T* const packedB = splitN ? nullptr : shared;

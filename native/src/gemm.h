@@ -33,7 +33,8 @@ template <typename T>
 using PackFn = void (*)(const GemmArgs<T>& g, T* dst);
 
 // One dtype's kernel: the driver, its whole-operand packers, its register tile
-// (threads split C on tile boundaries) and its per-thread scratch, in elements.
+// (threads split C on tile boundaries), its per-thread scratch in elements, and
+// whether it reads op(A) = Aᵀ and op(B) = B in place (those are never packed).
 template <typename T>
 struct GemmKernel {
   GemmFn<T> run;
@@ -41,6 +42,7 @@ struct GemmKernel {
   PackFn<T> packAllB;
   long mr, nr;
   size_t workElems;
+  bool inPlace;
 };
 
 // In place x[i] = 1 / (1 + exp(-x[i])) over n contiguous floats.

@@ -56,6 +56,7 @@ struct F32x4 {
 // layers): rows in runs of 16, 8, 4, 2, 1; columns as ymm + xmm when a multiple
 // of 4, else one masked zmm. Every edge is thus computed in place.
 struct EdgeF32 {
+  static constexpr bool kInPlace = true;
   template <class VT>
   static void rows(long kc, long mr, const float* a, long aStep, const float* b, long bStep, float* c, long ldc, bool beta1,
                    int cols) {
@@ -92,7 +93,6 @@ struct EdgeF32 {
     if (nr - j == 4) rows<F32x4>(kc, mr, a, aStep, b + j, bStep, c + j, ldc, beta1, 4);
     return true;
   }
-  static bool run(long, long, long, const double*, long, const double*, long, double*, long, bool) { return false; }
 };
 
 struct F64x8 {

@@ -42,9 +42,10 @@ struct Micro {
   static constexpr int MR = MR_;
   static constexpr int NR = NV * VT::W;
 
-  // C[MR×NR] (row stride ldc) = Ap·Bp + beta·C over kc packed steps.
-  static void run(long kc, const T* __restrict Ap, const T* __restrict Bp, T* __restrict C, long ldc,
-                  bool beta1) {
+  // C[MR×NR] (row stride ldc) = Ap·Bp + beta·C over kc steps; step p reads A
+  // values at Ap + p·aStep + i and B rows at Bp + p·bStep (packed: MR and NR).
+  static void run(long kc, const T* __restrict Ap, long aStep, const T* __restrict Bp, long bStep, T* __restrict C,
+                  long ldc, bool beta1) {
     V acc[MR][NV];
 #pragma GCC unroll 64
     for (int i = 0; i < MR; ++i)
@@ -60,8 +61,8 @@ struct Micro {
 #pragma GCC unroll 8
         for (int v = 0; v < NV; ++v) acc[i][v] = VT::fma(a, b[v], acc[i][v]);
       }
-      Ap += MR;
-      Bp += NR;
+      Ap += aStep;
+      Bp += bStep;
     }
     if (beta1) {
 #pragma GCC unroll 64
@@ -77,9 +78,9 @@ struct Micro {
 };
 
 // R rows × one W-wide vector of C at the edges that a full MR×NR tile would
-// overhang, reading the same zero-padded packed panels (A values aStep apart,
-// B rows bStep apart). VT::loadPart / storePart touch only the first `cols`
-// columns of C, so the edge is written in place instead of through a buffer.
+// overhang, reading the same panels as Micro (A values aStep apart, B rows
+// bStep apart). VT::loadPart / storePart touch only the first `cols` columns of
+// B and C, so the edge is written in place, and B may be read in place too.
 template <class VT, int R>
 void edgeTile(long kc, const typename VT::T* __restrict Ap, long aStep, const typename VT::T* __restrict Bp, long bStep,
               typename VT::T* __restrict C, long ldc, bool beta1, int cols) {
@@ -88,7 +89,7 @@ void edgeTile(long kc, const typename VT::T* __restrict Ap, long aStep, const ty
 #pragma GCC unroll 16
   for (int i = 0; i < R; ++i) acc[i] = VT::zero();
   for (long p = 0; p < kc; ++p) {
-    const V b = VT::load(Bp);
+    const V b = VT::loadPart(Bp, cols);
 #pragma GCC unroll 16
     for (int i = 0; i < R; ++i) acc[i] = VT::fma(VT::bcast(Ap + i), b, acc[i]);
     Ap += aStep;
@@ -102,8 +103,10 @@ void edgeTile(long kc, const typename VT::T* __restrict Ap, long aStep, const ty
 }
 
 // The edge tiles an ISA without narrower vectors uses: none, so edges go
-// through a full tile computed into a buffer.
+// through a full tile computed into a buffer, which needs zero-padded panels:
+// operands are always packed (kInPlace = false).
 struct NoEdge {
+  static constexpr bool kInPlace = false;
   template <typename T>
   static bool run(long, long, long, const T*, long, const T*, long, T*, long, bool) {
     return false;
@@ -112,13 +115,23 @@ struct NoEdge {
 
 // MC×KC blocks of A and KC×NC blocks of B; the packed B block is sized for L2
 // and one A micro-panel (MR×KC) for L1, since the loop below keeps an A panel
-// hot while sweeping B panels.
+// hot while sweeping B panels. With Edge::kInPlace, operands already laid out
+// as panels are read in place (op(A) = Aᵀ: MR contiguous values per k step;
+// op(B) = B: NR contiguous values per k step): packing them was a pure copy.
 template <class K, long MC, long KC, long NC, class Edge = NoEdge>
 struct Driver {
   using T = typename K::T;
   static constexpr long MR = K::MR;
   static constexpr long NR = K::NR;
   static constexpr size_t kWorkElems = (MC + MR) * KC + (NC + NR) * KC + MR * NR;
+  static constexpr bool kInPlace = Edge::kInPlace;
+
+  // k is cut into equal blocks of at most KC: 784 = 2·392 rather than 384 + 384 + 16,
+  // whose thin last block would reload and store every C tile for 16 FMA steps.
+  static long kBlock(long k) {
+    const long blocks = (k + KC - 1) / KC;
+    return (k + blocks - 1) / blocks;
+  }
   // Blocks start on panel boundaries, so a prepacked operand can be indexed per block.
   static_assert(MC % MR == 0 && NC % NR == 0, "cache blocks must be whole register tiles");
 
@@ -170,12 +183,14 @@ struct Driver {
 
   // Layout run() expects in packedA: the panels of k-block pc start at roundUp(m, MR)·pc.
   static void packAllA(const GemmArgs<T>& g, T* dst) {
-    for (long pc = 0; pc < g.k; pc += KC) packA(g, 0, g.m, pc, minL(KC, g.k - pc), dst + roundUp(g.m, MR) * pc);
+    const long kb = kBlock(g.k);
+    for (long pc = 0; pc < g.k; pc += kb) packA(g, 0, g.m, pc, minL(kb, g.k - pc), dst + roundUp(g.m, MR) * pc);
   }
 
   // Layout run() expects in packedB: the panels of k-block pc start at roundUp(n, NR)·pc.
   static void packAllB(const GemmArgs<T>& g, T* dst) {
-    for (long pc = 0; pc < g.k; pc += KC) packB(g, 0, g.n, pc, minL(KC, g.k - pc), dst + roundUp(g.n, NR) * pc);
+    const long kb = kBlock(g.k);
+    for (long pc = 0; pc < g.k; pc += kb) packB(g, 0, g.n, pc, minL(kb, g.k - pc), dst + roundUp(g.n, NR) * pc);
   }
 
   static void run(const GemmArgs<T>& g, T* work, const T* packedA, const T* packedB) {
@@ -185,38 +200,53 @@ struct Driver {
         for (long i = 0; i < g.m; ++i) std::memset(g.c + i * g.ldc, 0, sizeof(T) * g.n);
       return;
     }
+    const bool directA = Edge::kInPlace && g.transA, directB = Edge::kInPlace && !g.transB;
     T* Ap = work;
     T* Bp = Ap + (MC + MR) * KC;
     T* tmp = Bp + (NC + NR) * KC;
     for (long jc = 0; jc < g.n; jc += NC) {
       const long nc = minL(NC, g.n - jc);
-      for (long pc = 0; pc < g.k; pc += KC) {
-        const long kc = minL(KC, g.k - pc);
+      for (long pc = 0, kb = kBlock(g.k); pc < g.k; pc += kb) {
+        const long kc = minL(kb, g.k - pc);
         // Later k-blocks accumulate onto what the first one wrote.
         const bool beta1 = pc > 0 || g.beta1;
+        // Column jr's panel starts at Bblock + jr·bCol; its rows are bStep apart.
         const T* Bblock = Bp;
-        if (packedB)
+        long bStep = NR, bCol = kc;
+        if (packedB) {
           Bblock = packedB + roundUp(g.n, NR) * pc + jc * kc;
-        else
+        } else if (directB) {
+          Bblock = g.b + pc * g.ldb + jc;
+          bStep = g.ldb;
+          bCol = 1;
+        } else {
           packB(g, jc, nc, pc, kc, Bp);
+        }
         for (long ic = 0; ic < g.m; ic += MC) {
           const long mc = minL(MC, g.m - ic);
+          // Row ir's panel starts at Ablock + ir·aRow; its k steps are aStep apart.
           const T* Ablock = Ap;
-          if (packedA)
+          long aStep = MR, aRow = kc;
+          if (packedA) {
             Ablock = packedA + roundUp(g.m, MR) * pc + ic * kc;
-          else
+          } else if (directA) {
+            Ablock = g.a + pc * g.lda + ic;
+            aStep = g.lda;
+            aRow = 1;
+          } else {
             packA(g, ic, mc, pc, kc, Ap);
+          }
           for (long ir = 0; ir < mc; ir += MR) {
             const long mr = minL(MR, mc - ir);
-            const T* a = Ablock + ir * kc;
+            const T* a = Ablock + ir * aRow;
             for (long jr = 0; jr < nc; jr += NR) {
               const long nr = minL(NR, nc - jr);
-              const T* b = Bblock + jr * kc;
+              const T* b = Bblock + jr * bCol;
               T* c = g.c + (ic + ir) * g.ldc + jc + jr;
               if (mr == MR && nr == NR) {
-                K::run(kc, a, b, c, g.ldc, beta1);
-              } else if (!Edge::run(kc, mr, nr, a, MR, b, NR, c, g.ldc, beta1)) {
-                K::run(kc, a, b, tmp, NR, false);
+                K::run(kc, a, aStep, b, bStep, c, g.ldc, beta1);
+              } else if (!Edge::run(kc, mr, nr, a, aStep, b, bStep, c, g.ldc, beta1)) {
+                K::run(kc, a, MR, b, NR, tmp, NR, false);
                 for (long i = 0; i < mr; ++i)
                   for (long j = 0; j < nr; ++j)
                     c[i * g.ldc + j] = (beta1 ? c[i * g.ldc + j] : T(0)) + tmp[i * NR + j];
@@ -236,7 +266,7 @@ inline void sigmoidScalar(float* x, long n) {
 
 template <class D>
 GemmKernel<typename D::T> makeKernel() {
-  return {&D::run, &D::packAllA, &D::packAllB, D::MR, D::NR, D::kWorkElems};
+  return {&D::run, &D::packAllA, &D::packAllB, D::MR, D::NR, D::kWorkElems, D::kInPlace};
 }
 
 }  // namespace
