@@ -198,12 +198,13 @@ test('bceLogits is within 3 float32 ulp (plus float64 rounding of ℓ) of the JS
   }
 });
 
-test('binary add, sub, mul, div are bit-identical to the JS backend: same shape, bias row, scalar, and general broadcasts', () => {
+test('binary add, sub, mul, div are bit-identical to the JS backend: same shape, rows, columns, scalars, and general broadcasts', () => {
   const rng = new Rng(22);
   const cases: [number[], number[], number[]][] = [
     [[13, 7], [13, 7], [13, 7]], [[13, 7], [1, 7], [13, 7]], [[1, 7], [13, 7], [13, 7]],
     [[13, 7], [1, 1], [13, 7]], [[1, 1], [13, 7], [13, 7]], [[13, 7], [13, 1], [13, 7]],
     [[2, 3, 9], [1, 3, 9], [2, 3, 9]], [[2, 3, 9], [2, 1, 9], [2, 3, 9]], [[1, 9], [4, 1], [4, 9]],
+    [[13, 1], [1, 1], [13, 7]], [[2, 3, 1], [1, 1, 1], [2, 3, 5]], [[2, 1, 9], [1, 3, 1], [2, 3, 9]],
   ];
   for (const [aShape, bShape, outShape] of cases) {
     const a = awkwardArray(rng, aShape.reduce((x, y) => x * y, 1));
@@ -221,13 +222,22 @@ test('binary add, sub, mul, div are bit-identical to the JS backend: same shape,
   }
 });
 
-test('reduce sum is bit-identical to the JS backend for every [outer, n, inner] split, empty n included', () => {
+/** Σ x[off, off + n) in 16 float64 accumulators combined by halves, rounded once to float32 (the native sumRow). */
+function sum16(x: Float32Array, off: number, n: number): number {
+  const acc = new Float64Array(16);
+  for (let i = 0; i < n; i++) acc[i % 16] += x[off + i]!;
+  for (let w = 8; w > 0; w >>= 1) for (let k = 0; k < w; k++) acc[k] += acc[k + w]!;
+  return Math.fround(acc[0]!);
+}
+
+test('reduce sum equals the JS backend bit for bit across rows, and the 16-lane float64 sum of the native backend for full rows', () => {
   const rng = new Rng(23);
-  for (const [outer, n, inner] of [[1, 128, 400], [128, 784, 1], [3, 5, 7], [2, 9, 33], [4, 0, 5], [1, 1, 20]] as const) {
+  for (const [outer, n, inner] of [[1, 128, 400], [128, 784, 1], [1, 313600, 1], [3, 5, 7], [2, 9, 33], [4, 0, 5], [1, 1, 20], [2, 37, 1]] as const) {
     const x = randomArray(rng, outer * n * inner);
     for (const op of ['sum', 'max'] as const) {
       const want = new Float32Array(outer * inner);
-      jsBackend.reduce(op, x, outer, n, inner, want);
+      if (op === 'sum' && inner === 1) for (let o = 0; o < outer; o++) want[o] = sum16(x, o * n, n);
+      else jsBackend.reduce(op, x, outer, n, inner, want);
       for (const be of variants) {
         const got = new Float32Array(outer * inner);
         be.reduce(op, x, outer, n, inner, got);

@@ -85,7 +85,7 @@ interface KernelExports {
   initConstants(): void;
   gemmNr(): number;
   gemmMr(): number;
-  binaryF32(op: number, a: number, b: number, out: number, n: number, period: number, which: number): void;
+  binaryF32(op: number, a: number, aRows: number, aCols: number, b: number, bRows: number, bCols: number, out: number, m: number, n: number): void;
   unaryF32(op: number, x: number, out: number, n: number): void;
   sumF32(x: number, outer: number, n: number, inner: number, out: number): void;
   bceF32(l: number, t: number, out: number, sig: number, n: number): void;
@@ -111,15 +111,44 @@ const UNARY_CODES: Partial<Record<UnaryKernel, number>> = {
 const SQUARE = 3;
 
 /**
- * The period (in elements) with which an operand of shape `shape` repeats along the flat output
- * when it is broadcast only over leading axes (a bias row, a scalar), else 0.
+ * How a broadcast operand of `shape` covers outShape viewed as an m×n matrix split before axis
+ * `at`: [varies along rows, varies along columns], or null when its axes on one side of the split
+ * are neither all the output's nor all 1.
  */
-function trailingPeriod(shape: readonly number[], outShape: readonly number[]): number {
-  let d = shape.length - 1;
-  let period = 1;
-  while (d >= 0 && shape[d] === outShape[d]) period *= shape[d--]!;
-  while (d >= 0 && shape[d] === 1) d--;
-  return d < 0 ? period : 0;
+function sides(shape: readonly number[], outShape: readonly number[], at: number): [boolean, boolean] | null {
+  const side = (lo: number, hi: number): boolean | null => {
+    let full = true;
+    let ones = true;
+    for (let d = lo; d < hi; d++) {
+      if (shape[d] !== outShape[d]) full = false;
+      if (shape[d] !== 1) ones = false;
+    }
+    return full ? true : ones ? false : null;
+  };
+  const rows = side(0, at);
+  const cols = side(at, outShape.length);
+  return rows === null || cols === null ? null : [rows, cols];
+}
+
+/**
+ * The first split of outShape into m×n (rows × columns) under which both operands are full, a
+ * row, a column or a scalar (NumPy broadcasting of right-aligned, equal-rank shapes), or null.
+ */
+function matrixBroadcast(
+  aShape: readonly number[], bShape: readonly number[], outShape: readonly number[],
+): { m: number; n: number; a: [boolean, boolean]; b: [boolean, boolean] } | null {
+  for (let at = 0; at <= outShape.length; at++) {
+    const a = sides(aShape, outShape, at);
+    const b = sides(bShape, outShape, at);
+    if (a && b) {
+      let m = 1;
+      for (let d = 0; d < at; d++) m *= outShape[d]!;
+      let n = 1;
+      for (let d = at; d < outShape.length; d++) n *= outShape[d]!;
+      return { m, n, a, b };
+    }
+  }
+  return null;
 }
 
 function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
@@ -398,14 +427,8 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
       fallback();
       return;
     }
-    // which: the operand (1 = a, 2 = b) that repeats with `period`; 0 when both are full size.
-    let which = 0;
-    let period = n;
-    if (a.length !== n || b.length !== n) {
-      which = a.length === n ? 2 : b.length === n ? 1 : -1;
-      period = which === 2 ? trailingPeriod(bShape, outShape) : which === 1 ? trailingPeriod(aShape, outShape) : 0;
-    }
-    if (period === 0) {
+    const mb = matrixBroadcast(aShape, bShape, outShape);
+    if (!mb) {
       fallback();
       return;
     }
@@ -414,7 +437,7 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
       const bP = addr(b, 0, b.length, true);
       const oP = addr(out, 0, n, false);
       if (aP < 0 || bP < 0 || oP < 0) return false;
-      ex.binaryF32(code, aP, bP, oP, n, period, which);
+      ex.binaryF32(code, aP, +mb.a[0], +mb.a[1], bP, +mb.b[0], +mb.b[1], oP, mb.m, mb.n);
       storeBack(out, 0, oP, n);
       return true;
     }, fallback);

@@ -24,50 +24,47 @@ const DIV: i32 = 3;
   return a / b;
 }
 
-// out[i] = a[i] ∘ b[i] over n with a or b repeating every `period` elements (period = n: no repeat;
-// 1: a scalar; inner: a bias row). which: 0 neither repeats, 1 a repeats, 2 b repeats.
-@inline function binaryLoop(op: i32, a: usize, b: usize, out: usize, n: i32, period: i32, which: i32): void {
-  if (period == 1 && which != 0) {
-    // A scalar operand: splat it once.
-    const x = which == 1 ? load<f32>(a) : load<f32>(b);
-    const s = f32x4.splat(x);
-    const y = which == 1 ? b : a;
-    let j = 0;
-    for (; j + 4 <= n; j += 4) {
-      const o = <usize>j << 2;
-      v128.store(out + o, which == 1 ? vop(op, s, v128.load(y + o)) : vop(op, v128.load(y + o), s));
-    }
-    for (; j < n; j++) {
-      const o = <usize>j << 2;
-      store<f32>(out + o, which == 1 ? sop(op, x, load<f32>(y + o)) : sop(op, load<f32>(y + o), x));
-    }
-    return;
+// One row of out = a ∘ b over n floats; a (b) is a vector when aVec (bVec), else the scalar at a (b).
+@inline function binaryRow(op: i32, a: usize, aVec: bool, b: usize, bVec: bool, out: usize, n: i32): void {
+  const x = f32x4.splat(load<f32>(a));
+  const y = f32x4.splat(load<f32>(b));
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const o = <usize>j << 2;
+    v128.store(out + o, vop(op, aVec ? v128.load(a + o) : x, bVec ? v128.load(b + o) : y));
   }
-  const rows = n / period;
-  for (let r = 0; r < rows; r++) {
-    const ro = <usize>(r * period) << 2;
-    const ar = which == 1 ? a : a + ro;
-    const br = which == 2 ? b : b + ro;
-    const or = out + ro;
-    let j = 0;
-    for (; j + 4 <= period; j += 4) {
-      const o = <usize>j << 2;
-      v128.store(or + o, vop(op, v128.load(ar + o), v128.load(br + o)));
-    }
-    for (; j < period; j++) {
-      const o = <usize>j << 2;
-      store<f32>(or + o, sop(op, load<f32>(ar + o), load<f32>(br + o)));
-    }
+  for (; j < n; j++) {
+    const o = <usize>j << 2;
+    store<f32>(out + o, sop(op, load<f32>(aVec ? a + o : a), load<f32>(bVec ? b + o : b)));
   }
 }
 
-/** out = a ∘ b for n floats; `which` operand (1 = a, 2 = b, 0 = none) has only `period` floats, repeated. */
-export function binaryF32(op: i32, a: usize, b: usize, out: usize, n: i32, period: i32, which: i32): void {
+@inline function binaryLoop(op: i32, a: usize, aRows: bool, aCols: bool, b: usize, bRows: bool, bCols: bool, out: usize, m: i32, n: i32): void {
+  const rowBytes = <usize>n << 2;
+  const aStep: usize = aRows ? (aCols ? rowBytes : 4) : 0;
+  const bStep: usize = bRows ? (bCols ? rowBytes : 4) : 0;
+  for (let i = 0; i < m; i++) {
+    const ar = a + <usize>i * aStep;
+    const br = b + <usize>i * bStep;
+    const or = out + <usize>i * rowBytes;
+    // Separate loops per operand kind, so the inner one has no per-element choice.
+    if (aCols && bCols) binaryRow(op, ar, true, br, true, or, n);
+    else if (aCols) binaryRow(op, ar, true, br, false, or, n);
+    else if (bCols) binaryRow(op, ar, false, br, true, or, n);
+    else binaryRow(op, ar, false, br, false, or, n);
+  }
+}
+
+/**
+ * out = a ∘ b over an m×n output. Each operand varies along the rows (aRows) and/or the columns
+ * (aCols): full m×n, a row of n repeated down, a column of m repeated across, or a scalar.
+ */
+export function binaryF32(op: i32, a: usize, aRows: bool, aCols: bool, b: usize, bRows: bool, bCols: bool, out: usize, m: i32, n: i32): void {
   // One instantiation per op, so the op test is hoisted out of the loops.
-  if (op == ADD) binaryLoop(ADD, a, b, out, n, period, which);
-  else if (op == SUB) binaryLoop(SUB, a, b, out, n, period, which);
-  else if (op == MUL) binaryLoop(MUL, a, b, out, n, period, which);
-  else binaryLoop(DIV, a, b, out, n, period, which);
+  if (op == ADD) binaryLoop(ADD, a, aRows, aCols, b, bRows, bCols, out, m, n);
+  else if (op == SUB) binaryLoop(SUB, a, aRows, aCols, b, bRows, bCols, out, m, n);
+  else if (op == MUL) binaryLoop(MUL, a, aRows, aCols, b, bRows, bCols, out, m, n);
+  else binaryLoop(DIV, a, aRows, aCols, b, bRows, bCols, out, m, n);
 }
 
 // Unary ops, numbered as in index.ts.
@@ -322,9 +319,48 @@ export function bceF32(l: usize, t: usize, out: usize, sig: usize, n: i32): void
   }
 }
 
+// Σ x[0..n) in 16 float64 accumulators (8 f64x2), combined by halves: the native backend's sumRow
+// (native/src/elem_impl.h), so the two agree bit for bit. NOTE: not the JS kernel's sequential float
+// sum; it differs by that sum's rounding error (and is the more accurate), the price of vectorizing.
+function sumRow(x: usize, n: i32): f32 {
+  let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0);
+  let a4 = f64x2.splat(0), a5 = f64x2.splat(0), a6 = f64x2.splat(0), a7 = f64x2.splat(0);
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const p = x + (<usize>i << 2);
+    const v0 = v128.load(p), v1 = v128.load(p, 16), v2 = v128.load(p, 32), v3 = v128.load(p, 48);
+    a0 = f64x2.add(a0, f64x2.promote_low_f32x4(v0)); a1 = f64x2.add(a1, f64x2.promote_low_f32x4(high(v0)));
+    a2 = f64x2.add(a2, f64x2.promote_low_f32x4(v1)); a3 = f64x2.add(a3, f64x2.promote_low_f32x4(high(v1)));
+    a4 = f64x2.add(a4, f64x2.promote_low_f32x4(v2)); a5 = f64x2.add(a5, f64x2.promote_low_f32x4(high(v2)));
+    a6 = f64x2.add(a6, f64x2.promote_low_f32x4(v3)); a7 = f64x2.add(a7, f64x2.promote_low_f32x4(high(v3)));
+  }
+  // The tail goes to accumulators 0, 1, … in order, as in the native loop.
+  const t = n - i;
+  const p = x + (<usize>i << 2);
+  for (let k = 0; k < t; k++) {
+    const v = f64x2.replace_lane(f64x2.splat(0), 0, <f64>load<f32>(p + (<usize>k << 2)));
+    const w = (k & 1) == 0 ? v : i64x2.shuffle(v, v, 1, 0);
+    const slot = k >> 1;
+    if (slot == 0) a0 = f64x2.add(a0, w);
+    else if (slot == 1) a1 = f64x2.add(a1, w);
+    else if (slot == 2) a2 = f64x2.add(a2, w);
+    else if (slot == 3) a3 = f64x2.add(a3, w);
+    else if (slot == 4) a4 = f64x2.add(a4, w);
+    else if (slot == 5) a5 = f64x2.add(a5, w);
+    else if (slot == 6) a6 = f64x2.add(a6, w);
+    else a7 = f64x2.add(a7, w);
+  }
+  // acc[k] += acc[k + w] for w = 8, 4, 2, 1.
+  a0 = f64x2.add(a0, a4); a1 = f64x2.add(a1, a5); a2 = f64x2.add(a2, a6); a3 = f64x2.add(a3, a7);
+  a0 = f64x2.add(a0, a2); a1 = f64x2.add(a1, a3);
+  a0 = f64x2.add(a0, a1);
+  return <f32>(f64x2.extract_lane(a0, 0) + f64x2.extract_lane(a0, 1));
+}
+
 /**
- * Sum the middle axis of [outer, n, inner] into [outer, inner], adding rows in order as the JS
- * backend does (so the float32 roundings match): vectorized across inner, never across n.
+ * Sum the middle axis of [outer, n, inner] into [outer, inner]. With inner > 1, rows are added in
+ * order as the JS backend does (so the float32 roundings match), vectorized across inner; a full
+ * reduction (inner = 1) uses sumRow.
  */
 export function sumF32(x: usize, outer: i32, n: i32, inner: i32, out: usize): void {
   const rowBytes = <usize>inner << 2;
@@ -333,6 +369,10 @@ export function sumF32(x: usize, outer: i32, n: i32, inner: i32, out: usize): vo
     const dst = out + <usize>o * rowBytes;
     if (n == 0) {
       memory.fill(dst, 0, rowBytes);
+      continue;
+    }
+    if (inner == 1) {
+      store<f32>(dst, sumRow(src, n));
       continue;
     }
     let j = 0;
