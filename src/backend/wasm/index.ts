@@ -79,9 +79,13 @@ interface KernelExports {
   gemm(
     transA: number, transB: number, m: number, k: number,
     a: number, lda: number, b: number, ldb: number,
-    beta: number, c: number, ldc: number, j0: number, j1: number, work: number,
+    beta: number, c: number, ldc: number, j0: number, j1: number, work: number, preA: number, preB: number,
   ): void;
   gemmWorkBytes(): number;
+  packedABytes(m: number, k: number): number;
+  packedBBytes(n: number, k: number): number;
+  prepackA(transA: number, m: number, k: number, a: number, lda: number, dst: number): void;
+  prepackB(transB: number, n: number, k: number, b: number, ldb: number, dst: number): void;
   initConstants(): void;
   gemmNr(): number;
   gemmMr(): number;
@@ -97,7 +101,7 @@ interface KernelExports {
   help?(ctrl: number, work: number): void;
 }
 
-const KERNEL_NAMES = ['gemm', 'gemmWorkBytes', 'initConstants', 'gemmNr', 'gemmMr', 'binaryF32', 'unaryF32', 'sumF32', 'adamF32', 'bceF32'] as const;
+const KERNEL_NAMES = ['gemm', 'gemmWorkBytes', 'packedABytes', 'packedBBytes', 'prepackA', 'prepackB', 'initConstants', 'gemmNr', 'gemmMr', 'binaryF32', 'unaryF32', 'sumF32', 'adamF32', 'bceF32'] as const;
 
 function isKernelExports(x: WebAssembly.Exports): x is WebAssembly.Exports & KernelExports {
   return KERNEL_NAMES.every((name) => typeof x[name] === 'function');
@@ -378,23 +382,31 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     }
   };
 
+  /** Run a gemm on byte addresses; false when memory for the shared packed operand is exhausted. */
   const runGemm = (
     tA: boolean, tB: boolean, m: number, n: number, k: number,
     aP: number, lda: number, bP: number, ldb: number, beta: 0 | 1, cP: number, ldc: number,
-  ): void => {
+  ): boolean => {
     const ta = tA ? 1 : 0;
     const tb = tB ? 1 : 0;
     if (nWorkers === 0 || m * n * k < minParallelMacs) {
-      ex.gemm(ta, tb, m, k, aP, lda, bP, ldb, beta, cP, ldc, 0, n, SCRATCH_BASE);
-      return;
+      ex.gemm(ta, tb, m, k, aP, lda, bP, ldb, beta, cP, ldc, 0, n, SCRATCH_BASE, 0, 0);
+      return true;
     }
-    // Chunks of C's columns repack op(A) each, chunks of its rows op(B): split the side whose
-    // other operand is the smaller (m·k < k·n ⇔ m < n), in register-block-aligned chunks.
+    // Chunks of C's columns all read all of op(A), chunks of its rows all of op(B): that operand is
+    // packed once here for every thread. Split the side whose shared operand is the smaller
+    // (m·k < k·n ⇔ m < n), in register-block-aligned chunks.
     const byCols = n >= m;
+    const pre = heap.alloc(byCols ? ex.packedABytes(m, k) : ex.packedBBytes(n, k));
+    if (pre < 0) return false;
+    scratch.push(pre);
+    if (byCols) ex.prepackA(ta, m, k, aP, lda, pre);
+    else ex.prepackB(tb, n, k, bP, ldb, pre);
     share(JOB_GEMM, byCols ? n : m, byCols ? NR : MR, () => {
       ctl.set([byCols ? 1 : 0], JOB + 4);
-      ctl.set([ta, tb, m, n, k, aP, lda, bP, ldb, beta, cP, ldc], JOB + 6);
+      ctl.set([ta, tb, m, n, k, aP, lda, bP, ldb, beta, cP, ldc, pre], JOB + 6);
     });
+    return true;
   };
 
   const gemm: Backend['gemm'] = (transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc) => {
@@ -409,8 +421,7 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
       const aP = addr(a, aOff, ((transA ? k : m) - 1) * lda + (transA ? m : k), true);
       const bP = addr(b, bOff, ((transB ? n : k) - 1) * ldb + (transB ? k : n), true);
       const cP = addr(c, cOff, (m - 1) * ldc + n, beta === 1);
-      if (aP < 0 || bP < 0 || cP < 0) return false;
-      runGemm(transA, transB, m, n, k, aP, lda, bP, ldb, beta, cP, ldc);
+      if (aP < 0 || bP < 0 || cP < 0 || !runGemm(transA, transB, m, n, k, aP, lda, bP, ldb, beta, cP, ldc)) return false;
       // Row by row when C has gaps: the kernel wrote only the m×n block, and the gaps were not copied in.
       if (ldc === n) storeBack(c, cOff, cP, m * n);
       else for (let i = 0; i < m; i++) storeBack(c, cOff + i * ldc, cP + i * ldc * 4, n);

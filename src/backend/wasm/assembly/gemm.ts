@@ -155,33 +155,61 @@ function packB(transB: bool, b: usize, ldb: i32, p0: i32, j0: i32, kb: i32, nb: 
   }
 }
 
+/** Bytes of op(A) (m×k) packed whole by prepackA: every KC block of k, all of m in MR-row panels. */
+export function packedABytes(m: i32, k: i32): i32 {
+  return ((m + MR - 1) / MR) * MR * k * 4;
+}
+
+/** Bytes of op(B) (k×n) packed whole by prepackB: every KC block of k, all of n in NR-column panels. */
+export function packedBBytes(n: i32, k: i32): i32 {
+  return ((n + NR - 1) / NR) * NR * k * 4;
+}
+
+/** Pack all of op(A) at dst, the layout gemm reads when given it, so threads splitting C by columns share one copy. */
+export function prepackA(transA: bool, m: i32, k: i32, a: usize, lda: i32, dst: usize): void {
+  const mPad = ((m + MR - 1) / MR) * MR;
+  for (let pc = 0; pc < k; pc += KC) packA(transA, a, lda, 0, pc, m, min(KC, k - pc), dst + (<usize>pc * mPad << 2));
+}
+
+/** Pack all of op(B) at dst, the layout gemm reads when given it, so threads splitting C by rows share one copy. */
+export function prepackB(transB: bool, n: i32, k: i32, b: usize, ldb: i32, dst: usize): void {
+  const nPad = ((n + NR - 1) / NR) * NR;
+  for (let pc = 0; pc < k; pc += KC) packB(transB, b, ldb, pc, 0, min(KC, k - pc), n, dst + (<usize>pc * nPad << 2));
+}
+
 /**
  * Columns [j0, j1) of C = op(A)·op(B) + beta·C, all float32 row-major at byte addresses a, b, c
  * with leading dimensions in elements. `work` is gemmWorkBytes() of private scratch, so threads
- * given disjoint column ranges run concurrently on shared memory.
+ * given disjoint column ranges run concurrently on shared memory. preA (preB), when not 0, holds
+ * all of op(A) (op(B)) from prepackA (prepackB) and is read instead of packing (j0 a multiple of NR then).
  */
 export function gemm(
   transA: bool, transB: bool, m: i32, k: i32,
   a: usize, lda: i32, b: usize, ldb: i32,
-  beta: i32, c: usize, ldc: i32, j0: i32, j1: i32, work: usize,
+  beta: i32, c: usize, ldc: i32, j0: i32, j1: i32, work: usize, preA: usize, preB: usize,
 ): void {
   const ldcB = <usize>ldc << 2;
   if (k == 0) {
     if (beta == 0) for (let i = 0; i < m; i++) memory.fill(c + <usize>i * ldcB + (<usize>j0 << 2), 0, <usize>(j1 - j0) << 2);
     return;
   }
-  const pa = work;
-  const pb = work + PACK_A_BYTES;
-  const tile = pb + PACK_B_BYTES;
+  const mPad = <usize>(((m + MR - 1) / MR) * MR);
+  // preB spans all of n, which a caller passing it never splits: j1 is then n.
+  const nPad = <usize>(((j1 + NR - 1) / NR) * NR);
+  const tile = work + PACK_A_BYTES + PACK_B_BYTES;
   for (let jc = j0; jc < j1; jc += NC) {
     const nb = min(NC, j1 - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kb = min(KC, k - pc);
       const accumulate = pc > 0 || beta != 0;
-      packB(transB, b, ldb, pc, jc, kb, nb, pb);
+      let pb = work + PACK_A_BYTES;
+      if (preB != 0) pb = preB + ((<usize>pc * nPad + <usize>jc * kb) << 2);
+      else packB(transB, b, ldb, pc, jc, kb, nb, pb);
       for (let ic = 0; ic < m; ic += MC) {
         const mb = min(MC, m - ic);
-        packA(transA, a, lda, ic, pc, mb, kb, pa);
+        let pa = work;
+        if (preA != 0) pa = preA + ((<usize>pc * mPad + <usize>ic * kb) << 2);
+        else packA(transA, a, lda, ic, pc, mb, kb, pa);
         for (let jr = 0; jr < nb; jr += NR) {
           const cols = min(NR, nb - jr);
           const bp = pb + <usize>jr * kb * 4;
