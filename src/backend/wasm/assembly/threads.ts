@@ -94,8 +94,10 @@ export function help(ctrl: usize, work: usize): void {
     if (atomic.cmpxchg<i32>(ctrl + TICKET, t, t + 1) != t) continue;
     // NOTE: the claim pins the job: the main thread rewrites it only once every chunk is done.
     // Recheck the bound against it, in case the ticket came from an older job with the same tag.
-    if (c < atomic.load<i32>(j, 4)) runChunk(j, c, work);
-    atomic.add<i32>(ctrl + DONE, 1);
+    const n = atomic.load<i32>(j, 4);
+    if (c < n) runChunk(j, c, work);
+    // The last chunk wakes the main thread if it went to sleep waiting.
+    if (atomic.add<i32>(ctrl + DONE, 1) + 1 == n) atomic.notify(ctrl + DONE, 1);
   }
 }
 
