@@ -238,7 +238,7 @@ void gemmParallel(const GemmKernel<T>& kern, const GemmArgs<T>& g) {
   // it in place, and pick the split whose shared operand is the smaller. If that
   // buffer cannot be had, each chunk packs its own copy as in the serial case.
   const bool splitN = tilesM < threads || (tilesN >= threads && g.m <= g.n);
-  const bool inPlace = kern.inPlace && (splitN ? g.transA : !g.transB);
+  const bool inPlace = splitN ? kern.inPlaceA(g) : kern.inPlaceB(g);
   const size_t sharedElems = inPlace ? 0 : static_cast<size_t>(splitN ? (tilesM * kern.mr) : (tilesN * kern.nr)) * g.k;
   T* const shared = inPlace ? nullptr : static_cast<T*>(scratch(sharedElems * sizeof(T), 1));
   if (shared) (splitN ? kern.packAllA : kern.packAllB)(g, shared);

@@ -32,17 +32,22 @@ using GemmFn = void (*)(const GemmArgs<T>& g, T* work, const T* packedA, const T
 template <typename T>
 using PackFn = void (*)(const GemmArgs<T>& g, T* dst);
 
-// One dtype's kernel: the driver, its whole-operand packers, its register tile
-// (threads split C on tile boundaries), its per-thread scratch in elements, and
-// whether it reads op(A) = Aᵀ and op(B) = B in place (those are never packed).
+// Whether the driver reads op(A) (or op(B)) of this problem where it is, unpacked.
+template <typename T>
+using InPlaceFn = bool (*)(const GemmArgs<T>& g);
+
+// One dtype's kernel: the driver, its whole-operand packers, which operands it
+// reads in place (those are never packed), its register tile (threads split C
+// on tile boundaries) and its per-thread scratch, in elements.
 template <typename T>
 struct GemmKernel {
   GemmFn<T> run;
   PackFn<T> packAllA;
   PackFn<T> packAllB;
+  InPlaceFn<T> inPlaceA;
+  InPlaceFn<T> inPlaceB;
   long mr, nr;
   size_t workElems;
-  bool inPlace;
 };
 
 // In place x[i] = 1 / (1 + exp(-x[i])) over n contiguous floats.

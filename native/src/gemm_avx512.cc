@@ -58,39 +58,40 @@ struct F32x4 {
 struct EdgeF32 {
   static constexpr bool kInPlace = true;
   template <class VT>
-  static void rows(long kc, long mr, const float* a, long aStep, const float* b, long bStep, float* c, long ldc, bool beta1,
-                   int cols) {
+  static void rows(long kc, long mr, const float* a, long aStep, long aRow, const float* b, long bStep, float* c, long ldc,
+                   bool beta1, int cols) {
     for (long i = 0; i < mr;) {
       const long left = mr - i;
-      const float* ai = a + i;
+      const float* ai = a + i * aRow;
       float* ci = c + i * ldc;
       if (left >= 16) {
-        edgeTile<VT, 16>(kc, ai, aStep, b, bStep, ci, ldc, beta1, cols);
+        edgeTile<VT, 16>(kc, ai, aStep, aRow, b, bStep, ci, ldc, beta1, cols);
         i += 16;
       } else if (left >= 8) {
-        edgeTile<VT, 8>(kc, ai, aStep, b, bStep, ci, ldc, beta1, cols);
+        edgeTile<VT, 8>(kc, ai, aStep, aRow, b, bStep, ci, ldc, beta1, cols);
         i += 8;
       } else if (left >= 4) {
-        edgeTile<VT, 4>(kc, ai, aStep, b, bStep, ci, ldc, beta1, cols);
+        edgeTile<VT, 4>(kc, ai, aStep, aRow, b, bStep, ci, ldc, beta1, cols);
         i += 4;
       } else if (left >= 2) {
-        edgeTile<VT, 2>(kc, ai, aStep, b, bStep, ci, ldc, beta1, cols);
+        edgeTile<VT, 2>(kc, ai, aStep, aRow, b, bStep, ci, ldc, beta1, cols);
         i += 2;
       } else {
-        edgeTile<VT, 1>(kc, ai, aStep, b, bStep, ci, ldc, beta1, cols);
+        edgeTile<VT, 1>(kc, ai, aStep, aRow, b, bStep, ci, ldc, beta1, cols);
         i += 1;
       }
     }
   }
-  static bool run(long kc, long mr, long nr, const float* a, long aStep, const float* b, long bStep, float* c, long ldc,
-                  bool beta1) {
-    if (nr == 16 || nr % 4 != 0) return rows<F32x16>(kc, mr, a, aStep, b, bStep, c, ldc, beta1, static_cast<int>(nr)), true;
+  static bool run(long kc, long mr, long nr, const float* a, long aStep, long aRow, const float* b, long bStep, float* c,
+                  long ldc, bool beta1) {
+    if (nr == 16 || nr % 4 != 0)
+      return rows<F32x16>(kc, mr, a, aStep, aRow, b, bStep, c, ldc, beta1, static_cast<int>(nr)), true;
     long j = 0;
     if (nr >= 8) {
-      rows<F32x8>(kc, mr, a, aStep, b, bStep, c, ldc, beta1, 8);
+      rows<F32x8>(kc, mr, a, aStep, aRow, b, bStep, c, ldc, beta1, 8);
       j = 8;
     }
-    if (nr - j == 4) rows<F32x4>(kc, mr, a, aStep, b + j, bStep, c + j, ldc, beta1, 4);
+    if (nr - j == 4) rows<F32x4>(kc, mr, a, aStep, aRow, b + j, bStep, c + j, ldc, beta1, 4);
     return true;
   }
 };

@@ -43,26 +43,35 @@ struct Micro {
   static constexpr int NR = NV * VT::W;
 
   // C[MR×NR] (row stride ldc) = Ap·Bp + beta·C over kc steps; step p reads A
-  // values at Ap + p·aStep + i and B rows at Bp + p·bStep (packed: MR and NR).
-  static void run(long kc, const T* __restrict Ap, long aStep, const T* __restrict Bp, long bStep, T* __restrict C,
-                  long ldc, bool beta1) {
+  // value i at Ap + p·aStep + i·aRow (packed panels: aStep = MR, aRow = 1; a
+  // row-major A read in place: aStep = 1, aRow = lda) and B's row at Bp + p·bStep.
+  static void run(long kc, const T* __restrict Ap, long aStep, long aRow, const T* __restrict Bp, long bStep,
+                  T* __restrict C, long ldc, bool beta1) {
     V acc[MR][NV];
 #pragma GCC unroll 64
     for (int i = 0; i < MR; ++i)
 #pragma GCC unroll 8
       for (int v = 0; v < NV; ++v) acc[i][v] = VT::zero();
-    for (long p = 0; p < kc; ++p) {
-      V b[NV];
-#pragma GCC unroll 8
-      for (int v = 0; v < NV; ++v) b[v] = VT::load(Bp + v * VT::W);
-#pragma GCC unroll 64
-      for (int i = 0; i < MR; ++i) {
-        const V a = VT::bcast(Ap + i);
-#pragma GCC unroll 8
-        for (int v = 0; v < NV; ++v) acc[i][v] = VT::fma(a, b[v], acc[i][v]);
+    if (aRow == 1) {
+      for (long p = 0; p < kc; ++p, Ap += aStep, Bp += bStep) step(acc, Bp, [&](int i) { return Ap + i; });
+    } else if constexpr (MR % 4 == 0) {
+      // Rows 4q + s sit at group pointer q plus s·aRow, s < 4, which x86 addresses
+      // as base + index·{1, 2} (s = 3 through a second index): a pointer per row
+      // would not fit in the general registers. (Only edge-tile ISAs, whose MR is
+      // a multiple of 4, read A in place.)
+      const T* grp[MR / 4];
+#pragma GCC unroll 16
+      for (int q = 0; q < MR / 4; ++q) grp[q] = Ap + 4 * q * aRow;
+      const long aRow3 = 3 * aRow;
+      for (long p = 0; p < kc; ++p, Bp += bStep) {
+        step(acc, Bp, [&](int i) {
+          const T* g = grp[i / 4];
+          const int s = i % 4;
+          return s == 0 ? g : s == 1 ? g + aRow : s == 2 ? g + 2 * aRow : g + aRow3;
+        });
+#pragma GCC unroll 16
+        for (int q = 0; q < MR / 4; ++q) grp[q] += aStep;
       }
-      Ap += aStep;
-      Bp += bStep;
     }
     if (beta1) {
 #pragma GCC unroll 64
@@ -75,15 +84,30 @@ struct Micro {
 #pragma GCC unroll 8
       for (int v = 0; v < NV; ++v) VT::store(C + i * ldc + v * VT::W, acc[i][v]);
   }
+
+ private:
+  // One k step: acc[i][v] += A(i)·B[v], with A(i) the address of row i's value.
+  template <class AddrA>
+  __attribute__((always_inline)) static void step(V (&acc)[MR][NV], const T* __restrict Bp, AddrA addrA) {
+    V b[NV];
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; ++v) b[v] = VT::load(Bp + v * VT::W);
+#pragma GCC unroll 64
+    for (int i = 0; i < MR; ++i) {
+      const V a = VT::bcast(addrA(i));
+#pragma GCC unroll 8
+      for (int v = 0; v < NV; ++v) acc[i][v] = VT::fma(a, b[v], acc[i][v]);
+    }
+  }
 };
 
 // R rows × one W-wide vector of C at the edges that a full MR×NR tile would
-// overhang, reading the same panels as Micro (A values aStep apart, B rows
-// bStep apart). VT::loadPart / storePart touch only the first `cols` columns of
+// overhang, reading the same panels as Micro (A's k steps aStep apart and rows
+// aRow apart, B rows bStep apart). VT::loadPart / storePart touch only the first `cols` columns of
 // B and C, so the edge is written in place, and B may be read in place too.
 template <class VT, int R>
-void edgeTile(long kc, const typename VT::T* __restrict Ap, long aStep, const typename VT::T* __restrict Bp, long bStep,
-              typename VT::T* __restrict C, long ldc, bool beta1, int cols) {
+void edgeTile(long kc, const typename VT::T* __restrict Ap, long aStep, long aRow, const typename VT::T* __restrict Bp,
+              long bStep, typename VT::T* __restrict C, long ldc, bool beta1, int cols) {
   using V = typename VT::V;
   V acc[R];
 #pragma GCC unroll 16
@@ -91,7 +115,7 @@ void edgeTile(long kc, const typename VT::T* __restrict Ap, long aStep, const ty
   for (long p = 0; p < kc; ++p) {
     const V b = VT::loadPart(Bp, cols);
 #pragma GCC unroll 16
-    for (int i = 0; i < R; ++i) acc[i] = VT::fma(VT::bcast(Ap + i), b, acc[i]);
+    for (int i = 0; i < R; ++i) acc[i] = VT::fma(VT::bcast(Ap + i * aRow), b, acc[i]);
     Ap += aStep;
     Bp += bStep;
   }
@@ -108,23 +132,31 @@ void edgeTile(long kc, const typename VT::T* __restrict Ap, long aStep, const ty
 struct NoEdge {
   static constexpr bool kInPlace = false;
   template <typename T>
-  static bool run(long, long, long, const T*, long, const T*, long, T*, long, bool) {
+  static bool run(long, long, long, const T*, long, long, const T*, long, T*, long, bool) {
     return false;
   }
 };
 
 // MC×KC blocks of A and KC×NC blocks of B; the packed B block is sized for L2
 // and one A micro-panel (MR×KC) for L1, since the loop below keeps an A panel
-// hot while sweeping B panels. With Edge::kInPlace, operands already laid out
-// as panels are read in place (op(A) = Aᵀ: MR contiguous values per k step;
-// op(B) = B: NR contiguous values per k step): packing them was a pure copy.
+// hot while sweeping B panels. With Edge::kInPlace, operands that need no
+// transposition are read in place: op(B) = B (NR contiguous values per k step,
+// packing it was a pure copy), and op(A) whichever way it is stored, since its
+// values are broadcast one by one anyway.
 template <class K, long MC, long KC, long NC, class Edge = NoEdge>
 struct Driver {
   using T = typename K::T;
   static constexpr long MR = K::MR;
   static constexpr long NR = K::NR;
   static constexpr size_t kWorkElems = (MC + MR) * KC + (NC + NR) * KC + MR * NR;
-  static constexpr bool kInPlace = Edge::kInPlace;
+
+  // Whether run() reads op(A) / op(B) where they are instead of packing them.
+  // NOTE: a row-major A whose rows are a multiple of 2 KiB apart is packed: its
+  // 16 rows would fall into a few L1 sets and evict each other every k step.
+  static bool inPlaceA(const GemmArgs<T>& g) {
+    return Edge::kInPlace && (g.transA || (g.lda * static_cast<long>(sizeof(T))) % 2048 != 0);
+  }
+  static bool inPlaceB(const GemmArgs<T>& g) { return Edge::kInPlace && !g.transB; }
 
   // k is cut into equal blocks of at most KC: 784 = 2·392 rather than 384 + 384 + 16,
   // whose thin last block would reload and store every C tile for 16 FMA steps.
@@ -200,7 +232,7 @@ struct Driver {
         for (long i = 0; i < g.m; ++i) std::memset(g.c + i * g.ldc, 0, sizeof(T) * g.n);
       return;
     }
-    const bool directA = Edge::kInPlace && g.transA, directB = Edge::kInPlace && !g.transB;
+    const bool directA = !packedA && inPlaceA(g), directB = !packedB && inPlaceB(g);
     T* Ap = work;
     T* Bp = Ap + (MC + MR) * KC;
     T* tmp = Bp + (NC + NR) * KC;
@@ -224,29 +256,34 @@ struct Driver {
         }
         for (long ic = 0; ic < g.m; ic += MC) {
           const long mc = minL(MC, g.m - ic);
-          // Row ir's panel starts at Ablock + ir·aRow; its k steps are aStep apart.
+          // Row ir's panel starts at Ablock + ir·aPanel; its k steps are aStep
+          // apart and its rows aRow apart.
           const T* Ablock = Ap;
-          long aStep = MR, aRow = kc;
+          long aStep = MR, aRow = 1, aPanel = kc;
           if (packedA) {
             Ablock = packedA + roundUp(g.m, MR) * pc + ic * kc;
-          } else if (directA) {
+          } else if (directA && g.transA) {
             Ablock = g.a + pc * g.lda + ic;
             aStep = g.lda;
-            aRow = 1;
+            aPanel = 1;
+          } else if (directA) {
+            Ablock = g.a + ic * g.lda + pc;
+            aStep = 1;
+            aRow = aPanel = g.lda;
           } else {
             packA(g, ic, mc, pc, kc, Ap);
           }
           for (long ir = 0; ir < mc; ir += MR) {
             const long mr = minL(MR, mc - ir);
-            const T* a = Ablock + ir * aRow;
+            const T* a = Ablock + ir * aPanel;
             for (long jr = 0; jr < nc; jr += NR) {
               const long nr = minL(NR, nc - jr);
               const T* b = Bblock + jr * bCol;
               T* c = g.c + (ic + ir) * g.ldc + jc + jr;
               if (mr == MR && nr == NR) {
-                K::run(kc, a, aStep, b, bStep, c, g.ldc, beta1);
-              } else if (!Edge::run(kc, mr, nr, a, aStep, b, bStep, c, g.ldc, beta1)) {
-                K::run(kc, a, MR, b, NR, tmp, NR, false);
+                K::run(kc, a, aStep, aRow, b, bStep, c, g.ldc, beta1);
+              } else if (!Edge::run(kc, mr, nr, a, aStep, aRow, b, bStep, c, g.ldc, beta1)) {
+                K::run(kc, a, MR, 1, b, NR, tmp, NR, false);
                 for (long i = 0; i < mr; ++i)
                   for (long j = 0; j < nr; ++j)
                     c[i * g.ldc + j] = (beta1 ? c[i * g.ldc + j] : T(0)) + tmp[i * NR + j];
@@ -266,7 +303,7 @@ inline void sigmoidScalar(float* x, long n) {
 
 template <class D>
 GemmKernel<typename D::T> makeKernel() {
-  return {&D::run, &D::packAllA, &D::packAllB, D::MR, D::NR, D::kWorkElems, D::kInPlace};
+  return {&D::run, &D::packAllA, &D::packAllB, &D::inPlaceA, &D::inPlaceB, D::MR, D::NR, D::kWorkElems};
 }
 
 }  // namespace

@@ -36,6 +36,15 @@ for (const dtype of ['float32', 'float64'] as const) {
   }
 }
 
+test('gemm matches a float64 triple loop for a row-major A whose rows are 2 KiB apart (packed) or not (read in place)', { skip }, () => {
+  const rng = new Rng(1010);
+  for (const lda of [512, 1024, 517]) {
+    for (const tB of [false, true]) {
+      checkGemmCase(gemm!, 'float32', 'float32', rng, { ...makeGemmCase(rng, 37, 45, 500, false, tB, 1), lda });
+    }
+  }
+});
+
 test('gemm reads typed-array views at their byteOffset and allows A and B to be the same array', { skip }, () => {
   const buf = new Float64Array([9, 1, 2, 3, 4, 9, 0, 0, 0, 0]);
   const x = buf.subarray(1, 5); // [[1, 2], [3, 4]]
