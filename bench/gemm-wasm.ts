@@ -1,35 +1,37 @@
 // WebAssembly backend benchmark: float32 GEMM GFLOPS on the reference VAE shapes (forward NN,
 // backward NT and TN), per variant (FMA or not, 1 or 2 threads), wall-clock and per CPU-second
-// (meaningful when other processes share the cores), the JS-side copy cost, one VAE step, and
-// where that step's time goes by kernel on one thread.
-// Run: npx tsx bench/gemm-wasm.ts [repeats]. Prints JSON lines.
+// (meaningful when other processes share the cores), with operands in wasm memory (as tensors
+// are) and as plain arrays (copied in and out), one VAE step, and where that step's time goes by
+// kernel. Run: npx tsx bench/gemm-wasm.ts [repeats]. Prints JSON lines.
 import { loadavg } from 'node:os';
 import { getBackend, jsBackend, setBackend, type Backend } from '../src/index.js';
 import { loadNativeBackend } from '../src/backend/native/index.js';
 import { createWasmBackendNode } from '../src/backend/wasm/node.js';
-import { REFERENCE_GEMM_SHAPES, referenceVaeStep, timeMs } from './reference.js';
+import { median, REFERENCE_GEMM_SHAPES, referenceVaeStep, timeMs } from './reference.js';
 
 const SHAPES = REFERENCE_GEMM_SHAPES;
 
 const repeats = Number(process.argv[2] ?? 15);
 
-function filled(n: number, seed: number): Float32Array {
-  const x = new Float32Array(n);
+function filled(n: number, seed: number, be?: Backend): Float32Array {
+  const x = be?.allocate?.(false, n) ?? new Float32Array(n);
   for (let i = 0; i < n; i++) x[i] = ((i * 2654435761 + seed) % 1000) / 1000 - 0.5;
-  return x;
+  return x as Float32Array;
 }
 
 const round1 = (x: number): number => Number(x.toFixed(1));
 
-function gemmTable(be: Backend): { gflops: Record<string, number>; gflopsPerCpuSecond: Record<string, number> } {
+/** GFLOPS per shape, wall and per CPU-second; operands from the backend's allocate when inWasm. */
+function gemmTable(be: Backend, inWasm: boolean): { gflops: Record<string, number>; gflopsPerCpuSecond: Record<string, number> } {
   const gflops: Record<string, number> = {};
   const gflopsPerCpuSecond: Record<string, number> = {};
+  const home = inWasm ? be : undefined;
   for (const s of SHAPES) {
     const lda = s.tA ? s.m : s.k;
     const ldb = s.tB ? s.k : s.n;
-    const a = filled(s.m * s.k, 1);
-    const b = filled(s.k * s.n, 2);
-    const c = new Float32Array(s.m * s.n);
+    const a = filled(s.m * s.k, 1, home);
+    const b = filled(s.k * s.n, 2, home);
+    const c = filled(s.m * s.n, 3, home);
     const t = timeMs(() => be.gemm(s.tA, s.tB, s.m, s.n, s.k, a, 0, lda, b, 0, ldb, 0, c, 0, s.n), repeats, 20);
     const flop = 2 * s.m * s.n * s.k;
     gflops[s.name] = round1(flop / (t.wall * 1e6));
@@ -69,28 +71,46 @@ function timed(be: Backend, totals: Map<string, number>): Backend {
   };
 }
 
-function vaeStepMs(): { wall: number; cpu: number } {
-  return timeMs(referenceVaeStep(), Math.max(5, Math.floor(repeats / 2)), 200);
+/** Back to the event loop, where FinalizationRegistry callbacks run: without it a synchronous loop never returns tensor memory to the wasm heap. */
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Median wall and CPU ms of one VAE step over samples of ≥ 200 ms, yielding between samples. */
+async function vaeStepMs(): Promise<{ wall: number; cpu: number }> {
+  const step = referenceVaeStep();
+  for (let i = 0; i < 5; i++) step();
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let s = 0; s < Math.max(5, Math.floor(repeats / 2)); s++) {
+    await tick();
+    const t = timeMs(step, 1, 200, 0);
+    wall.push(t.wall);
+    cpu.push(t.cpu);
+  }
+  return { wall: median(wall), cpu: median(cpu) };
 }
 
-/** ms per VAE step spent in each kernel (and outside any), over 20 steps after 5 warm-up steps. */
-function vaeBreakdown(be: Backend): Record<string, number> {
+/** ms per VAE step spent in each kernel (and outside any), over 5 × 20 steps after 5 warm-up steps. */
+async function vaeBreakdown(be: Backend): Promise<Record<string, number>> {
   const totals = new Map<string, number>();
   setBackend(timed(be, totals));
   const step = referenceVaeStep();
   for (let i = 0; i < 5; i++) step();
   totals.clear();
-  const t0 = performance.now();
-  for (let i = 0; i < 20; i++) step();
-  const all = (performance.now() - t0) / 20;
+  let all = 0;
+  for (let r = 0; r < 5; r++) {
+    await tick();
+    const t0 = performance.now();
+    for (let i = 0; i < 20; i++) step();
+    all += performance.now() - t0;
+  }
   const res: Record<string, number> = {};
   let inKernels = 0;
   for (const [k, v] of [...totals.entries()].sort((a, b) => b[1] - a[1])) {
-    res[k] = Number((v / 20).toFixed(2));
-    inKernels += v / 20;
+    res[k] = Number((v / 100).toFixed(2));
+    inKernels += v / 100;
   }
-  res.outside_kernels = Number((all - inKernels).toFixed(2));
-  res.step = Number(all.toFixed(2));
+  res.outside_kernels = Number((all / 100 - inKernels).toFixed(2));
+  res.step = Number((all / 100).toFixed(2));
   return res;
 }
 
@@ -105,18 +125,22 @@ console.log(JSON.stringify({ loadavg: loadavg().map(round1), copy_ms_nn_128x784x
 const previous = getBackend();
 for (const { label, backend } of variants) {
   setBackend(backend);
-  const step = vaeStepMs();
+  const inWasm = gemmTable(backend, true);
+  const plain = gemmTable(backend, false);
+  const step = await vaeStepMs();
   console.log(JSON.stringify({
-    backend: label, name: backend.name, ...gemmTable(backend),
+    backend: label, name: backend.name, ...inWasm, gflopsPlainArrays: plain.gflops,
     vae_step_ms: round1(step.wall), vae_step_cpu_ms: round1(step.cpu), epoch_s_at_469_steps: Number((step.wall * 0.469).toFixed(2)),
     loadavg: loadavg().map(round1),
   }));
 }
-console.log(JSON.stringify({ breakdown_ms_per_step: variants[1]!.label, ...vaeBreakdown(variants[1]!.backend), loadavg: loadavg().map(round1) }));
+for (const v of [variants[1]!, variants[2]!]) {
+  console.log(JSON.stringify({ breakdown_ms_per_step: v.label, ...(await vaeBreakdown(v.backend)), loadavg: loadavg().map(round1) }));
+}
 const native = loadNativeBackend(jsBackend);
 for (const { label, backend } of [{ label: 'js', backend: jsBackend }, ...(native ? [{ label: 'native (reference)', backend: native }] : [])]) {
   setBackend(backend);
-  const step = vaeStepMs();
+  const step = await vaeStepMs();
   console.log(JSON.stringify({ backend: label, vae_step_ms: round1(step.wall), vae_step_cpu_ms: round1(step.cpu), loadavg: loadavg().map(round1) }));
 }
 setBackend(previous);

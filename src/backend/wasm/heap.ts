@@ -20,6 +20,8 @@ export class WasmHeap {
   private readonly sizes = new Map<number, number>();
   private top: number;
   private freeBytes = 0;
+  /** Set when a request found nothing: later ones fail fast until a block is released. */
+  private exhausted = false;
 
   /**
    * Blocks start at base (a multiple of BLOCK) and end below maxBytes; onGrow runs after every
@@ -42,6 +44,7 @@ export class WasmHeap {
       this.freeBytes -= size;
       return this.handOut(list.pop()!, size);
     }
+    if (this.exhausted) return -1;
     if (this.reach(this.top + size)) {
       const addr = this.top;
       this.top += size;
@@ -56,6 +59,7 @@ export class WasmHeap {
     if (size === undefined) throw new Error(`wasm heap: release of ${addr}, which is not an allocated block`);
     this.sizes.delete(addr);
     this.freeBytes += size;
+    this.exhausted = false;
     const list = this.free.get(size);
     if (list) list.push(addr);
     else this.free.set(size, [addr]);
@@ -122,6 +126,7 @@ export class WasmHeap {
       this.top += size;
       return this.handOut(addr, size);
     }
+    this.exhausted = true;
     return -1;
   }
 }
