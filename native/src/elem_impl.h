@@ -238,10 +238,14 @@ void unaryF64(int op, const double* x, double* out, long n, double p0, double p1
 }
 
 // One inner loop of a broadcast binary op; unit and zero strides get their own
-// loops so the vectorizer sees contiguous or splatted operands.
+// loops so the vectorizer sees contiguous or splatted operands (both splatted,
+// as in [m,1]·[1,1] → [m,n], is one value filled along the row).
 template <typename T, class F>
 inline void binLoop(long n, const T* a, long as, const T* b, long bs, T* out, F f) {
-  if (as == 1 && bs == 1) {
+  if (as == 0 && bs == 0) {
+    const T v = f(*a, *b);
+    for (long j = 0; j < n; ++j) out[j] = v;
+  } else if (as == 1 && bs == 1) {
     for (long j = 0; j < n; ++j) out[j] = f(a[j], b[j]);
   } else if (as == 1 && bs == 0) {
     const T bv = *b;
