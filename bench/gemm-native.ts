@@ -1,5 +1,6 @@
 // GFLOPS of the native float32 GEMM on the reference VAE shapes (784-400-…,
-// batch 128), forward NN and the backward NT (dX = dY·Wᵀ) and TN (dW = Xᵀ·dY).
+// batch 128), forward NN and the backward NT (dX = dY·Wᵀ) and TN (dW = Xᵀ·dY),
+// and µs per call of its latent-width (20) GEMMs, which overheads dominate.
 // Prints one JSON line: median of repeats per shape, plus GFLOP per second of
 // process CPU time, which stays meaningful when other processes share the cores.
 // Run: npx tsx bench/gemm-native.ts [repeats]; ELBO_NUM_THREADS=1 for one core.
@@ -14,6 +15,15 @@ if (!gemm) {
 }
 
 const SHAPES = REFERENCE_GEMM_SHAPES;
+// The VAE step's GEMMs through its 400 → 20 (μ, log σ²) and 20 → 400 layers.
+const LATENT_SHAPES = [
+  { name: 'NN 128x400*400x20', tA: false, tB: false, m: 128, n: 20, k: 400 },
+  { name: 'NT 128x400*(20x400)T', tA: false, tB: true, m: 128, n: 20, k: 400 },
+  { name: 'TN (128x20)T*128x400', tA: true, tB: false, m: 20, n: 400, k: 128 },
+  { name: 'TN (128x400)T*128x20', tA: true, tB: false, m: 400, n: 20, k: 128 },
+  { name: 'NN 128x20*20x400', tA: false, tB: false, m: 128, n: 400, k: 20 },
+  { name: 'NT 128x20*(400x20)T', tA: false, tB: true, m: 128, n: 400, k: 20 },
+] as const;
 
 function filled(n: number, seed: number): Float32Array {
   const x = new Float32Array(n);
@@ -22,14 +32,13 @@ function filled(n: number, seed: number): Float32Array {
 }
 
 const repeats = Number(process.argv[2] ?? 30);
-const gflops: Record<string, number> = {};
-const gflopsPerCpuSecond: Record<string, number> = {};
-for (const s of SHAPES) {
+
+/** Median ms per call over `repeats` samples of ≥ 20 ms each (timer resolution is moot), wall and process CPU. */
+function time(s: { tA: boolean; tB: boolean; m: number; n: number; k: number }): { wall: number; cpu: number } {
   const lda = s.tA ? s.m : s.k, ldb = s.tB ? s.k : s.n;
   const a = filled(s.m * s.k, 1), b = filled(s.k * s.n, 2), c = new Float32Array(s.m * s.n);
-  const run = (): void => gemm(s.tA, s.tB, s.m, s.n, s.k, a, 0, lda, b, 0, ldb, 0, c, 0, s.n);
+  const run = (): void => gemm!(s.tA, s.tB, s.m, s.n, s.k, a, 0, lda, b, 0, ldb, 0, c, 0, s.n);
   for (let i = 0; i < 5; i++) run();
-  // Each sample times enough calls to last ≥ 20 ms, so timer resolution is moot.
   const wall: number[] = [];
   const cpu: number[] = [];
   for (let r = 0; r < repeats; r++) {
@@ -46,9 +55,18 @@ for (const s of SHAPES) {
     wall.push((t1 - t0) / calls);
     cpu.push((used.user + used.system) / 1000 / calls);
   }
-  const flop = 2 * s.m * s.n * s.k;
-  gflops[s.name] = Number((flop / (median(wall) * 1e6)).toFixed(1));
-  gflopsPerCpuSecond[s.name] = Number((flop / (median(cpu) * 1e6)).toFixed(1));
+  return { wall: median(wall), cpu: median(cpu) };
 }
+
+const gflops: Record<string, number> = {};
+const gflopsPerCpuSecond: Record<string, number> = {};
+for (const s of SHAPES) {
+  const { wall, cpu } = time(s);
+  const flop = 2 * s.m * s.n * s.k;
+  gflops[s.name] = Number((flop / (wall * 1e6)).toFixed(1));
+  gflopsPerCpuSecond[s.name] = Number((flop / (cpu * 1e6)).toFixed(1));
+}
+const latentUs: Record<string, number> = {};
+for (const s of LATENT_SHAPES) latentUs[s.name] = Number((time(s).wall * 1000).toFixed(1));
 const { isa, threads } = nativeInfo();
-console.log(JSON.stringify({ isa, threads, load1: Number(loadavg()[0].toFixed(2)), gflops, gflopsPerCpuSecond }));
+console.log(JSON.stringify({ isa, threads, load1: Number(loadavg()[0].toFixed(2)), gflops, gflopsPerCpuSecond, latentUs }));
