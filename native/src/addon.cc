@@ -4,6 +4,7 @@
 // Typed arrays are read in place (napi_get_typedarray_info), never copied.
 #include <node_api.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -17,6 +18,7 @@
 #include <string>
 #include <system_error>
 #include <thread>
+#include <vector>
 
 #include "elementwise.h"
 #include "gemm.h"
@@ -749,6 +751,28 @@ napi_value Where(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// A full sum of at least two blocks of this many elements is summed block by
+// block, in parallel when the pool is free, and the block sums are added in
+// order: the blocks, hence the rounding, do not depend on how many threads ran.
+constexpr long kSumBlock = 32768;
+
+template <typename T>
+double blockedSum(double (*sum)(const T*, long), const T* x, long n) {
+  const long blocks = (n + kSumBlock - 1) / kSumBlock;
+  std::vector<double> part(static_cast<size_t>(blocks));
+  const auto block = [&](long b) { part[b] = sum(x + b * kSumBlock, std::min(kSumBlock, n - b * kSumBlock)); };
+  Pool& p = pool();
+  if (p.size() > 1 && blocks < 65536 && p.tryAcquire()) {
+    p.run(static_cast<int>(blocks), [&](int b, int) { block(b); });
+    p.release();
+  } else {
+    for (long b = 0; b < blocks; ++b) block(b);
+  }
+  double total = 0;
+  for (const double s : part) total += s;
+  return total;
+}
+
 // reduce(op, x, outer, n, inner, out).
 napi_value Reduce(napi_env env, napi_callback_info info) {
   try {
@@ -765,10 +789,17 @@ napi_value Reduce(napi_env env, napi_callback_info info) {
       throw ArgError{"reduce: x or out is too short for [" + std::to_string(outer) + ", " + std::to_string(n) + ", " +
                          std::to_string(inner) + "]",
                      true};
-    if (x.type == napi_float32_array)
-      elemKernels().f32.reduce(op, static_cast<const float*>(x.data), outer, n, inner, static_cast<float*>(out.data));
-    else
-      elemKernels().f64.reduce(op, static_cast<const double*>(x.data), outer, n, inner, static_cast<double*>(out.data));
+    if (x.type == napi_float32_array) {
+      if (op == kSum && outer == 1 && inner == 1 && n >= 2 * kSumBlock)
+        *static_cast<float*>(out.data) = static_cast<float>(blockedSum(elemKernels().f32.sum, static_cast<const float*>(x.data), n));
+      else
+        elemKernels().f32.reduce(op, static_cast<const float*>(x.data), outer, n, inner, static_cast<float*>(out.data));
+    } else {
+      if (op == kSum && outer == 1 && inner == 1 && n >= 2 * kSumBlock)
+        *static_cast<double*>(out.data) = blockedSum(elemKernels().f64.sum, static_cast<const double*>(x.data), n);
+      else
+        elemKernels().f64.reduce(op, static_cast<const double*>(x.data), outer, n, inner, static_cast<double*>(out.data));
+    }
   } catch (const ArgError& e) {
     throwJs(env, e);
   }

@@ -287,7 +287,7 @@ void binaryImpl(int op, long n, const T* a, long as, const T* b, long bs, T* out
 // sequential float sum: it differs from it by its rounding error (and is the
 // more accurate of the two), the price of a vectorized full reduction.
 template <typename T>
-T sumRow(const T* x, long n) {
+double sumDouble(const T* x, long n) {
   double acc[16] = {};
   long i = 0;
   for (; i + 16 <= n; i += 16)
@@ -295,7 +295,12 @@ T sumRow(const T* x, long n) {
   for (int k = 0; i < n; ++i, ++k) acc[k] += double(x[i]);
   for (int w = 8; w > 0; w /= 2)
     for (int k = 0; k < w; ++k) acc[k] += acc[k + w];
-  return T(acc[0]);
+  return acc[0];
+}
+
+template <typename T>
+T sumRow(const T* x, long n) {
+  return T(sumDouble(x, n));
 }
 
 template <typename T>
@@ -462,8 +467,8 @@ void bceF64(const double* l, const double* y, double* out, double* sig, long n) 
 
 ElemKernels makeElemKernels() {
   return {
-      {&unaryF32, &binaryImpl<float>, &reduceImpl<float>, &adamImpl<float>, &bceF32},
-      {&unaryF64, &binaryImpl<double>, &reduceImpl<double>, &adamImpl<double>, &bceF64},
+      {&unaryF32, &binaryImpl<float>, &reduceImpl<float>, &sumDouble<float>, &adamImpl<float>, &bceF32},
+      {&unaryF64, &binaryImpl<double>, &reduceImpl<double>, &sumDouble<double>, &adamImpl<double>, &bceF64},
   };
 }
 

@@ -27,6 +27,8 @@ struct ElemKernelsT {
   void (*binary)(int op, long n, const T* a, long as, const T* b, long bs, T* out);
   // [outer, n, inner] → [outer, inner].
   void (*reduce)(int op, const T* x, long outer, long n, long inner, T* out);
+  // Σ x[0..n) in double, as reduce sums a whole row before rounding to T.
+  double (*sum)(const T* x, long n);
   void (*adam)(T* p, const T* g, T* m, T* v, long n, const AdamArgs& h);
   // out = softplus(ℓ) − ℓ·y and sig = σ(ℓ) for i < n (fused BCE from logits).
   void (*bce)(const T* logits, const T* target, T* out, T* sig, long n);
