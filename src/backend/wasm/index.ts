@@ -42,6 +42,13 @@ export interface WasmBackendOptions {
   readonly minWasmElements?: number;
   /** Smaller Adam, unary and bceLogits calls stay on the calling thread (default 2^15 elements; tests use 0). */
   readonly minParallelElements?: number;
+  /**
+   * Polls of the job counter before an idle worker sleeps (default 20000, ≈ 10 µs). Longer spins
+   * speed up back-to-back gemms on idle cores (waking a sleeping worker stalled the caller
+   * 0.2–0.65 ms per call here), but when other processes hold a core the spinning worker takes
+   * the caller's time: a VAE step went from 15 to 19–23 ms with 2^18–2^20, and was no faster on idle cores.
+   */
+  readonly workerSpin?: number;
   /** Hand out float32 tensor buffers in wasm memory (Backend.allocate), where memory can be shared (default true). */
   readonly ownBuffers?: boolean;
 }
@@ -170,6 +177,7 @@ const SEQ = 0;
 const DONE = 1;
 const QUIT = 2;
 const TICKET = 3;
+const SPIN = 4;
 const JOB = 16;
 const JOB_GEMM = 1;
 const JOB_ADAM = 2;
@@ -184,6 +192,7 @@ const MIN_WASM_MACS = 4096;
 const MIN_PARALLEL_MACS = 1 << 19;
 const MIN_WASM_ELEMENTS = 2048;
 const MIN_PARALLEL_ELEMENTS = 1 << 15;
+const WORKER_SPIN = 20000;
 /** Smaller float32 buffers stay plain typed arrays: copying them costs less than a heap block and its finalizer. */
 const MIN_OWN_ELEMENTS = 256;
 // Polls of the pending count before the caller sleeps (where it may; a browser's main thread may not).
@@ -287,6 +296,7 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
   const heap = new WasmHeap(memory, SCRATCH_BASE + wanted * workBytes, maxSharedPages * PAGE, refresh);
   if (!heap.reach(SCRATCH_BASE + wanted * workBytes)) throw new Error('wasm backend: cannot allocate thread scratch');
 
+  Atomics.store(ctl, SPIN, Math.max(0, Math.min(2 ** 31 - 1, Math.floor(opts.workerSpin ?? WORKER_SPIN))));
   const workers: WasmWorker[] = [];
   if (threaded && spawn) {
     try {

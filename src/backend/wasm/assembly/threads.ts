@@ -10,16 +10,15 @@ import { adamF32, bceF32, unaryF32 } from './elementwise';
 //   4 done    chunks of the current job finished
 //   8 quit    non-zero: return from workerLoop
 //  12 ticket  (job tag << 16) | next unclaimed chunk
+//  16 spin    polls of seq before a worker sleeps (see WasmBackendOptions.workerSpin)
 //  JOB (64)   the job: i32 kind, i32 chunk count, i32 tag, i32 chunk length, then the kind's
 //             arguments from byte 16 as runChunk reads them.
 const SEQ: usize = 0;
 const DONE: usize = 4;
 const QUIT: usize = 8;
 const TICKET: usize = 12;
+const SPIN: usize = 16;
 const JOB: usize = 64;
-// ≈ tens of µs of polling before sleeping: the main thread issues kernels back to back during a
-// training step, so a short spin saves the futex wake-up on most jobs without burning a core idle.
-const SPIN: i32 = 20000;
 
 // Job kinds.
 const JOB_GEMM: i32 = 1;
@@ -108,7 +107,8 @@ export function help(ctrl: usize, work: usize): void {
 export function workerLoop(ctrl: usize, work: usize, seen: i32): void {
   while (true) {
     let seq = atomic.load<i32>(ctrl + SEQ);
-    for (let s = 0; seq == seen && s < SPIN; s++) seq = atomic.load<i32>(ctrl + SEQ);
+    const spin = atomic.load<i32>(ctrl + SPIN);
+    for (let s = 0; seq == seen && s < spin; s++) seq = atomic.load<i32>(ctrl + SEQ);
     if (seq == seen) {
       memory.atomic.wait32(ctrl + SEQ, seen, -1);
       continue;
