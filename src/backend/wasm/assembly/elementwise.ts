@@ -419,23 +419,25 @@ export function adamF32(
   const vB2 = f32x4.splat(<f32>beta2), vC2 = f32x4.splat(<f32>oneMinusBeta2);
   const vStep = f32x4.splat(<f32>(stepSize * sqrtBc2)), vEps = f32x4.splat(<f32>(eps * sqrtBc2));
   let i = 0;
-  for (; i < n; i += 4) {
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const p0 = v128.load(p + o);
+    const gi = f32x4.add(v128.load(g + o), f32x4.mul(vL2, p0));
+    const mi = f32x4.add(f32x4.mul(vB1, v128.load(m + o)), f32x4.mul(vC1, gi));
+    const vi = f32x4.add(f32x4.mul(vB2, v128.load(v + o)), f32x4.mul(f32x4.mul(vC2, gi), gi));
+    v128.store(m + o, mi);
+    v128.store(v + o, vi);
+    v128.store(p + o, f32x4.sub(f32x4.mul(p0, vShrink), f32x4.div(f32x4.mul(vStep, mi), f32x4.add(f32x4.sqrt(vi), vEps))));
+  }
+  if (i < n) {
     const o = <usize>i << 2;
     const lanes = n - i;
-    const full = lanes >= 4;
-    const p0 = full ? v128.load(p + o) : loadTail(p + o, lanes);
-    const gi = f32x4.add(full ? v128.load(g + o) : loadTail(g + o, lanes), f32x4.mul(vL2, p0));
-    const mi = f32x4.add(f32x4.mul(vB1, full ? v128.load(m + o) : loadTail(m + o, lanes)), f32x4.mul(vC1, gi));
-    const vi = f32x4.add(f32x4.mul(vB2, full ? v128.load(v + o) : loadTail(v + o, lanes)), f32x4.mul(f32x4.mul(vC2, gi), gi));
-    const pi = f32x4.sub(f32x4.mul(p0, vShrink), f32x4.div(f32x4.mul(vStep, mi), f32x4.add(f32x4.sqrt(vi), vEps)));
-    if (full) {
-      v128.store(m + o, mi);
-      v128.store(v + o, vi);
-      v128.store(p + o, pi);
-    } else {
-      storeTail(m + o, mi, lanes);
-      storeTail(v + o, vi, lanes);
-      storeTail(p + o, pi, lanes);
-    }
+    const p0 = loadTail(p + o, lanes);
+    const gi = f32x4.add(loadTail(g + o, lanes), f32x4.mul(vL2, p0));
+    const mi = f32x4.add(f32x4.mul(vB1, loadTail(m + o, lanes)), f32x4.mul(vC1, gi));
+    const vi = f32x4.add(f32x4.mul(vB2, loadTail(v + o, lanes)), f32x4.mul(f32x4.mul(vC2, gi), gi));
+    storeTail(m + o, mi, lanes);
+    storeTail(v + o, vi, lanes);
+    storeTail(p + o, f32x4.sub(f32x4.mul(p0, vShrink), f32x4.div(f32x4.mul(vStep, mi), f32x4.add(f32x4.sqrt(vi), vEps))), lanes);
   }
 }
