@@ -35,8 +35,9 @@ constexpr int kChunksPerThread = 4;
 // How long an idle worker spins before sleeping: a training step issues GEMMs
 // back to back, and a futex wake-up costs tens of microseconds.
 constexpr auto kSpin = std::chrono::microseconds(200);
-// How long the calling thread spins for straggling workers before sleeping.
-constexpr auto kWaitSpin = std::chrono::microseconds(50);
+// How long the calling thread spins for straggling workers before sleeping: a
+// GEMM chunk lasts up to ~100 µs, and sleeping adds a futex wake-up to the call.
+constexpr auto kWaitSpin = std::chrono::microseconds(200);
 // A shared packed operand larger than this is freed after its call.
 constexpr size_t kKeepSharedBytes = size_t(16) << 20;
 
