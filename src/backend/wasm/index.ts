@@ -120,6 +120,13 @@ const UNARY_CODES: Partial<Record<UnaryKernel, number>> = {
   neg: 0, relu: 1, step: 2, square: 3, abs: 4, exp: 5, sigmoid: 6, softplus: 7,
 };
 const SQUARE = 3;
+/** Unary codes from here on (exp, sigmoid, softplus) are compute-bound; those below only stream memory. */
+const FIRST_COSTLY_UNARY = 5;
+/**
+ * Memory-bound unary ops split over threads only this many times later than minParallelElements:
+ * a second thread barely raises memory throughput, and waking it can cost more than the op.
+ */
+const STREAMING_FACTOR = 32;
 
 /**
  * How a broadcast operand of `shape` covers outShape viewed as an m×n matrix split before axis
@@ -482,7 +489,8 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
       const xP = addr(x, 0, n, true);
       const oP = addr(out, 0, n, false);
       if (xP < 0 || oP < 0) return false;
-      if (nWorkers === 0 || n < minParallelElements) ex.unaryF32(code, xP, oP, n);
+      const threshold = code >= FIRST_COSTLY_UNARY ? minParallelElements : minParallelElements * STREAMING_FACTOR;
+      if (nWorkers === 0 || n < threshold) ex.unaryF32(code, xP, oP, n);
       else {
         share(JOB_UNARY, n, ELEMENT_UNIT, () => ctl.set([code, xP, oP], JOB + 6));
       }
