@@ -1,6 +1,7 @@
 // GotoBLAS/BLIS-style blocked GEMM driver shared by every ISA translation unit:
-// op(A) and op(B) are packed into MR-row / NR-column panels, so transposes only
-// change how packing reads memory, and a register-tile microkernel does the FMAs.
+// op(A) and op(B) are packed into MR-row / NR-column panels (or read in place
+// where their layout allows), so transposes only change how panels are read,
+// and a register-tile microkernel does the FMAs.
 // NOTE: everything here has internal linkage on purpose. Each ISA TU is built
 // with different -m flags; an inline function with external linkage would be
 // merged by the linker and could run AVX-512 code on a CPU without it.
@@ -57,8 +58,7 @@ struct Micro {
     } else if constexpr (MR % 4 == 0) {
       // Rows 4q + s sit at group pointer q plus s·aRow, s < 4, which x86 addresses
       // as base + index·{1, 2} (s = 3 through a second index): a pointer per row
-      // would not fit in the general registers. (Only edge-tile ISAs, whose MR is
-      // a multiple of 4, read A in place.)
+      // would not fit in the general registers.
       const T* grp[MR / 4];
 #pragma GCC unroll 16
       for (int q = 0; q < MR / 4; ++q) grp[q] = Ap + 4 * q * aRow;
@@ -72,6 +72,8 @@ struct Micro {
 #pragma GCC unroll 16
         for (int q = 0; q < MR / 4; ++q) grp[q] += aStep;
       }
+    } else {
+      for (long p = 0; p < kc; ++p, Ap += aStep, Bp += bStep) step(acc, Bp, [&](int i) { return Ap + i * aRow; });
     }
     if (beta1) {
 #pragma GCC unroll 64
@@ -103,8 +105,9 @@ struct Micro {
 
 // R rows × one W-wide vector of C at the edges that a full MR×NR tile would
 // overhang, reading the same panels as Micro (A's k steps aStep apart and rows
-// aRow apart, B rows bStep apart). VT::loadPart / storePart touch only the first `cols` columns of
-// B and C, so the edge is written in place, and B may be read in place too.
+// aRow apart, B rows bStep apart). VT::loadPart / storePart touch only the
+// first `cols` columns of B and C, so the edge is written in place, and B may
+// be read in place too.
 template <class VT, int R>
 void edgeTile(long kc, const typename VT::T* __restrict Ap, long aStep, long aRow, const typename VT::T* __restrict Bp,
               long bStep, typename VT::T* __restrict C, long ldc, bool beta1, int cols) {
@@ -283,7 +286,8 @@ struct Driver {
               if (mr == MR && nr == NR) {
                 K::run(kc, a, aStep, aRow, b, bStep, c, g.ldc, beta1);
               } else if (!Edge::run(kc, mr, nr, a, aStep, aRow, b, bStep, c, g.ldc, beta1)) {
-                K::run(kc, a, MR, 1, b, NR, tmp, NR, false);
+                // Zero-padded packed panels only (Edge::kInPlace is false here).
+                K::run(kc, a, aStep, aRow, b, bStep, tmp, NR, false);
                 for (long i = 0; i < mr; ++i)
                   for (long j = 0; j < nr; ++j)
                     c[i * g.ldc + j] = (beta1 ? c[i * g.ldc + j] : T(0)) + tmp[i * NR + j];
