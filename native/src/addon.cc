@@ -18,6 +18,7 @@
 #include <string>
 #include <system_error>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "elementwise.h"
@@ -939,6 +940,67 @@ napi_value BceLogits(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// normalKl(locP, logScaleP, locQ, logScaleQ, out): the Gaussian KL elementwise over out.length.
+napi_value NormalKl(napi_env env, napi_callback_info info) {
+  try {
+    napi_value argv[5];
+    getArgs(env, info, argv, "normalKl");
+    const char* names[5] = {"locP", "logScaleP", "locQ", "logScaleQ", "out"};
+    ArrayView a[5];
+    for (int i = 0; i < 5; ++i) a[i] = getArray(env, argv[i], names[i], "normalKl");
+    sameType("normalKl", {&a[0], &a[1], &a[2], &a[3], &a[4]});
+    const size_t n = a[4].length;
+    for (int i = 0; i < 4; ++i)
+      if (a[i].length < n)
+        throw ArgError{std::string("normalKl: ") + names[i] + " has " + std::to_string(a[i].length) + " elements, out has " + std::to_string(n), true};
+    const auto run = [&](const auto& ek, auto* tag) {
+      using T = std::remove_pointer_t<decltype(tag)>;
+      parallelRange(static_cast<long>(n), [&](long lo, long hi) {
+        ek.normalKl(static_cast<const T*>(a[0].data) + lo, static_cast<const T*>(a[1].data) + lo, static_cast<const T*>(a[2].data) + lo,
+                    static_cast<const T*>(a[3].data) + lo, static_cast<T*>(a[4].data) + lo, hi - lo);
+      });
+    };
+    if (a[4].type == napi_float32_array)
+      run(elemKernels().f32, static_cast<float*>(nullptr));
+    else
+      run(elemKernels().f64, static_cast<double*>(nullptr));
+  } catch (const ArgError& e) {
+    throwJs(env, e);
+  }
+  return nullptr;
+}
+
+// normalKlGrad(g, locP, logScaleP, locQ, logScaleQ, dLocP, dLogScaleP, dLocQ, dLogScaleQ) over g.length.
+napi_value NormalKlGrad(napi_env env, napi_callback_info info) {
+  try {
+    napi_value argv[9];
+    getArgs(env, info, argv, "normalKlGrad");
+    const char* names[9] = {"g", "locP", "logScaleP", "locQ", "logScaleQ", "dLocP", "dLogScaleP", "dLocQ", "dLogScaleQ"};
+    ArrayView a[9];
+    for (int i = 0; i < 9; ++i) a[i] = getArray(env, argv[i], names[i], "normalKlGrad");
+    sameType("normalKlGrad", {&a[0], &a[1], &a[2], &a[3], &a[4], &a[5], &a[6], &a[7], &a[8]});
+    const size_t n = a[0].length;
+    for (int i = 1; i < 9; ++i)
+      if (a[i].length < n)
+        throw ArgError{std::string("normalKlGrad: ") + names[i] + " has " + std::to_string(a[i].length) + " elements, g has " + std::to_string(n), true};
+    const auto run = [&](const auto& ek, auto* tag) {
+      using T = std::remove_pointer_t<decltype(tag)>;
+      const auto in = [&](int i, long lo) { return static_cast<const T*>(a[i].data) + lo; };
+      const auto out = [&](int i, long lo) { return static_cast<T*>(a[i].data) + lo; };
+      parallelRange(static_cast<long>(n), [&](long lo, long hi) {
+        ek.normalKlGrad(in(0, lo), in(1, lo), in(2, lo), in(3, lo), in(4, lo), out(5, lo), out(6, lo), out(7, lo), out(8, lo), hi - lo);
+      });
+    };
+    if (a[0].type == napi_float32_array)
+      run(elemKernels().f32, static_cast<float*>(nullptr));
+    else
+      run(elemKernels().f64, static_cast<double*>(nullptr));
+  } catch (const ArgError& e) {
+    throwJs(env, e);
+  }
+  return nullptr;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   napi_value gemm, biasAct, isa, threads;
   napi_create_function(env, "gemm", NAPI_AUTO_LENGTH, Gemm, nullptr, &gemm);
@@ -949,7 +1011,7 @@ napi_value Init(napi_env env, napi_value exports) {
     napi_callback cb;
   } elementwise[] = {
       {"unary", Unary}, {"binary", Binary}, {"reduce", Reduce}, {"where", Where}, {"copyStrided", CopyStrided}, {"adamStep", AdamStep},
-      {"bceLogits", BceLogits},
+      {"bceLogits", BceLogits}, {"normalKl", NormalKl}, {"normalKlGrad", NormalKlGrad},
   };
   for (const auto& e : elementwise) {
     napi_value fn;

@@ -465,10 +465,42 @@ void bceF64(const double* l, const double* y, double* out, double* sig, long n) 
   }
 }
 
+// KL(N(μp, σp²) ‖ N(μq, σq²)) = ½(eʳ − 1 − r) + ½((μp − μq)/σq)², r = 2(log σp − log σq),
+// in double and in the JS kernel's operation order (src/backend/js/elementwise.ts),
+// so float32 results round as there. NOTE: expm1(r) − r, not exp(r) − r − 1, keeps
+// the relative accuracy when σp ≈ σq.
+template <typename T>
+void normalKlImpl(const T* locP, const T* logScaleP, const T* locQ, const T* logScaleQ, T* out, long n) {
+  for (long i = 0; i < n; ++i) {
+    const double r = 2 * (double(logScaleP[i]) - double(logScaleQ[i]));
+    const double d = (double(locP[i]) - double(locQ[i])) * std::exp(-double(logScaleQ[i]));
+    out[i] = T(0.5 * (std::expm1(r) - r) + 0.5 * d * d);
+  }
+}
+
+// ∂/∂μp = (μp − μq)/σq², ∂/∂μq = −∂/∂μp, ∂/∂log σp = eʳ − 1, ∂/∂log σq = −(eʳ − 1) − (μp − μq)²/σq²,
+// each times g, in the JS kernel's order.
+template <typename T>
+void normalKlGradImpl(const T* g, const T* locP, const T* logScaleP, const T* locQ, const T* logScaleQ, T* dLocP,
+                      T* dLogScaleP, T* dLocQ, T* dLogScaleQ, long n) {
+  for (long i = 0; i < n; ++i) {
+    const double gi = g[i];
+    const double invVarQ = std::exp(-2 * double(logScaleQ[i]));
+    const double dm = double(locP[i]) - double(locQ[i]);
+    const double em1 = std::expm1(2 * (double(logScaleP[i]) - double(logScaleQ[i])));
+    dLocP[i] = T(gi * dm * invVarQ);
+    dLocQ[i] = T(-gi * dm * invVarQ);
+    dLogScaleP[i] = T(gi * em1);
+    dLogScaleQ[i] = T(-gi * (em1 + dm * dm * invVarQ));
+  }
+}
+
 ElemKernels makeElemKernels() {
   return {
-      {&unaryF32, &binaryImpl<float>, &reduceImpl<float>, &sumDouble<float>, &adamImpl<float>, &bceF32},
-      {&unaryF64, &binaryImpl<double>, &reduceImpl<double>, &sumDouble<double>, &adamImpl<double>, &bceF64},
+      {&unaryF32, &binaryImpl<float>, &reduceImpl<float>, &sumDouble<float>, &adamImpl<float>, &bceF32, &normalKlImpl<float>,
+       &normalKlGradImpl<float>},
+      {&unaryF64, &binaryImpl<double>, &reduceImpl<double>, &sumDouble<double>, &adamImpl<double>, &bceF64, &normalKlImpl<double>,
+       &normalKlGradImpl<double>},
   };
 }
 

@@ -32,6 +32,11 @@ struct ElemKernelsT {
   void (*adam)(T* p, const T* g, T* m, T* v, long n, const AdamArgs& h);
   // out = softplus(ℓ) − ℓ·y and sig = σ(ℓ) for i < n (fused BCE from logits).
   void (*bce)(const T* logits, const T* target, T* out, T* sig, long n);
+  // out = KL(N(locP, e^{logScaleP}) ‖ N(locQ, e^{logScaleQ})) elementwise, for i < n.
+  void (*normalKl)(const T* locP, const T* logScaleP, const T* locQ, const T* logScaleQ, T* out, long n);
+  // Its four partials times the upstream gradient g, for i < n.
+  void (*normalKlGrad)(const T* g, const T* locP, const T* logScaleP, const T* locQ, const T* logScaleQ, T* dLocP,
+                       T* dLogScaleP, T* dLocQ, T* dLogScaleQ, long n);
 };
 
 struct ElemKernels {

@@ -1,5 +1,5 @@
 // The native elementwise kernels (unary, binary, reduce, where, copyStrided,
-// adamStep, bceLogits) against the JS backend, their oracle: exact where the JS kernel is
+// adamStep, bceLogits, normalKl) against the JS backend, their oracle: exact where the JS kernel is
 // one correctly rounded operation, a few ulp for float32 transcendentals.
 // Skipped when the addon is not built; also re-run under the AVX2 and scalar builds.
 import { test } from 'node:test';
@@ -292,6 +292,41 @@ for (const dtype of dtypes) {
         }
       });
     }
+  });
+}
+
+for (const dtype of dtypes) {
+  test(`${dtype} normalKl and normalKlGrad match the JS kernel to an ulp plus float64 rounding of the terms that cancel (σp ≈ σq included)`, { skip }, () => {
+    const rng = new Rng(20);
+    const n = 2003;
+    const col = (f: (i: number) => number): FloatArray => from(dtype, Array.from({ length: n }, (_, i) => f(i)));
+    const locP = col(() => rng.normal());
+    const logScaleP = col(() => rng.normal() * 0.7);
+    // Every third pair is the standard-normal prior; every third σq is within 1e-4 of σp (r → 0).
+    const locQ = col((i) => (i % 3 === 0 ? 0 : rng.normal() * 0.5));
+    const logScaleQ = col((i) => (i % 3 === 0 ? 0 : i % 3 === 1 ? logScaleP[i]! + (rng.uniform() - 0.5) * 2e-4 : rng.normal() * 0.7));
+    const g = col(() => rng.normal());
+    const eps = 2 ** -52;
+    const ulp = (w: number): number => (dtype === 'float32' ? 2 ** (Math.floor(Math.log2(Math.abs(w) || 2 ** -149)) - 23) : 0);
+    // Σ|terms| per element: native and JS both form these in float64 with libm results that may differ by an ulp.
+    const check = (what: string, got: FloatArray, want: FloatArray, scale: (i: number) => number): void => {
+      for (let i = 0; i < n; i++) {
+        const tol = ulp(want[i]!) + 16 * eps * scale(i);
+        if (!(Math.abs(got[i]! - want[i]!) <= tol)) assert.fail(`${what}[${i}]: native ${got[i]}, JS ${want[i]} (tolerance ${tol})`);
+      }
+    };
+    const r = (i: number): number => 2 * (logScaleP[i]! - logScaleQ[i]!);
+    const d2 = (i: number): number => ((locP[i]! - locQ[i]!) * Math.exp(-logScaleQ[i]!)) ** 2;
+    const [want, got] = [alloc(dtype, n), alloc(dtype, n)];
+    jsBackend.normalKl(locP, logScaleP, locQ, logScaleQ, want);
+    nb().normalKl(locP, logScaleP, locQ, logScaleQ, got);
+    check('normalKl', got, want, (i) => Math.abs(Math.expm1(r(i))) + Math.abs(r(i)) + d2(i));
+    const wants = [0, 1, 2, 3].map(() => alloc(dtype, n));
+    const gots = [0, 1, 2, 3].map(() => alloc(dtype, n));
+    jsBackend.normalKlGrad(g, locP, logScaleP, locQ, logScaleQ, wants[0]!, wants[1]!, wants[2]!, wants[3]!);
+    nb().normalKlGrad(g, locP, logScaleP, locQ, logScaleQ, gots[0]!, gots[1]!, gots[2]!, gots[3]!);
+    const gScale = (i: number): number => Math.abs(g[i]!) * (Math.abs(Math.expm1(r(i))) + d2(i) + Math.abs(locP[i]! - locQ[i]!) * Math.exp(-2 * logScaleQ[i]!));
+    ['dLocP', 'dLogScaleP', 'dLocQ', 'dLogScaleQ'].forEach((what, k) => check(what, gots[k]!, wants[k]!, gScale));
   });
 }
 

@@ -1,6 +1,6 @@
 // Node-only loader for the C++ addon built from native/ (N-API): gives a Backend
 // whose gemm and elementwise kernels (unary, binary, reduce, where, copyStrided,
-// adamStep, bceLogits) are native SIMD code and whose other kernels are the base backend's.
+// adamStep, bceLogits, normalKl) are native SIMD code and whose other kernels are the base backend's.
 // This is the only file in src/ that touches Node APIs for the addon.
 import { createRequire } from 'node:module';
 import type { Backend, BinaryKernel, FloatArray, ReduceKernel, UnaryKernel } from '../backend.js';
@@ -32,6 +32,8 @@ interface NativeAddon {
   readonly copyStrided: (src: FloatArray, srcOff: number, out: FloatArray, meta: Float64Array, rank: number) => void;
   readonly adamStep: Backend['adamStep'];
   readonly bceLogits: Backend['bceLogits'];
+  readonly normalKl: Backend['normalKl'];
+  readonly normalKlGrad: Backend['normalKlGrad'];
   readonly isa: NativeIsa;
   readonly threads: number;
 }
@@ -45,7 +47,7 @@ const candidates = [
 function isAddon(x: unknown): x is NativeAddon {
   if (typeof x !== 'object' || x === null) return false;
   const o = x as Record<string, unknown>;
-  const fns = ['gemm', 'biasAct', 'unary', 'binary', 'reduce', 'where', 'copyStrided', 'adamStep', 'bceLogits'];
+  const fns = ['gemm', 'biasAct', 'unary', 'binary', 'reduce', 'where', 'copyStrided', 'adamStep', 'bceLogits', 'normalKl', 'normalKlGrad'];
   return fns.every((f) => typeof o[f] === 'function') && typeof o.threads === 'number'
     && (o.isa === 'avx512' || o.isa === 'avx2' || o.isa === 'scalar');
 }
@@ -95,7 +97,7 @@ const reduceCodes: Readonly<Record<ReduceKernel, number>> = { sum: 0, max: 1, mi
 const MAX_RANK = 16;
 
 /** The elementwise kernels of the addon, in the Backend's signatures; base serves mixed dtypes and huge ranks. */
-type ElementwiseKernels = Pick<Backend, 'unary' | 'binary' | 'reduce' | 'where' | 'copyStrided' | 'adamStep' | 'bceLogits'>;
+type ElementwiseKernels = Pick<Backend, 'unary' | 'binary' | 'reduce' | 'where' | 'copyStrided' | 'adamStep' | 'bceLogits' | 'normalKl' | 'normalKlGrad'>;
 
 function elementwiseKernels(addon: NativeAddon, base: Backend): ElementwiseKernels {
   // Shapes travel in this one reused buffer, so a call allocates nothing.
@@ -147,6 +149,20 @@ function elementwiseKernels(addon: NativeAddon, base: Backend): ElementwiseKerne
       const T = logits.constructor;
       if (target.constructor !== T || out.constructor !== T || sig.constructor !== T) return base.bceLogits(logits, target, out, sig);
       addon.bceLogits(logits, target, out, sig);
+    },
+    normalKl(locP, logScaleP, locQ, logScaleQ, out) {
+      const T = out.constructor;
+      if (locP.constructor !== T || logScaleP.constructor !== T || locQ.constructor !== T || logScaleQ.constructor !== T) {
+        return base.normalKl(locP, logScaleP, locQ, logScaleQ, out);
+      }
+      addon.normalKl(locP, logScaleP, locQ, logScaleQ, out);
+    },
+    normalKlGrad(g, locP, logScaleP, locQ, logScaleQ, dLocP, dLogScaleP, dLocQ, dLogScaleQ) {
+      const T = g.constructor;
+      if ([locP, logScaleP, locQ, logScaleQ, dLocP, dLogScaleP, dLocQ, dLogScaleQ].some((a) => a.constructor !== T)) {
+        return base.normalKlGrad(g, locP, logScaleP, locQ, logScaleQ, dLocP, dLogScaleP, dLocQ, dLogScaleQ);
+      }
+      addon.normalKlGrad(g, locP, logScaleP, locQ, logScaleQ, dLocP, dLogScaleP, dLocQ, dLogScaleQ);
     },
   };
 }
