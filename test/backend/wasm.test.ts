@@ -222,21 +222,30 @@ test('binary add, sub, mul, div are bit-identical to the JS backend: same shape,
   }
 });
 
-/** Σ x[off, off + n) in 16 float64 accumulators combined by halves, rounded once to float32 (the native sumRow). */
+/** Σ x[off, off + n) in 16 float64 accumulators combined by halves (the native sumDouble), unrounded. */
 function sum16(x: Float32Array, off: number, n: number): number {
   const acc = new Float64Array(16);
   for (let i = 0; i < n; i++) acc[i % 16] += x[off + i]!;
   for (let w = 8; w > 0; w >>= 1) for (let k = 0; k < w; k++) acc[k] += acc[k + w]!;
-  return Math.fround(acc[0]!);
+  return acc[0]!;
 }
 
-test('reduce sum equals the JS backend bit for bit across rows, and the 16-lane float64 sum of the native backend for full rows', () => {
+/** The native backend's full sum: sum16, or for one row of ≥ 2 blocks the blocks' sum16 added in order; rounded once. */
+function nativeSum(x: Float32Array, off: number, n: number, outer: number): number {
+  const block = 32768;
+  if (outer > 1 || n < 2 * block) return Math.fround(sum16(x, off, n));
+  let total = 0;
+  for (let b = 0; b < n; b += block) total += sum16(x, off + b, Math.min(block, n - b));
+  return Math.fround(total);
+}
+
+test('reduce sum equals the JS backend bit for bit across rows, and the native backend\'s float64 lane and block sum for full rows', () => {
   const rng = new Rng(23);
   for (const [outer, n, inner] of [[1, 128, 400], [128, 784, 1], [1, 313600, 1], [3, 5, 7], [2, 9, 33], [4, 0, 5], [1, 1, 20], [2, 37, 1]] as const) {
     const x = randomArray(rng, outer * n * inner);
     for (const op of ['sum', 'max'] as const) {
       const want = new Float32Array(outer * inner);
-      if (op === 'sum' && inner === 1) for (let o = 0; o < outer; o++) want[o] = sum16(x, o * n, n);
+      if (op === 'sum' && inner === 1) for (let o = 0; o < outer; o++) want[o] = nativeSum(x, o * n, n, outer);
       else jsBackend.reduce(op, x, outer, n, inner, want);
       for (const be of variants) {
         const got = new Float32Array(outer * inner);

@@ -319,10 +319,10 @@ export function bceF32(l: usize, t: usize, out: usize, sig: usize, n: i32): void
   }
 }
 
-// Σ x[0..n) in 16 float64 accumulators (8 f64x2), combined by halves: the native backend's sumRow
+// Σ x[0..n) in 16 float64 accumulators (8 f64x2), combined by halves: the native backend's sumDouble
 // (native/src/elem_impl.h), so the two agree bit for bit. NOTE: not the JS kernel's sequential float
 // sum; it differs by that sum's rounding error (and is the more accurate), the price of vectorizing.
-function sumRow(x: usize, n: i32): f32 {
+function sumRow(x: usize, n: i32): f64 {
   let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0);
   let a4 = f64x2.splat(0), a5 = f64x2.splat(0), a6 = f64x2.splat(0), a7 = f64x2.splat(0);
   let i = 0;
@@ -354,13 +354,17 @@ function sumRow(x: usize, n: i32): f32 {
   a0 = f64x2.add(a0, a4); a1 = f64x2.add(a1, a5); a2 = f64x2.add(a2, a6); a3 = f64x2.add(a3, a7);
   a0 = f64x2.add(a0, a2); a1 = f64x2.add(a1, a3);
   a0 = f64x2.add(a0, a1);
-  return <f32>(f64x2.extract_lane(a0, 0) + f64x2.extract_lane(a0, 1));
+  return f64x2.extract_lane(a0, 0) + f64x2.extract_lane(a0, 1);
 }
+
+// A full sum of at least two blocks of this many floats adds the blocks' sumRow in order, as the
+// native backend does (its blocks may run on different threads; the rounding does not change).
+const SUM_BLOCK: i32 = 32768;
 
 /**
  * Sum the middle axis of [outer, n, inner] into [outer, inner]. With inner > 1, rows are added in
  * order as the JS backend does (so the float32 roundings match), vectorized across inner; a full
- * reduction (inner = 1) uses sumRow.
+ * reduction (inner = 1) uses sumRow, by blocks when long.
  */
 export function sumF32(x: usize, outer: i32, n: i32, inner: i32, out: usize): void {
   const rowBytes = <usize>inner << 2;
@@ -372,7 +376,10 @@ export function sumF32(x: usize, outer: i32, n: i32, inner: i32, out: usize): vo
       continue;
     }
     if (inner == 1) {
-      store<f32>(dst, sumRow(src, n));
+      let total: f64 = 0;
+      if (outer == 1 && n >= 2 * SUM_BLOCK) for (let b = 0; b < n; b += SUM_BLOCK) total += sumRow(src + (<usize>b << 2), min(SUM_BLOCK, n - b));
+      else total = sumRow(src, n);
+      store<f32>(dst, <f32>total);
       continue;
     }
     let j = 0;
