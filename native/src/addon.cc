@@ -463,7 +463,7 @@ const ElemKernels& elemKernels() {
   return ek;
 }
 
-// Elements per chunk from which Adam, bceLogits and the transcendental unary
+// Elements per chunk from which Adam, bceLogits, normalKl, unary and flat binary
 // ops split over the pool (ELBO_ELEM_PARALLEL_MIN overrides; 0 never splits).
 // NOTE: a static half-and-half split did not pay on a loaded machine, since a
 // descheduled worker stalled the caller; chunks claimed dynamically do not.
@@ -655,20 +655,16 @@ napi_value Unary(napi_env env, napi_callback_info info) {
     if (out.length < x.length)
       throw ArgError{"unary: out has " + std::to_string(out.length) + " elements, x has " + std::to_string(x.length), true};
     const long n = static_cast<long>(x.length);
-    // Only the transcendental ops are worth a second thread; the rest run at memory speed.
-    const bool heavy = op == kExp || op == kLog || op == kLog1p || op == kExpm1 || op == kSigmoid || op == kTanh ||
-                       op == kSoftplus || op == kElu || (op == kPowScalar && p0 != 2);
-    if (x.type == napi_float32_array) {
-      const auto run = [&](long lo, long hi) {
+    // Light ops too: a second core doubles the cache bandwidth, and a fresh
+    // output's page faults (most of an in-situ call) are taken by both cores.
+    if (x.type == napi_float32_array)
+      parallelRange(n, [&](long lo, long hi) {
         elemKernels().f32.unary(op, static_cast<const float*>(x.data) + lo, static_cast<float*>(out.data) + lo, hi - lo, p0, p1);
-      };
-      heavy ? parallelRange(n, run) : run(0, n);
-    } else {
-      const auto run = [&](long lo, long hi) {
+      });
+    else
+      parallelRange(n, [&](long lo, long hi) {
         elemKernels().f64.unary(op, static_cast<const double*>(x.data) + lo, static_cast<double*>(out.data) + lo, hi - lo, p0, p1);
-      };
-      heavy ? parallelRange(n, run) : run(0, n);
-    }
+      });
   } catch (const ArgError& e) {
     throwJs(env, e);
   }
@@ -681,6 +677,9 @@ void binaryWalk(const ElemKernelsT<T>& ek, int op, const Walk<2>& w, const Array
   const T* pb = static_cast<const T*>(b.data);
   T* po = static_cast<T*>(out.data);
   const long n = w.shape[w.rank - 1], sa = w.stride[0][w.rank - 1], sb = w.stride[1][w.rank - 1];
+  // One flat axis (same-shape operands, or one a scalar) splits over the pool as unary ops do.
+  if (w.rank == 1)
+    return parallelRange(n, [&](long lo, long hi) { ek.binary(op, hi - lo, pa + lo * sa, sa, pb + lo * sb, sb, po + lo); });
   forEachRow(w, [&](const long* off, long o) { ek.binary(op, n, pa + off[0], sa, pb + off[1], sb, po + o); });
 }
 

@@ -351,7 +351,7 @@ test('copyStrided and reduce reject out-of-bounds views with exact messages', { 
 });
 
 // The same file under the AVX2 and portable builds (ELBO_NATIVE_ISA caps the dispatch),
-// with Adam, bceLogits and the transcendental ops split over the thread pool from 64 elements.
+// with Adam, bceLogits, normalKl and the unary and flat binary ops split over the thread pool from 64 elements.
 if (!process.env.ELBO_NATIVE_ISA && nativeInfo().isa === 'avx512') {
   for (const isa of ['avx2', 'scalar']) {
     test(`the ${isa} build of the elementwise kernels passes this file too, split over threads`, { skip }, () => {
