@@ -22,7 +22,16 @@ const plain = await createWasmBackendNode(jsBackend, { threads: 1, minWasmMacs: 
 const split = await createWasmBackendNode(jsBackend, {
   threads: 2, minWasmMacs: 0, minWasmElements: 0, minParallelMacs: 0, minParallelElements: 0,
 });
-const variants: Backend[] = [single, plain, split];
+// Unshared memory (as without cross-origin isolation): no allocate, and growth detaches its buffer.
+const unshared = await createWasmBackendNode(jsBackend, { threads: 1, minWasmMacs: 0, minWasmElements: 0, ownBuffers: false });
+const variants: Backend[] = [single, plain, split, unshared];
+const label = (be: Backend): string => (be === unshared ? `${be.name} (unshared memory)` : be.name);
+
+test('unshared memory hands out no buffers; shared memory does, even on one thread', () => {
+  assert.equal(unshared.allocate, undefined);
+  assert.equal(unshared.wasm.ownBuffers, false);
+  assert.ok(single.wasm.ownBuffers && single.allocate);
+});
 
 function randomArray(rng: Rng, n: number): Float32Array {
   return randomFloats(rng, 'float32', n) as Float32Array;
@@ -41,7 +50,7 @@ const SHAPES: [number, number, number][] = [
 ];
 
 for (const be of variants) {
-  test(`${be.name}: gemm matches float64 on odd and block-crossing shapes, all transposes, offsets, padded ld, beta 0/1`, () => {
+  test(`${label(be)}: gemm matches float64 on odd and block-crossing shapes, all transposes, offsets, padded ld, beta 0/1`, () => {
     const rng = new Rng(2024);
     for (const [m, n, k] of SHAPES) {
       for (const [tA, tB] of COMBOS) {
@@ -50,7 +59,7 @@ for (const be of variants) {
     }
   });
 
-  test(`${be.name}: gemm matches float64 on 40 random shapes up to 70×70×70`, () => {
+  test(`${label(be)}: gemm matches float64 on 40 random shapes up to 70×70×70`, () => {
     const rng = new Rng(7);
     const dim = (): number => 1 + Math.floor(rng.uniform() * 70);
     for (let t = 0; t < 40; t++) {
