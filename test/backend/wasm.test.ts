@@ -1,7 +1,8 @@
 // The WebAssembly backend's gemm against a float64 triple loop: every transpose combo, odd and
 // cache-block-crossing sizes, offsets, padded leading dimensions, beta 0/1, with and without
-// relaxed-SIMD FMA, on one thread and split over two; its elementwise kernels bit for bit against
-// the JS backend; its fallbacks; and its reproducible build.
+// relaxed-SIMD FMA, on one thread and split over two, in shared and unshared memory; its
+// elementwise kernels against the JS backend (bit for bit where the ops are exact); its
+// fallbacks; and its reproducible build.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
