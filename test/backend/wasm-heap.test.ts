@@ -123,3 +123,18 @@ test('buffers dropped by a loop return to the heap: 1.2 GB of 4 MB tensors fit t
   assert.equal(plain, 0, `${plain} of 300 buffers fell back to plain arrays`);
   assert.ok(be.heapBytes() < 512 * 2 ** 20, `heap holds ${be.heapBytes()} bytes`);
 });
+
+test('kernels on allocate\'s buffers, older and newer than a growth of memory, write their results in place', () => {
+  const a = be.allocate!(false, 1 << 22); // 16 MB: grows memory
+  const b = be.allocate!(false, 1 << 22);
+  const out = be.allocate!(false, 1 << 22);
+  a.fill(1.5);
+  b.fill(2);
+  be.binary('mul', a, [1 << 22], b, [1 << 22], out, [1 << 22]);
+  assert.equal(out[0], 3);
+  assert.equal(out[(1 << 22) - 1], 3);
+  const early = be.allocate!(false, 1000);
+  early.fill(-1);
+  be.unary('relu', early, early, 0, 0);
+  assert.equal(early[999], 0);
+});

@@ -1,7 +1,7 @@
 // WebAssembly SIMD backend for browsers and Node: float32 gemm runs in the packed f32x4 kernel of
 // assembly/gemm.ts and the hot float32 elementwise kernels in assembly/elementwise.ts, optionally split
-// over worker threads that share the wasm memory; the rest is base's. Platform-neutral: Node's
-// worker_threads live in ./node.ts.
+// over worker threads that share the wasm memory, where float32 tensor buffers live too (so kernels
+// copy nothing); the rest is base's. Platform-neutral: Node's worker_threads live in ./node.ts.
 import type { Backend, BinaryKernel, FloatArray, UnaryKernel } from '../backend.js';
 import { BLOCK, WasmHeap } from './heap.js';
 import { maxSharedPages, relaxedSimdSharedWasm, relaxedSimdWasm, simdSharedWasm, simdWasm } from './kernels.generated.js';
@@ -177,7 +177,8 @@ function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
 }
 
 // Control block at byte 0 (layout in assembly/threads.ts), the kernels' constant vectors from byte
-// 1024 (assembly/elementwise.ts), then per-thread packing scratch from SCRATCH_BASE, then the heap (./heap.ts): tensor buffers handed out by allocate, and scratch copies of foreign operands.
+// 1024 (assembly/elementwise.ts), per-thread packing scratch from SCRATCH_BASE, then the heap
+// (./heap.ts): tensor buffers handed out by allocate, and scratch copies of foreign operands.
 const CTRL = 0;
 // i32 slots of the control block, and of the job from byte 64 (layout in assembly/threads.ts).
 const SEQ = 0;
@@ -190,8 +191,9 @@ const JOB_GEMM = 1;
 const JOB_ADAM = 2;
 const JOB_UNARY = 3;
 const JOB_BCE = 4;
+/** A cap on threads: each holds its own gemm packing scratch (gemmWorkBytes, ≈ 1.2 MB). */
 const MAX_WORKERS = 31;
-/** Chunks per thread in a shared job: more balance the load when a thread is descheduled, fewer repack less. */
+/** Chunks per thread in a shared job: more balance the load when a thread is descheduled, fewer pack B (or A) in smaller pieces. */
 const CHUNKS_PER_THREAD = 3;
 const SCRATCH_BASE = 4096;
 const PAGE = 65536;
@@ -202,7 +204,7 @@ const MIN_PARALLEL_ELEMENTS = 1 << 15;
 const WORKER_SPIN = 20000;
 /** Smaller float32 buffers stay plain typed arrays: copying them costs less than a heap block and its finalizer. */
 const MIN_OWN_ELEMENTS = 256;
-// Polls of the pending count before the caller sleeps (where it may; a browser's main thread may not).
+// Polls of the done count before the caller sleeps (where it may; a browser's main thread may not).
 const JOIN_SPIN = 1 << 12;
 /** Elementwise chunks are whole cache lines, so threads never write the same line. */
 const ELEMENT_UNIT = 16;
@@ -288,11 +290,13 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
   // Every SharedArrayBuffer this memory has presented (one per size it has had): a typed array
   // whose buffer is among them lives in wasm memory at its byteOffset.
   const own = new Set<ArrayBufferLike>();
-  let f32 = new Float32Array(memory.buffer);
+  let current = memory.buffer;
+  let f32 = new Float32Array(current);
   let ctl = new Int32Array(memory.buffer, CTRL, 1024);
   let ctl64 = new Float64Array(memory.buffer, CTRL, 512);
   const refresh = (): void => {
     const buf = memory.buffer;
+    current = buf;
     if (ownBuffers) own.add(buf);
     f32 = new Float32Array(buf);
     ctl = new Int32Array(buf, CTRL, 1024);
@@ -326,7 +330,7 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     if (f64 || n < MIN_OWN_ELEMENTS) return f64 ? new Float64Array(n) : new Float32Array(n);
     const addr = heap.alloc(n * 4);
     if (addr < 0) return new Float32Array(n); // memory exhausted: a plain array, copied per call
-    const view = new Float32Array(memory.buffer, addr, n);
+    const view = new Float32Array(current, addr, n);
     reclaim.register(view, addr);
     ballast.set(view, new ArrayBuffer(n * 4));
     return view;
