@@ -11,8 +11,8 @@ import { adamF32, bceF32, unaryF32 } from './elementwise';
 //   8 quit    non-zero: return from workerLoop
 //  12 ticket  (job tag << 16) | next unclaimed chunk
 //  16 spin    polls of seq before a worker sleeps (see WasmBackendOptions.workerSpin)
-//  JOB (64)   the job: i32 kind, i32 chunk count, i32 tag, i32 chunk length, then the kind's
-//             arguments from byte 16 as runChunk reads them.
+//  JOB (64)   the job: i32 kind, i32 chunk count, i32 tag, i32 chunk length, i32 at 20 the
+//             length chunks split (all kinds), the kind's other arguments as runChunk reads them.
 const SEQ: usize = 0;
 const DONE: usize = 4;
 const QUIT: usize = 8;
