@@ -1,22 +1,26 @@
 // Engine benchmark (npm run bench): per available backend, one JSON line with
 // float32 GEMM GFLOPS on the reference VAE shapes, the ms of one VAE training
 // step (forward + backward + Adam), and the heap around 10,000 small MLP steps.
-import { Adam, Rng, add, getBackend, jsBackend, mlp, mse, mul, randn, setBackend, tanh, type Backend } from '../src/index.js';
-import { loadNativeBackend } from '../src/backend/native/index.js';
+import { Adam, Rng, add, getBackend, mlp, mse, mul, randn, setBackend, tanh, type Backend } from '../src/index.js';
+import { availableBackendNames, createBackend } from '../src/backend/node.js';
 import { referenceVaeStep, timeMs } from './reference.js';
 
 const HEAP_STEPS = 10_000;
 
-function filled(n: number, rng: Rng): Float32Array {
-  return Float32Array.from({ length: n }, () => rng.uniform() - 0.5);
+/** n uniform floats in a buffer of the backend's own (wasm memory) when it offers one, as tensors get. */
+function filled(be: Backend, n: number, rng: Rng): Float32Array {
+  const own = be.allocate?.(false, n);
+  const buf = own instanceof Float32Array ? own : new Float32Array(n);
+  for (let i = 0; i < n; i++) buf[i] = rng.uniform() - 0.5;
+  return buf;
 }
 
 /** GFLOPS of the backend's gemm kernel (float32, preallocated C) for op(A)[m×k]·op(B)[k×n]. */
 function gemmGflops(be: Backend, tA: boolean, tB: boolean, m: number, n: number, k: number): number {
   const rng = new Rng(1);
-  const a = filled(m * k, rng);
-  const b = filled(k * n, rng);
-  const c = new Float32Array(m * n);
+  const a = filled(be, m * k, rng);
+  const b = filled(be, k * n, rng);
+  const c = filled(be, m * n, rng);
   const ms = timeMs(() => be.gemm(tA, tB, m, n, k, a, 0, tA ? m : k, b, 0, tB ? k : n, 0, c, 0, n), 7, 30, 2).wall;
   return round((2 * m * n * k) / (ms * 1e6), 2);
 }
@@ -63,12 +67,9 @@ function heapAroundSteps(): { before: number; after: number } {
   return { before, after: heapMb() };
 }
 
-const backends: { name: string; backend: Backend }[] = [{ name: 'js', backend: jsBackend }];
-const native = loadNativeBackend(jsBackend);
-if (native) backends.push({ name: 'native', backend: native });
-
 const previous = getBackend();
-for (const { name, backend } of backends) {
+for (const name of availableBackendNames().reverse()) {
+  const backend = await createBackend(name);
   setBackend(backend);
   const heap = heapAroundSteps();
   const line = {
@@ -86,5 +87,7 @@ for (const { name, backend } of backends) {
     heap_steps: HEAP_STEPS,
   };
   console.log(JSON.stringify(line));
+  setBackend(previous);
+  // The wasm backend's worker threads would keep the process alive.
+  if ('dispose' in backend && typeof backend.dispose === 'function') backend.dispose();
 }
-setBackend(previous);
