@@ -3,6 +3,7 @@ export { Tensor, type NestedArray } from './tensor/tensor.js';
 export type { DType } from './tensor/dtype.js';
 export { Rng, type RngState } from './tensor/random.js';
 export { assertFinite, isFiniteTensor } from './tensor/checks.js';
+export { poolStats, type PoolStats } from './tensor/pool.js';
 export * from './ops/index.js';
 export { noGrad, isGradEnabled } from './autograd/tape.js';
 export { grad, valueAndGrad } from './autograd/functional.js';
