@@ -38,7 +38,9 @@ function heapMb(): number {
   return round(process.memoryUsage().heapUsed / 2 ** 20, 2);
 }
 
-function collect(): void {
+/** A full GC, after one macrotask so FinalizationRegistry callbacks (the wasm heap's reclaim) have run. */
+async function collect(): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 50));
   const g = (globalThis as { gc?: () => void }).gc;
   if (g) {
     g();
@@ -47,7 +49,7 @@ function collect(): void {
 }
 
 /** Heap (MB, after a full GC when --expose-gc is on) before and after HEAP_STEPS steps of a 2-16-2 MLP. */
-function heapAroundSteps(): { before: number; after: number } {
+async function heapAroundSteps(): Promise<{ before: number; after: number }> {
   const rng = new Rng(3);
   const net = mlp([2, 16, 2], rng, { activation: tanh });
   const opt = new Adam(net.parameters(), 1e-2);
@@ -60,10 +62,10 @@ function heapAroundSteps(): { before: number; after: number } {
     opt.step();
   };
   for (let i = 0; i < 100; i++) step(); // warm the JIT and the optimizer state first
-  collect();
+  await collect();
   const before = heapMb();
   for (let i = 0; i < HEAP_STEPS; i++) step();
-  collect();
+  await collect();
   return { before, after: heapMb() };
 }
 
@@ -71,7 +73,7 @@ const previous = getBackend();
 for (const name of availableBackendNames().reverse()) {
   const backend = await createBackend(name);
   setBackend(backend);
-  const heap = heapAroundSteps();
+  const heap = await heapAroundSteps();
   const line = {
     backend: name,
     matmul_gflops: {
