@@ -4,21 +4,10 @@
 #include <immintrin.h>
 
 #include "gemm_driver.h"
+#include "vec_f32x8.h"
 
 namespace elbo {
 namespace {
-
-struct F32x8 {
-  using T = float;
-  using V = __m256;
-  static constexpr int W = 8;
-  static V zero() { return _mm256_setzero_ps(); }
-  static V load(const T* p) { return _mm256_loadu_ps(p); }
-  static V bcast(const T* p) { return _mm256_broadcast_ss(p); }
-  static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
-  static V add(V a, V b) { return _mm256_add_ps(a, b); }
-  static void store(T* p, V v) { _mm256_storeu_ps(p, v); }
-};
 
 struct F64x4 {
   using T = double;

@@ -5,6 +5,7 @@
 #include <immintrin.h>
 
 #include "gemm_driver.h"
+#include "vec_f32x8.h"
 
 namespace elbo {
 namespace {
@@ -26,20 +27,8 @@ struct F32x16 {
 
 // Narrower float vectors for edge tiles: on Zen 4 a 512-bit FMA occupies both
 // 256-bit FMA pipes, so a 4- or 8-column edge costs a half of a zmm tile's FMA
-// slots in xmm/ymm instead of a full one. Only whole vectors (cols = W).
-struct F32x8 {
-  using T = float;
-  using V = __m256;
-  static constexpr int W = 8;
-  static V zero() { return _mm256_setzero_ps(); }
-  static V load(const T* p) { return _mm256_loadu_ps(p); }
-  static V bcast(const T* p) { return _mm256_broadcast_ss(p); }
-  static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
-  static V add(V a, V b) { return _mm256_add_ps(a, b); }
-  static V loadPart(const T* p, int) { return _mm256_loadu_ps(p); }
-  static void storePart(T* p, V v, int) { _mm256_storeu_ps(p, v); }
-};
-
+// slots in xmm/ymm instead of a full one (F32x8 is in vec_f32x8.h). Only
+// whole vectors (cols = W).
 struct F32x4 {
   using T = float;
   using V = __m128;
