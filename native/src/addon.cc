@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <array>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
@@ -512,6 +513,24 @@ void sameType(const char* fn, std::initializer_list<const ArrayView*> arrays) {
     if (a->type != (*arrays.begin())->type) throw ArgError{std::string(fn) + ": arrays must share one dtype", false};
 }
 
+// N flat operands of one float type for an elementwise kernel over the length of
+// operand `lenFrom`; a shorter operand is a RangeError that names it.
+template <size_t N>
+std::array<ArrayView, N> flatOperands(napi_env env, const napi_value (&argv)[N], const char* const (&names)[N], size_t lenFrom,
+                                      const char* fn) {
+  std::array<ArrayView, N> a;
+  for (size_t i = 0; i < N; ++i) {
+    a[i] = getArray(env, argv[i], names[i], fn);
+    if (a[i].type != a[0].type) throw ArgError{std::string(fn) + ": arrays must share one dtype", false};
+  }
+  const size_t n = a[lenFrom].length;
+  for (size_t i = 0; i < N; ++i)
+    if (a[i].length < n)
+      throw ArgError{std::string(fn) + ": " + names[i] + " has " + std::to_string(a[i].length) + " elements, " + names[lenFrom] + " has " +
+                         std::to_string(n), true};
+  return a;
+}
+
 // meta[from .. from + rank) as integers (shape entries ≥ 0, strides any sign).
 void readInts(const char* fn, const ArrayView& meta, int from, int rank, bool nonNegative, long* dst) {
   if (meta.type != napi_float64_array || static_cast<size_t>(from + rank) > meta.length)
@@ -917,11 +936,8 @@ napi_value BceLogits(napi_env env, napi_callback_info info) {
   try {
     napi_value argv[4];
     getArgs(env, info, argv, "bceLogits");
-    const ArrayView l = getArray(env, argv[0], "logits", "bceLogits"), y = getArray(env, argv[1], "target", "bceLogits");
-    const ArrayView out = getArray(env, argv[2], "out", "bceLogits"), sig = getArray(env, argv[3], "sig", "bceLogits");
-    sameType("bceLogits", {&l, &y, &out, &sig});
-    if (y.length < l.length || out.length < l.length || sig.length < l.length)
-      throw ArgError{"bceLogits: target, out and sig must have at least the " + std::to_string(l.length) + " elements of logits", true};
+    const char* const names[4] = {"logits", "target", "out", "sig"};
+    const auto [l, y, out, sig] = flatOperands(env, argv, names, 0, "bceLogits");
     const long n = static_cast<long>(l.length);
     if (l.type == napi_float32_array)
       parallelRange(n, [&](long lo, long hi) {
@@ -944,14 +960,9 @@ napi_value NormalKl(napi_env env, napi_callback_info info) {
   try {
     napi_value argv[5];
     getArgs(env, info, argv, "normalKl");
-    const char* names[5] = {"locP", "logScaleP", "locQ", "logScaleQ", "out"};
-    ArrayView a[5];
-    for (int i = 0; i < 5; ++i) a[i] = getArray(env, argv[i], names[i], "normalKl");
-    sameType("normalKl", {&a[0], &a[1], &a[2], &a[3], &a[4]});
+    const char* const names[5] = {"locP", "logScaleP", "locQ", "logScaleQ", "out"};
+    const auto a = flatOperands(env, argv, names, 4, "normalKl");
     const size_t n = a[4].length;
-    for (int i = 0; i < 4; ++i)
-      if (a[i].length < n)
-        throw ArgError{std::string("normalKl: ") + names[i] + " has " + std::to_string(a[i].length) + " elements, out has " + std::to_string(n), true};
     const auto run = [&](const auto& ek, auto* tag) {
       using T = std::remove_pointer_t<decltype(tag)>;
       parallelRange(static_cast<long>(n), [&](long lo, long hi) {
@@ -974,14 +985,9 @@ napi_value NormalKlGrad(napi_env env, napi_callback_info info) {
   try {
     napi_value argv[9];
     getArgs(env, info, argv, "normalKlGrad");
-    const char* names[9] = {"g", "locP", "logScaleP", "locQ", "logScaleQ", "dLocP", "dLogScaleP", "dLocQ", "dLogScaleQ"};
-    ArrayView a[9];
-    for (int i = 0; i < 9; ++i) a[i] = getArray(env, argv[i], names[i], "normalKlGrad");
-    sameType("normalKlGrad", {&a[0], &a[1], &a[2], &a[3], &a[4], &a[5], &a[6], &a[7], &a[8]});
+    const char* const names[9] = {"g", "locP", "logScaleP", "locQ", "logScaleQ", "dLocP", "dLogScaleP", "dLocQ", "dLogScaleQ"};
+    const auto a = flatOperands(env, argv, names, 0, "normalKlGrad");
     const size_t n = a[0].length;
-    for (int i = 1; i < 9; ++i)
-      if (a[i].length < n)
-        throw ArgError{std::string("normalKlGrad: ") + names[i] + " has " + std::to_string(a[i].length) + " elements, g has " + std::to_string(n), true};
     const auto run = [&](const auto& ek, auto* tag) {
       using T = std::remove_pointer_t<decltype(tag)>;
       const auto in = [&](int i, long lo) { return static_cast<const T*>(a[i].data) + lo; };

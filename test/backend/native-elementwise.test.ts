@@ -160,6 +160,15 @@ test('binary rejects shapes that do not broadcast and arrays shorter than their 
   });
 });
 
+test('fused kernels name the operand that is too short, and the length it must reach', { skip }, () => {
+  const f = (n: number): Float32Array => new Float32Array(n);
+  assert.throws(() => nb().bceLogits(f(3), f(2), f(3), f(3)), { name: 'RangeError', message: 'bceLogits: target has 2 elements, logits has 3' });
+  assert.throws(() => nb().normalKl(f(4), f(4), f(3), f(4), f(4)), { name: 'RangeError', message: 'normalKl: locQ has 3 elements, out has 4' });
+  assert.throws(() => nb().normalKlGrad(f(4), f(4), f(4), f(4), f(4), f(4), f(4), f(4), f(1)), {
+    name: 'RangeError', message: 'normalKlGrad: dLogScaleQ has 1 elements, g has 4',
+  });
+});
+
 test('mixed dtypes fall back to the JS kernels', { skip }, () => {
   const x = Float32Array.from([0.5, -2, 3]);
   const out = new Float64Array(3);
