@@ -513,6 +513,16 @@ void sameType(const char* fn, std::initializer_list<const ArrayView*> arrays) {
     if (a->type != (*arrays.begin())->type) throw ArgError{std::string(fn) + ": arrays must share one dtype", false};
 }
 
+// body(kernels, tag) with the float32 or the float64 elementwise kernels, by the
+// operands' array type; tag is a null T* that names the element type.
+template <class F>
+void forDtype(napi_typedarray_type type, F body) {
+  if (type == napi_float32_array)
+    body(elemKernels().f32, static_cast<float*>(nullptr));
+  else
+    body(elemKernels().f64, static_cast<double*>(nullptr));
+}
+
 // N flat operands of one float type for an elementwise kernel over the length of
 // operand `lenFrom`; a shorter operand is a RangeError that names it.
 template <size_t N>
@@ -676,14 +686,12 @@ napi_value Unary(napi_env env, napi_callback_info info) {
     const long n = static_cast<long>(x.length);
     // Light ops too: a second core doubles the cache bandwidth, and a fresh
     // output's page faults (most of an in-situ call) are taken by both cores.
-    if (x.type == napi_float32_array)
+    forDtype(x.type, [&](const auto& ek, auto* tag) {
+      using T = std::remove_pointer_t<decltype(tag)>;
       parallelRange(n, [&](long lo, long hi) {
-        elemKernels().f32.unary(op, static_cast<const float*>(x.data) + lo, static_cast<float*>(out.data) + lo, hi - lo, p0, p1);
+        ek.unary(op, static_cast<const T*>(x.data) + lo, static_cast<T*>(out.data) + lo, hi - lo, p0, p1);
       });
-    else
-      parallelRange(n, [&](long lo, long hi) {
-        elemKernels().f64.unary(op, static_cast<const double*>(x.data) + lo, static_cast<double*>(out.data) + lo, hi - lo, p0, p1);
-      });
+    });
   } catch (const ArgError& e) {
     throwJs(env, e);
   }
@@ -915,16 +923,13 @@ napi_value AdamStep(napi_env env, napi_callback_info info) {
     const AdamArgs args{lr / h[4], h[1], h[2], 1 - h[1], 1 - h[2], h[3], std::sqrt(h[5]),
                         decoupled ? 1 - lr * wd : 1, decoupled ? 0 : wd};
     const long n = static_cast<long>(p.length);
-    if (p.type == napi_float32_array)
+    forDtype(p.type, [&](const auto& ek, auto* tag) {
+      using T = std::remove_pointer_t<decltype(tag)>;
       parallelRange(n, [&](long lo, long hi) {
-        elemKernels().f32.adam(static_cast<float*>(p.data) + lo, static_cast<const float*>(g.data) + lo,
-                               static_cast<float*>(m.data) + lo, static_cast<float*>(v.data) + lo, hi - lo, args);
+        ek.adam(static_cast<T*>(p.data) + lo, static_cast<const T*>(g.data) + lo, static_cast<T*>(m.data) + lo,
+                static_cast<T*>(v.data) + lo, hi - lo, args);
       });
-    else
-      parallelRange(n, [&](long lo, long hi) {
-        elemKernels().f64.adam(static_cast<double*>(p.data) + lo, static_cast<const double*>(g.data) + lo,
-                               static_cast<double*>(m.data) + lo, static_cast<double*>(v.data) + lo, hi - lo, args);
-      });
+    });
   } catch (const ArgError& e) {
     throwJs(env, e);
   }
@@ -939,16 +944,13 @@ napi_value BceLogits(napi_env env, napi_callback_info info) {
     const char* const names[4] = {"logits", "target", "out", "sig"};
     const auto [l, y, out, sig] = flatOperands(env, argv, names, 0, "bceLogits");
     const long n = static_cast<long>(l.length);
-    if (l.type == napi_float32_array)
+    forDtype(l.type, [&](const auto& ek, auto* tag) {
+      using T = std::remove_pointer_t<decltype(tag)>;
       parallelRange(n, [&](long lo, long hi) {
-        elemKernels().f32.bce(static_cast<const float*>(l.data) + lo, static_cast<const float*>(y.data) + lo,
-                              static_cast<float*>(out.data) + lo, static_cast<float*>(sig.data) + lo, hi - lo);
+        ek.bce(static_cast<const T*>(l.data) + lo, static_cast<const T*>(y.data) + lo, static_cast<T*>(out.data) + lo,
+               static_cast<T*>(sig.data) + lo, hi - lo);
       });
-    else
-      parallelRange(n, [&](long lo, long hi) {
-        elemKernels().f64.bce(static_cast<const double*>(l.data) + lo, static_cast<const double*>(y.data) + lo,
-                              static_cast<double*>(out.data) + lo, static_cast<double*>(sig.data) + lo, hi - lo);
-      });
+    });
   } catch (const ArgError& e) {
     throwJs(env, e);
   }
@@ -963,17 +965,13 @@ napi_value NormalKl(napi_env env, napi_callback_info info) {
     const char* const names[5] = {"locP", "logScaleP", "locQ", "logScaleQ", "out"};
     const auto a = flatOperands(env, argv, names, 4, "normalKl");
     const size_t n = a[4].length;
-    const auto run = [&](const auto& ek, auto* tag) {
+    forDtype(a[4].type, [&](const auto& ek, auto* tag) {
       using T = std::remove_pointer_t<decltype(tag)>;
+      const auto in = [&](int i, long lo) { return static_cast<const T*>(a[i].data) + lo; };
       parallelRange(static_cast<long>(n), [&](long lo, long hi) {
-        ek.normalKl(static_cast<const T*>(a[0].data) + lo, static_cast<const T*>(a[1].data) + lo, static_cast<const T*>(a[2].data) + lo,
-                    static_cast<const T*>(a[3].data) + lo, static_cast<T*>(a[4].data) + lo, hi - lo);
+        ek.normalKl(in(0, lo), in(1, lo), in(2, lo), in(3, lo), static_cast<T*>(a[4].data) + lo, hi - lo);
       });
-    };
-    if (a[4].type == napi_float32_array)
-      run(elemKernels().f32, static_cast<float*>(nullptr));
-    else
-      run(elemKernels().f64, static_cast<double*>(nullptr));
+    });
   } catch (const ArgError& e) {
     throwJs(env, e);
   }
@@ -988,18 +986,14 @@ napi_value NormalKlGrad(napi_env env, napi_callback_info info) {
     const char* const names[9] = {"g", "locP", "logScaleP", "locQ", "logScaleQ", "dLocP", "dLogScaleP", "dLocQ", "dLogScaleQ"};
     const auto a = flatOperands(env, argv, names, 0, "normalKlGrad");
     const size_t n = a[0].length;
-    const auto run = [&](const auto& ek, auto* tag) {
+    forDtype(a[0].type, [&](const auto& ek, auto* tag) {
       using T = std::remove_pointer_t<decltype(tag)>;
       const auto in = [&](int i, long lo) { return static_cast<const T*>(a[i].data) + lo; };
       const auto out = [&](int i, long lo) { return static_cast<T*>(a[i].data) + lo; };
       parallelRange(static_cast<long>(n), [&](long lo, long hi) {
         ek.normalKlGrad(in(0, lo), in(1, lo), in(2, lo), in(3, lo), in(4, lo), out(5, lo), out(6, lo), out(7, lo), out(8, lo), hi - lo);
       });
-    };
-    if (a[0].type == napi_float32_array)
-      run(elemKernels().f32, static_cast<float*>(nullptr));
-    else
-      run(elemKernels().f64, static_cast<double*>(nullptr));
+    });
   } catch (const ArgError& e) {
     throwJs(env, e);
   }
