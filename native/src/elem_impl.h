@@ -9,6 +9,7 @@
 
 #include <immintrin.h>
 
+#include <cfloat>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -335,27 +336,45 @@ void reduceImpl(int op, const T* x, long outer, long n, long inner, T* out) {
   }
 }
 
-// PyTorch's Adam in double, in the JS kernel's operation order (src/backend/js/optim.ts),
-// so the moments round to T exactly as there. For float32 the step divides by
-// √v̂ + eps with √v̂ = √v·(1/√bc2), a product where JS divides: the kernel is bound
-// by double divisions (−22% time), and the two differ by an ulp of double, which
-// changes the float32 result only when it lies that close to a rounding boundary.
+// PyTorch's Adam (src/backend/js/optim.ts), m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g²,
+// p ← p·shrink − (lr/bc1)·m / (√v·(1/√bc2) + eps). float64 runs in the JS kernel's
+// order, so its moments match bit for bit. float32 runs in float32, like
+// torch.optim.Adam on float32 tensors: 16 lanes and no conversions make it ~2.8×
+// faster than computing in double, and each result is within a few float32
+// roundings of the JS kernel's (test/backend/native-elementwise.test.ts).
 template <typename T>
 void adamImpl(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v, long n, const AdamArgs& h) {
-  const double stepSize = h.stepSize, beta1 = h.beta1, beta2 = h.beta2, c1 = h.oneMinusBeta1, c2 = h.oneMinusBeta2;
-  const double eps = h.eps, invSqrtBc2 = 1 / h.sqrtBc2, shrink = h.shrink, l2 = h.l2;
-  for (long i = 0; i < n; ++i) {
-    const double pv = p[i];
-    const double pi = pv * shrink;
-    const double gi = double(g[i]) + l2 * pv;
-    const double mi = beta1 * double(m[i]) + c1 * gi;
-    const double vi = beta2 * double(v[i]) + c2 * gi * gi;
-    m[i] = T(mi);
-    v[i] = T(vi);
-    if constexpr (sizeof(T) == sizeof(float))
-      p[i] = T(pi - (stepSize * mi) / (std::sqrt(vi) * invSqrtBc2 + eps));
-    else
-      p[i] = T(pi - (stepSize * mi) / (std::sqrt(vi) / h.sqrtBc2 + eps));
+  if constexpr (sizeof(T) == sizeof(float)) {
+    const float stepSize = float(h.stepSize), beta1 = float(h.beta1), beta2 = float(h.beta2), c1 = float(h.oneMinusBeta1);
+    const float c2 = float(h.oneMinusBeta2), eps = float(h.eps), invSqrtBc2 = float(1 / h.sqrtBc2), shrink = float(h.shrink);
+    const float l2 = float(h.l2);
+    for (long i = 0; i < n; ++i) {
+      const float pv = p[i];
+      const float gi = g[i] + l2 * pv;
+      // NOTE: the first moment of a weight whose gradient turns 0 (a rarely lit MNIST pixel)
+      // decays geometrically, below FLT_MIN after ~830 steps, and x86 takes a microcode assist
+      // for each subnormal operand. Moments below FLT_MIN are set to 0 instead (the update
+      // they would make is below lr·1e-30).
+      float mi = beta1 * m[i] + c1 * gi;
+      float vi = beta2 * v[i] + c2 * gi * gi;
+      mi = std::fabs(mi) < FLT_MIN ? 0.0f : mi;
+      vi = vi < FLT_MIN ? 0.0f : vi;
+      m[i] = mi;
+      v[i] = vi;
+      p[i] = pv * shrink - (stepSize * mi) / (std::sqrt(vi) * invSqrtBc2 + eps);
+    }
+  } else {
+    const double stepSize = h.stepSize, beta1 = h.beta1, beta2 = h.beta2, c1 = h.oneMinusBeta1, c2 = h.oneMinusBeta2;
+    const double eps = h.eps, shrink = h.shrink, l2 = h.l2;
+    for (long i = 0; i < n; ++i) {
+      const double pv = p[i];
+      const double gi = g[i] + l2 * pv;
+      const double mi = beta1 * m[i] + c1 * gi;
+      const double vi = beta2 * v[i] + c2 * gi * gi;
+      m[i] = mi;
+      v[i] = vi;
+      p[i] = pv * shrink - (stepSize * mi) / (std::sqrt(vi) / h.sqrtBc2 + eps);
+    }
   }
 }
 

@@ -10,6 +10,7 @@ import type { Backend, BinaryKernel, FloatArray, ReduceKernel, UnaryKernel } fro
 import { jsBackend } from '../../src/backend/js/index.js';
 import { loadNativeBackend, nativeInfo } from '../../src/backend/native/index.js';
 import { Rng } from '../../src/tensor/random.js';
+import { checkAdamFloat32 } from '../helpers/adam-check.js';
 
 const native = loadNativeBackend(jsBackend);
 const skip = native ? false : `native addon not built: ${nativeInfo().reason ?? ''}`;
@@ -254,10 +255,12 @@ for (const dtype of dtypes) {
     }
   });
 
-  for (const decoupled of [false, true]) {
-    // float32 parameters may differ by one ulp in rare ties: the native step multiplies by 1/√bc2 where JS divides.
-    const pUlps = dtype === 'float32' ? 1 : 0;
-    test(`${dtype} ${decoupled ? 'AdamW' : 'Adam'} step matches the JS kernel bit for bit in both moments and to ${pUlps} ulp in the parameters`, { skip }, () => {
+  // float64 Adam runs in the JS kernel's order; float32 Adam runs in float32 (see elem_impl.h).
+  if (dtype === 'float32') {
+    test('float32 Adam and AdamW steps stay within 4 float32 roundings of the JS kernel', { skip }, () => checkAdamFloat32(nb(), new Rng(24)));
+  }
+  for (const decoupled of dtype === 'float64' ? [false, true] : []) {
+    test(`float64 ${decoupled ? 'AdamW' : 'Adam'} steps match the JS kernel bit for bit`, { skip }, () => {
       const rng = new Rng(17);
       const n = 1003;
       const rand = (k: number): FloatArray => from(dtype, Array.from({ length: n }, () => rng.normal() * k));
@@ -271,7 +274,7 @@ for (const dtype of dtypes) {
         jsBackend.adamStep(pj, g, mj, vj, lr, b1, b2, 1e-8, 1 - b1 ** t, 1 - b2 ** t, wd, decoupled);
         nb().adamStep(p, g, m, v, lr, b1, b2, 1e-8, 1 - b1 ** t, 1 - b2 ** t, wd, decoupled);
       }
-      assertWithin(p, pj, pUlps, (i) => `p[${i}]`, dtype);
+      assertWithin(p, pj, 0, (i) => `p[${i}]`, dtype);
       assertWithin(m, mj, 0, (i) => `m[${i}]`, dtype);
       assertWithin(v, vj, 0, (i) => `v[${i}]`, dtype);
     });

@@ -15,6 +15,7 @@ import { createWasmBackendNode, nodeWorkerPrelude } from '../../src/backend/wasm
 import { createWasmBackend, webWorkerPrelude, workerSource } from '../../src/backend/wasm/index.js';
 import { Rng } from '../../src/tensor/random.js';
 import { checkGemmCase, makeGemmCase, randomFloats, type GemmCase } from '../helpers/gemm-check.js';
+import { checkAdamFloat32 } from '../helpers/adam-check.js';
 
 
 // minWasmMacs 0 sends even 1×1×1 products through the kernel; minParallelMacs 0 splits them too.
@@ -282,32 +283,7 @@ test('copyStrided of a broadcast scalar, and of a transpose, equals the JS backe
 
 test('adamStep (Adam with L2 and decoupled AdamW) leaves p, m and v within 4 float32 roundings of the JS backend', () => {
   const rng = new Rng(24);
-  const u = 2 ** -24;
-  for (const [n, wd, decoupled] of [[1001, 0, false], [64, 0.01, false], [333, 0.05, true], [3, 0, true]] as const) {
-    const p0 = randomArray(rng, n);
-    const g = randomArray(rng, n);
-    const m0 = randomArray(rng, n).map((x) => x * 0.1);
-    const v0 = randomArray(rng, n).map((x) => x * x * 0.01);
-    const want = [p0.slice(), m0.slice(), v0.slice()] as const;
-    const [lr, b1, b2] = [1e-3, 0.9, 0.999];
-    jsBackend.adamStep(want[0], g, want[1], want[2], lr, b1, b2, 1e-8, 1 - b1 ** 3, 1 - b2 ** 3, wd, decoupled);
-    for (const be of variants) {
-      const got = [p0.slice(), m0.slice(), v0.slice()] as const;
-      be.adamStep(got[0], g, got[1], got[2], lr, b1, b2, 1e-8, 1 - b1 ** 3, 1 - b2 ** 3, wd, decoupled);
-      for (let i = 0; i < n; i++) {
-        // Bounds scale with the magnitudes of the terms each result sums, so cancellation is allowed for.
-        const gi = Math.abs(g[i]!) + (decoupled ? 0 : wd * Math.abs(p0[i]!));
-        const shrunk = Math.abs(p0[i]!) * (decoupled ? 1 - lr * wd : 1);
-        const scale = [shrunk + Math.abs(shrunk - Math.abs(want[0][i]!)) + Math.abs(p0[i]! - want[0][i]!), b1 * Math.abs(m0[i]!) + (1 - b1) * gi, b2 * v0[i]! + (1 - b2) * gi * gi];
-        ['p', 'm', 'v'].forEach((name, k) => {
-          const err = Math.abs(got[k]![i]! - want[k]![i]!);
-          if (!(err <= 4 * u * scale[k]! + 2 ** -140)) {
-            assert.fail(`${be.name} adam n=${n} wd=${wd} decoupled=${decoupled}: ${name}[${i}] is ${got[k]![i]}, the JS backend gives ${want[k]![i]}`);
-          }
-        });
-      }
-    }
-  }
+  for (const be of variants) checkAdamFloat32(be, rng);
 });
 
 test('the threaded backend reports its threads and keeps working on one thread after dispose', async () => {
