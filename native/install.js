@@ -1,5 +1,5 @@
 // `npm install` hook: builds the native GEMM addon with node-gyp, and never
-// fails the install (no compiler, no headers, …): elbo then uses the JS backend.
+// fails the install (no compiler, no headers, …): elbo then uses the WebAssembly backend.
 // Node's own headers are used when installed beside it, so no download is needed.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const fallback = 'elbo: native backend not built; using the JS backend';
+const fallback = 'elbo: native backend not built; using the WebAssembly backend';
 
 if (process.env.ELBO_SKIP_NATIVE === '1') {
   console.log(`${fallback} (ELBO_SKIP_NATIVE=1)`);

@@ -1,6 +1,6 @@
 // Node-side backend selection by name, shared by the CLI and the benchmarks:
 // 'native' (the N-API addon), 'wasm' (WebAssembly SIMD with worker threads) or
-// 'js'. Without a name, native when it is built, else js.
+// 'js'. Without a name, native when it is built, else wasm.
 import type { Backend } from './backend.js';
 import { jsBackend } from './js/index.js';
 import { loadNativeBackend, nativeInfo } from './native/index.js';
@@ -14,12 +14,19 @@ export function availableBackendNames(): BackendName[] {
   return loadNativeBackend(jsBackend) ? ['native', 'wasm', 'js'] : ['wasm', 'js'];
 }
 
-/** The backend called `name`, or the default; throws a one-line reason when it cannot be had. */
-export async function createBackend(name?: BackendName): Promise<Backend> {
+/**
+ * The backend called `name`, or the default: native when its addon is built, else WebAssembly
+ * (else js, where WebAssembly SIMD is missing). Throws a one-line reason when `name` cannot be had.
+ * `native` is the loaded addon backend or null (a parameter so the fallback can be tested).
+ */
+export async function createBackend(name?: BackendName, native: Backend | null = loadNativeBackend(jsBackend)): Promise<Backend> {
   if (name === 'js') return jsBackend;
   if (name === 'wasm') return createWasmBackendNode(jsBackend);
-  const native = loadNativeBackend(jsBackend);
   if (native) return native;
   if (name === 'native') throw new Error(`backend native: ${nativeInfo().reason ?? 'unavailable'}`);
-  return jsBackend;
+  try {
+    return await createWasmBackendNode(jsBackend);
+  } catch {
+    return jsBackend;
+  }
 }
