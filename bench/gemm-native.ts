@@ -6,7 +6,7 @@
 // Run: npx tsx bench/gemm-native.ts [repeats]; ELBO_NUM_THREADS=1 for one core.
 import { loadavg } from 'node:os';
 import { nativeGemm, nativeInfo } from '../src/backend/native/index.js';
-import { REFERENCE_GEMM_SHAPES, median } from './reference.js';
+import { REFERENCE_GEMM_SHAPES, timeMs } from './reference.js';
 
 const gemm = nativeGemm();
 if (!gemm) {
@@ -37,25 +37,7 @@ const repeats = Number(process.argv[2] ?? 30);
 function time(s: { tA: boolean; tB: boolean; m: number; n: number; k: number }): { wall: number; cpu: number } {
   const lda = s.tA ? s.m : s.k, ldb = s.tB ? s.k : s.n;
   const a = filled(s.m * s.k, 1), b = filled(s.k * s.n, 2), c = new Float32Array(s.m * s.n);
-  const run = (): void => gemm!(s.tA, s.tB, s.m, s.n, s.k, a, 0, lda, b, 0, ldb, 0, c, 0, s.n);
-  for (let i = 0; i < 5; i++) run();
-  const wall: number[] = [];
-  const cpu: number[] = [];
-  for (let r = 0; r < repeats; r++) {
-    let calls = 0;
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    let t1 = t0;
-    while (t1 - t0 < 20) {
-      run();
-      calls++;
-      t1 = performance.now();
-    }
-    const used = process.cpuUsage(c0);
-    wall.push((t1 - t0) / calls);
-    cpu.push((used.user + used.system) / 1000 / calls);
-  }
-  return { wall: median(wall), cpu: median(cpu) };
+  return timeMs(() => gemm!(s.tA, s.tB, s.m, s.n, s.k, a, 0, lda, b, 0, ldb, 0, c, 0, s.n), repeats, 20, 5);
 }
 
 const gflops: Record<string, number> = {};

@@ -399,18 +399,18 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
 
 enum class Act { Identity, Relu, Sigmoid };
 
+const ElemKernels& elemKernels();
+
+// The sigmoid is the elementwise kernel's (in place), so both paths share one logistic.
 template <typename T>
-void biasActRows(T* x, const T* bias, long m, long n, Act act, SigmoidF32 sigmoidF32) {
+void biasActRows(T* x, const T* bias, long m, long n, Act act, const ElemKernelsT<T>& ek) {
   for (long i = 0; i < m; ++i) {
     T* row = x + i * n;
     for (long j = 0; j < n; ++j) row[j] += bias[j];
     if (act == Act::Relu) {
       for (long j = 0; j < n; ++j) row[j] = row[j] < T(0) ? T(0) : row[j];  // NaN passes through.
     } else if (act == Act::Sigmoid) {
-      if constexpr (sizeof(T) == sizeof(float))
-        sigmoidF32(row, n);
-      else
-        for (long j = 0; j < n; ++j) row[j] = T(1) / (T(1) + std::exp(-row[j]));
+      ek.unary(kSigmoid, row, row, n, 0, 0);
     }
   }
 }
@@ -442,9 +442,9 @@ napi_value BiasAct(napi_env env, napi_callback_info info) {
       throw ArgError{"biasAct: bias has " + std::to_string(bias.length) + " elements, fewer than n=" + std::to_string(n),
                      true};
     if (x.type == napi_float32_array)
-      biasActRows(static_cast<float*>(x.data), static_cast<const float*>(bias.data), m, n, act, kernels().sigmoidF32);
+      biasActRows(static_cast<float*>(x.data), static_cast<const float*>(bias.data), m, n, act, elemKernels().f32);
     else
-      biasActRows(static_cast<double*>(x.data), static_cast<const double*>(bias.data), m, n, act, kernels().sigmoidF32);
+      biasActRows(static_cast<double*>(x.data), static_cast<const double*>(bias.data), m, n, act, elemKernels().f64);
   } catch (const ArgError& e) {
     if (e.range)
       napi_throw_range_error(env, nullptr, e.message.c_str());
@@ -909,16 +909,14 @@ napi_value AdamStep(napi_env env, napi_callback_info info) {
   try {
     napi_value argv[12];
     getArgs(env, info, argv, "adamStep");
-    const ArrayView p = getArray(env, argv[0], "p", "adamStep"), g = getArray(env, argv[1], "g", "adamStep");
-    const ArrayView m = getArray(env, argv[2], "m", "adamStep"), v = getArray(env, argv[3], "v", "adamStep");
+    const napi_value arrays[4] = {argv[0], argv[1], argv[2], argv[3]};
+    const char* const arrayNames[4] = {"p", "g", "m", "v"};
+    const auto [p, g, m, v] = flatOperands(env, arrays, arrayNames, 0, "adamStep");
     double h[7];
     const char* names[7] = {"lr", "beta1", "beta2", "eps", "bc1", "bc2", "weightDecay"};
     for (int i = 0; i < 7; ++i) h[i] = getNumber(env, argv[4 + i], names[i], "adamStep");
     bool decoupled;
     if (napi_get_value_bool(env, argv[11], &decoupled) != napi_ok) throw ArgError{"adamStep: decoupled must be a boolean", false};
-    sameType("adamStep", {&p, &g, &m, &v});
-    if (g.length < p.length || m.length < p.length || v.length < p.length)
-      throw ArgError{"adamStep: g, m and v must have at least the " + std::to_string(p.length) + " elements of p", true};
     const double lr = h[0], wd = h[6];
     const AdamArgs args{lr / h[4], h[1], h[2], 1 - h[1], 1 - h[2], h[3], std::sqrt(h[5]),
                         decoupled ? 1 - lr * wd : 1, decoupled ? 0 : wd};

@@ -50,14 +50,10 @@ struct GemmKernel {
   size_t workElems;
 };
 
-// In place x[i] = 1 / (1 + exp(-x[i])) over n contiguous floats.
-using SigmoidF32 = void (*)(float* x, long n);
-
 struct KernelSet {
   const char* isa;
   GemmKernel<float> f32;
   GemmKernel<double> f64;
-  SigmoidF32 sigmoidF32;
 };
 
 KernelSet kernelsAvx512();

@@ -26,6 +26,6 @@ using F64 = Driver<Micro<F64x4, 6, 2>, 120, 256, 256>;
 
 }  // namespace
 
-KernelSet kernelsAvx2() { return {"avx2", makeKernel<F32>(), makeKernel<F64>(), &sigmoidScalar}; }
+KernelSet kernelsAvx2() { return {"avx2", makeKernel<F32>(), makeKernel<F64>()}; }
 
 }  // namespace elbo

@@ -135,41 +135,11 @@ void packTransposed<float, 16>(const float* __restrict src, long ld, long rows, 
   }
 }
 
-// exp(x) = 2^n·e^r with n = round(x·log2 e), r = x − n·ln 2 (Cody–Waite split
-// of ln 2), e^r from the Cephes expf polynomial (|r| ≤ ln2/2, ~1 ulp) and
-// 2^n applied by scalef, which saturates to inf / 0 without integer tricks.
-inline __m512 expPs(__m512 x) {
-  // NOTE: max/min return their second operand for NaN, so NaN flows through.
-  x = _mm512_min_ps(_mm512_set1_ps(100.0f), _mm512_max_ps(_mm512_set1_ps(-104.0f), x));
-  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-  __m512 p = _mm512_set1_ps(1.9875691500e-4f);
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
-  p = _mm512_fmadd_ps(_mm512_mul_ps(p, r), r, _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
-  return _mm512_scalef_ps(p, n);
-}
-
-void sigmoidAvx512(float* x, long n) {
-  const __m512 one = _mm512_set1_ps(1.0f);
-  for (long i = 0; i < n; i += 16) {
-    const __mmask16 mask = n - i >= 16 ? __mmask16(0xFFFF) : static_cast<__mmask16>((1u << (n - i)) - 1);
-    const __m512 v = _mm512_maskz_loadu_ps(mask, x + i);
-    const __m512 e = expPs(_mm512_sub_ps(_mm512_setzero_ps(), v));
-    _mm512_mask_storeu_ps(x + i, mask, _mm512_div_ps(one, _mm512_add_ps(one, e)));
-  }
-}
-
 using F32 = Driver<Micro<F32x16, 16, 1>, 128, 384, 512, EdgeF32>;
 using F64 = Driver<Micro<F64x8, 16, 2>, 128, 256, 384>;
 
 }  // namespace
 
-KernelSet kernelsAvx512() { return {"avx512", makeKernel<F32>(), makeKernel<F64>(), &sigmoidAvx512}; }
+KernelSet kernelsAvx512() { return {"avx512", makeKernel<F32>(), makeKernel<F64>()}; }
 
 }  // namespace elbo

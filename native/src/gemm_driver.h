@@ -300,11 +300,6 @@ struct Driver {
   }
 };
 
-// Scalar logistic; exp(-x) overflowing to inf gives exactly 0, NaN stays NaN.
-inline void sigmoidScalar(float* x, long n) {
-  for (long i = 0; i < n; ++i) x[i] = 1.0f / (1.0f + __builtin_expf(-x[i]));
-}
-
 template <class D>
 GemmKernel<typename D::T> makeKernel() {
   return {&D::run, &D::packAllA, &D::packAllB, &D::inPlaceA, &D::inPlaceB, D::MR, D::NR, D::kWorkElems};

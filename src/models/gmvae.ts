@@ -15,6 +15,7 @@ import type { GenerativeModel, LossContext, LossOutput, ModelConfig } from './mo
 import { Bernoulli, Categorical, MixtureSameFamily, Normal } from '../distributions/index.js';
 import { GaussianMixture } from './gaussian-mixture.js';
 import { checkWarmup, warmupFactor, type WarmupSchedule } from './schedules.js';
+import { encodeGaussian, gaussianEncoder } from './gaussian-encoder.js';
 import { activationFn, checkBatch, checkOneOf, checkPositiveInt, checkWidths, type ActivationName } from './util.js';
 
 export type GmvaeDecoder = 'bernoulli' | 'gaussian';
@@ -172,10 +173,7 @@ export class GMVAE extends Module implements GenerativeModel {
     this.clusters = c.clusters;
     const act = activationFn(c.activation, 'GMVAE');
     const lin = { activation: act, init: c.init };
-    this.encoder = c.hidden.length > 0 ? mlp([c.inputDim, ...c.hidden], rng, { ...lin, outputActivation: act }) : null;
-    const h = c.hidden.length > 0 ? c.hidden[c.hidden.length - 1]! : c.inputDim;
-    this.muHead = new Linear(h, c.latentDim, rng, { init: c.init });
-    this.logVarHead = new Linear(h, c.latentDim, rng, { init: c.init });
+    ({ encoder: this.encoder, muHead: this.muHead, logVarHead: this.logVarHead } = gaussianEncoder(c.inputDim, c.hidden, c.latentDim, act, c.init, rng));
     this.decoder = mlp([c.latentDim, ...c.decoderHidden, c.inputDim], rng, lin);
     // Spread-out random means break the symmetry between components (all-equal means never separate).
     const m = randn([c.clusters, c.latentDim], rng);
@@ -209,9 +207,8 @@ export class GMVAE extends Module implements GenerativeModel {
   /** q(w|x) = N(μ(x), diag σ²(x)), batch shape [batch], event [latentDim]. */
   guide(x: Tensor): Normal {
     checkBatch(x, this.inputDim, 'GMVAE.guide');
-    const h = this.encoder ? this.encoder.forward(x) : x;
-    const [lo, hi] = this.config.logVarBounds;
-    return new Normal({ loc: this.muHead.forward(h), logVar: clamp(this.logVarHead.forward(h), lo, hi), eventDims: 1, validate: false });
+    const { loc, logVar } = encodeGaussian(this, x, this.config.logVarBounds);
+    return new Normal({ loc, logVar, eventDims: 1, validate: false });
   }
 
   /** p(x|w) for w [n, latentDim]: batch shape [n, inputDim]. */

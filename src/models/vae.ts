@@ -9,6 +9,7 @@ import { Linear, mlp, type Init, type Sequential } from '../nn/linear.js';
 import type { GenerativeModel, LossContext, LossOutput, ModelConfig } from './model.js';
 import { Bernoulli, Normal, klDivergence } from '../distributions/index.js';
 import { checkWarmup, warmupFactor, type WarmupSchedule } from './schedules.js';
+import { encodeGaussian, gaussianEncoder } from './gaussian-encoder.js';
 import { activationFn, checkBatch, checkOneOf, checkPositiveInt, checkWidths, type ActivationName } from './util.js';
 
 export type VaeDecoder = 'bernoulli' | 'gaussian' | 'gaussian-learned';
@@ -121,10 +122,7 @@ export class VAE extends Module implements GenerativeModel {
     this.latentDim = c.latentDim;
     const act = activationFn(c.activation, 'VAE');
     const lin = { activation: act, init: c.init };
-    this.encoder = c.hidden.length > 0 ? mlp([c.inputDim, ...c.hidden], rng, { ...lin, outputActivation: act }) : null;
-    const h = c.hidden.length > 0 ? c.hidden[c.hidden.length - 1]! : c.inputDim;
-    this.muHead = new Linear(h, c.latentDim, rng, { init: c.init });
-    this.logVarHead = new Linear(h, c.latentDim, rng, { init: c.init });
+    ({ encoder: this.encoder, muHead: this.muHead, logVarHead: this.logVarHead } = gaussianEncoder(c.inputDim, c.hidden, c.latentDim, act, c.init, rng));
     const out = c.decoder === 'gaussian-learned' ? 2 * c.inputDim : c.inputDim;
     this.decoder = mlp([c.latentDim, ...c.decoderHidden, out], rng, lin);
   }
@@ -138,13 +136,9 @@ export class VAE extends Module implements GenerativeModel {
   /** The guide q(z|x) = N(μ(x), diag σ²(x)), batch shape [batch, latentDim] (per coordinate, for free bits). */
   guide(x: Tensor): Normal {
     checkBatch(x, this.inputDim, 'VAE.guide');
-    const h = this.encoder ? this.encoder.forward(x) : x;
-    const [lo, hi] = this.config.logVarBounds;
-    // NOTE: clamping is the identity in the working range (so the reference VAE is exact)
-    // and keeps exp(log σ²) and exp(½ log σ²) finite for any input.
-    const logVar = clamp(this.logVarHead.forward(h), lo, hi);
+    const { loc, logVar } = encodeGaussian(this, x, this.config.logVarBounds);
     // Network outputs are not validated entry by entry; the trainer checks the loss for non-finite values.
-    return new Normal({ loc: this.muHead.forward(h), logVar, validate: false });
+    return new Normal({ loc, logVar, validate: false });
   }
 
   /** The likelihood p(x|z) for z of shape [n, latentDim], batch shape [n, inputDim]. */
