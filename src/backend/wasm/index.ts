@@ -370,6 +370,30 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     if (!ok) fallback();
   };
 
+  /**
+   * A flat float32 kernel over n elements of every array (arrays in the kernel's argument order;
+   * 'in' operands are loaded, 'out' ones written back, 'inout' both). run gets their byte
+   * addresses in that order. Anything else (not float32, too small, memory exhausted) runs on base.
+   */
+  const flatF32 = (
+    n: number, arrays: readonly (readonly [FloatArray, 'in' | 'out' | 'inout'])[], fallback: () => void, run: (ptrs: number[]) => void,
+  ): void => {
+    const f32s = arrays.map(([x]) => (x instanceof Float32Array ? x : null));
+    if (n < minWasmElements || n === 0 || f32s.includes(null)) {
+      fallback();
+      return;
+    }
+    withScratch(() => {
+      const ptrs = f32s.map((x, i) => addr(x!, 0, n, arrays[i]![1] !== 'out'));
+      if (ptrs.some((q) => q < 0)) return false;
+      run(ptrs);
+      f32s.forEach((x, i) => {
+        if (arrays[i]![1] !== 'in') storeBack(x!, 0, ptrs[i]!, n);
+      });
+      return true;
+    }, fallback);
+  };
+
   const help = ex.help;
   let jobTag = 0;
 
@@ -488,23 +512,16 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
   const unary: Backend['unary'] = (op, x, out, p0, p1) => {
     const fallback = (): void => base.unary(op, x, out, p0, p1);
     const code = op === 'powScalar' && p0 === 2 ? SQUARE : UNARY_CODES[op];
-    const n = x.length;
-    if (code === undefined || n < minWasmElements || n === 0 || !(x instanceof Float32Array && out instanceof Float32Array)) {
+    if (code === undefined) {
       fallback();
       return;
     }
-    withScratch(() => {
-      const xP = addr(x, 0, n, true);
-      const oP = addr(out, 0, n, false);
-      if (xP < 0 || oP < 0) return false;
+    const n = x.length;
+    flatF32(n, [[x, 'in'], [out, 'out']], fallback, ([xP, oP]) => {
       const threshold = code >= FIRST_COSTLY_UNARY ? minParallelElements : minParallelElements * STREAMING_FACTOR;
-      if (nWorkers === 0 || n < threshold) ex.unaryF32(code, xP, oP, n);
-      else {
-        share(JOB_UNARY, n, ELEMENT_UNIT, () => ctl.set([code, xP, oP], JOB + 6));
-      }
-      storeBack(out, 0, oP, n);
-      return true;
-    }, fallback);
+      if (nWorkers === 0 || n < threshold) ex.unaryF32(code, xP!, oP!, n);
+      else share(JOB_UNARY, n, ELEMENT_UNIT, () => ctl.set([code, xP!, oP!], JOB + 6));
+    });
   };
 
   const reduce: Backend['reduce'] = (op, x, outer, n, inner, out) => {
@@ -524,27 +541,12 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
   };
 
   const bceLogits: Backend['bceLogits'] = (logits, target, out, sig) => {
-    const fallback = (): void => base.bceLogits(logits, target, out, sig);
     const n = logits.length;
-    if (n < minWasmElements || n === 0 || !(logits instanceof Float32Array && target instanceof Float32Array
-      && out instanceof Float32Array && sig instanceof Float32Array)) {
-      fallback();
-      return;
-    }
-    withScratch(() => {
-      const lP = addr(logits, 0, n, true);
-      const tP = addr(target, 0, n, true);
-      const oP = addr(out, 0, n, false);
-      const sP = addr(sig, 0, n, false);
-      if (lP < 0 || tP < 0 || oP < 0 || sP < 0) return false;
-      if (nWorkers === 0 || n < minParallelElements) ex.bceF32(lP, tP, oP, sP, n);
-      else {
-        share(JOB_BCE, n, ELEMENT_UNIT, () => ctl.set([lP, tP, oP, sP], JOB + 6));
-      }
-      storeBack(out, 0, oP, n);
-      storeBack(sig, 0, sP, n);
-      return true;
-    }, fallback);
+    const arrays = [[logits, 'in'], [target, 'in'], [out, 'out'], [sig, 'out']] as const;
+    flatF32(n, arrays, () => base.bceLogits(logits, target, out, sig), (ptrs) => {
+      if (nWorkers === 0 || n < minParallelElements) ex.bceF32(ptrs[0]!, ptrs[1]!, ptrs[2]!, ptrs[3]!, n);
+      else share(JOB_BCE, n, ELEMENT_UNIT, () => ctl.set(ptrs, JOB + 6));
+    });
   };
 
   const copyStrided: Backend['copyStrided'] = (src, srcOff, shape, strides, out) => {
@@ -554,36 +556,22 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
   };
 
   const adamStep: Backend['adamStep'] = (p, g, m, v, lr, beta1, beta2, eps, bc1, bc2, weightDecay, decoupled) => {
-    const fallback = (): void => base.adamStep(p, g, m, v, lr, beta1, beta2, eps, bc1, bc2, weightDecay, decoupled);
     const n = p.length;
-    if (n < minWasmElements || !(p instanceof Float32Array && g instanceof Float32Array
-      && m instanceof Float32Array && v instanceof Float32Array)) {
-      fallback();
-      return;
-    }
-    withScratch(() => {
-      const pP = addr(p, 0, n, true);
-      const gP = addr(g, 0, n, true);
-      const mP = addr(m, 0, n, true);
-      const vP = addr(v, 0, n, true);
-      if (pP < 0 || gP < 0 || mP < 0 || vP < 0) return false;
+    const fallback = (): void => base.adamStep(p, g, m, v, lr, beta1, beta2, eps, bc1, bc2, weightDecay, decoupled);
+    flatF32(n, [[p, 'inout'], [g, 'in'], [m, 'inout'], [v, 'inout']], fallback, (ptrs) => {
       // The JS kernel's float64 scalars (src/backend/js/optim.ts); assembly/elementwise.ts folds them further.
       const k = [
         lr / bc1, Math.sqrt(bc2), decoupled ? 1 - lr * weightDecay : 1, decoupled ? 0 : weightDecay,
         beta1, 1 - beta1, beta2, 1 - beta2, eps,
       ] as const;
-      if (nWorkers === 0 || n < minParallelElements) ex.adamF32(pP, gP, mP, vP, n, ...k);
+      if (nWorkers === 0 || n < minParallelElements) ex.adamF32(ptrs[0]!, ptrs[1]!, ptrs[2]!, ptrs[3]!, n, ...k);
       else {
         share(JOB_ADAM, n, ELEMENT_UNIT, () => {
-          ctl.set([pP, gP, mP, vP], JOB + 6);
+          ctl.set(ptrs, JOB + 6);
           ctl64.set(k, (JOB + 10) >> 1); // byte 40 of the job: f64-aligned
         });
       }
-      storeBack(p, 0, pP, n);
-      storeBack(m, 0, mP, n);
-      storeBack(v, 0, vP, n);
-      return true;
-    }, fallback);
+    });
   };
 
   const dispose = (): void => {
