@@ -2,6 +2,7 @@
 // __builtin_cpu_supports says so). 32 zmm registers allow a 16×16 float tile
 // with room to spare; 16 divides the reference VAE's 784 and 400, and edge
 // tiles (fewer rows, narrower vectors) cover its latent width 20 in place.
+// Float GEMMs skip k steps that are zero across a whole panel (SkipF32x16).
 #include <immintrin.h>
 
 #include "gemm_driver.h"
@@ -135,7 +136,63 @@ void packTransposed<float, 16>(const float* __restrict src, long ld, long rows, 
   }
 }
 
-using F32 = Driver<Micro<F32x16, 16, 1>, 128, 384, 512, EdgeF32>;
+// Zero-skipping scans for float panels of 16 (see NoSkip in gemm_driver.h): a
+// step's 16 values are tested at once, and the live steps of each run of 16 are
+// written to the list by one compress-store of their indices.
+struct SkipF32x16 {
+  static constexpr bool kOn = true;
+
+  // Bits other than the sign: zero for ±0 only.
+  static __m512i magnitude() { return _mm512_set1_epi32(0x7fffffff); }
+  static __mmask16 firstSteps(long n) { return n >= 16 ? 0xffff : static_cast<__mmask16>((1u << n) - 1); }
+
+  // Appends the steps p0 + s for the set bits s of live; true while the panel
+  // still looks worth skipping after its first kSkipProbe steps.
+  static bool append(__mmask16 live, long p0, int* idx, long& n) {
+    const __m512i steps = _mm512_add_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                                           _mm512_set1_epi32(static_cast<int>(p0)));
+    _mm512_mask_compressstoreu_epi32(idx + n, live, steps);
+    n += __builtin_popcount(live);
+    return p0 + 16 != kSkipProbe || worthSkipping(n, kSkipProbe);
+  }
+
+  static long across(long kc, const float* v, long step, int* idx) {
+    if (kc < kSkipMinK) return -1;
+    long n = 0;
+    for (long p0 = 0; p0 < kc; p0 += 16) {
+      unsigned live = 0;
+      for (long s = 0, e = minL(16, kc - p0); s < e; ++s, v += step)
+        live |= (_mm512_test_epi32_mask(_mm512_castps_si512(_mm512_loadu_ps(v)), magnitude()) != 0) << s;
+      if (!append(static_cast<__mmask16>(live), p0, idx, n)) return -1;
+    }
+    return worthSkipping(n, kc) ? n : -1;
+  }
+
+  static long along(long kc, const float* v, long lane, int* idx) {
+    if (kc < kSkipMinK) return -1;
+    long n = 0;
+    for (long p0 = 0; p0 < kc; p0 += 16) {
+      const __mmask16 m = firstSteps(kc - p0);
+      __m512i any = _mm512_setzero_si512();
+      for (int l = 0; l < 16; ++l) any = _mm512_or_si512(any, _mm512_maskz_loadu_epi32(m, v + l * lane + p0));
+      if (!append(_mm512_test_epi32_mask(any, magnitude()), p0, idx, n)) return -1;
+    }
+    return worthSkipping(n, kc) ? n : -1;
+  }
+
+  static bool allFinite(const float* v, long rows, long cols, long ld) {
+    const __m512i exponent = _mm512_set1_epi32(0x7f800000);
+    __mmask16 bad = 0;
+    for (long r = 0; r < rows; ++r, v += ld)
+      for (long c = 0; c < cols; c += 16) {
+        const __m512i x = _mm512_maskz_loadu_epi32(firstSteps(cols - c), v + c);
+        bad |= _mm512_cmpeq_epi32_mask(_mm512_and_si512(x, exponent), exponent);
+      }
+    return bad == 0;
+  }
+};
+
+using F32 = Driver<Micro<F32x16, 16, 1>, 128, 384, 512, EdgeF32, SkipF32x16>;
 using F64 = Driver<Micro<F64x8, 16, 2>, 128, 256, 384>;
 
 }  // namespace

@@ -34,6 +34,39 @@ void packTransposed(const T* __restrict src, long ld, long rows, long kc, T* __r
   }
 }
 
+// Zero skipping, as the reference BLAS skips zero entries of B: a k step whose
+// A panel (or B sliver) holds only ±0 adds exactly zero to the tile, so the
+// microkernel may leave it out. MNIST pixels are 81% zeros, and about half of
+// the k steps of a 16-image panel of them are zero in every image. NaN and ±Inf
+// count as live, and a list is used only when the other operand's values that
+// it pairs with are all finite (0·NaN and 0·Inf are NaN), so NaN propagates as
+// in the full product.
+//
+// A Skip policy scans panels; the driver only calls it when Skip::kOn:
+//   across(kc, v, step, idx): panel of MR or NR values per step, contiguous, steps `step` apart;
+//   along(kc, v, lane, idx): panel of MR rows `lane` apart, steps contiguous (a row-major A in place);
+//   allFinite(v, rows, cols, ld): cols contiguous values per row, rows ld apart.
+// The scans list the live steps in order in idx and return their count, or -1
+// when skipping would not pay (see worthSkipping). NoSkip is for ISAs whose scans
+// would cost more than they save.
+struct NoSkip {
+  static constexpr bool kOn = false;
+  template <typename T>
+  static long across(long, const T*, long, int*) { return -1; }
+  template <typename T>
+  static long along(long, const T*, long, int*) { return -1; }
+  template <typename T>
+  static bool allFinite(const T*, long, long, long) { return false; }
+};
+
+// A full scan costs a few percent of the tile work it may save, so dense panels are
+// caught early: one whose first kSkipProbe steps are almost all live is taken as
+// dense, and k blocks shorter than kSkipMinK are never scanned.
+constexpr long kSkipProbe = 32;
+constexpr long kSkipMinK = 64;
+// Skipping pays once an eighth of the steps are zero.
+inline bool worthSkipping(long live, long steps) { return live * 8 <= steps * 7; }
+
 // Register tile of MR rows × NV vectors (NR = NV·W columns) of C, kept in
 // MR·NV accumulators; A values are broadcast, B rows loaded as vectors.
 template <class VT, int MR_, int NV>
@@ -46,34 +79,67 @@ struct Micro {
   // C[MR×NR] (row stride ldc) = Ap·Bp + beta·C over kc steps; step p reads A
   // value i at Ap + p·aStep + i·aRow (packed panels: aStep = MR, aRow = 1; a
   // row-major A read in place: aStep = 1, aRow = lda) and B's row at Bp + p·bStep.
-  static void run(long kc, const T* __restrict Ap, long aStep, long aRow, const T* __restrict Bp, long bStep,
-                  T* __restrict C, long ldc, bool beta1) {
+  // NOTE: run and runSteps stay out of line: inlined into the driver loops, the
+  // tile competes with their state for registers (measured 7% slower).
+  __attribute__((noinline)) static void run(long kc, const T* __restrict Ap, long aStep, long aRow,
+                                            const T* __restrict Bp, long bStep, T* __restrict C, long ldc, bool beta1) {
+    tile(AllSteps{kc}, Ap, aStep, aRow, Bp, bStep, C, ldc, beta1);
+  }
+
+  // The same tile over only the k steps listed in steps[0..n): the caller leaves
+  // out steps whose A panel or B sliver is all zeros, which add exactly zero.
+  __attribute__((noinline)) static void runSteps(const int* __restrict steps, long n, const T* __restrict Ap,
+                                                 long aStep, long aRow, const T* __restrict Bp, long bStep,
+                                                 T* __restrict C, long ldc, bool beta1) {
+    tile(ListedSteps{steps, n}, Ap, aStep, aRow, Bp, bStep, C, ldc, beta1);
+  }
+
+ private:
+  // Step sequences for tile(): every p < n, or the listed ones. With AllSteps the
+  // compiler turns p·aStep into pointers that advance by aStep, as hand-written.
+  struct AllSteps {
+    long n;
+    long operator[](long q) const { return q; }
+  };
+  struct ListedSteps {
+    const int* idx;
+    long n;
+    long operator[](long q) const { return idx[q]; }
+  };
+
+  template <class Steps>
+  __attribute__((always_inline)) static void tile(Steps steps, const T* __restrict Ap, long aStep, long aRow,
+                                                  const T* __restrict Bp, long bStep, T* __restrict C, long ldc,
+                                                  bool beta1) {
     V acc[MR][NV];
 #pragma GCC unroll 64
     for (int i = 0; i < MR; ++i)
 #pragma GCC unroll 8
       for (int v = 0; v < NV; ++v) acc[i][v] = VT::zero();
     if (aRow == 1) {
-      for (long p = 0; p < kc; ++p, Ap += aStep, Bp += bStep) step(acc, Bp, [&](int i) { return Ap + i; });
+      for (long q = 0; q < steps.n; ++q) {
+        const long p = steps[q];
+        step(acc, Bp + p * bStep, [&](int i) { return Ap + p * aStep + i; });
+      }
     } else if constexpr (MR % 4 == 0) {
       // Rows 4q + s sit at group pointer q plus s·aRow, s < 4, which x86 addresses
       // as base + index·{1, 2} (s = 3 through a second index): a pointer per row
       // would not fit in the general registers.
-      const T* grp[MR / 4];
-#pragma GCC unroll 16
-      for (int q = 0; q < MR / 4; ++q) grp[q] = Ap + 4 * q * aRow;
       const long aRow3 = 3 * aRow;
-      for (long p = 0; p < kc; ++p, Bp += bStep) {
-        step(acc, Bp, [&](int i) {
-          const T* g = grp[i / 4];
+      for (long q = 0; q < steps.n; ++q) {
+        const long p = steps[q];
+        const T* a0 = Ap + p * aStep;
+        step(acc, Bp + p * bStep, [&](int i) {
+          const T* g = a0 + (i / 4) * 4 * aRow;
           const int s = i % 4;
           return s == 0 ? g : s == 1 ? g + aRow : s == 2 ? g + 2 * aRow : g + aRow3;
         });
-#pragma GCC unroll 16
-        for (int q = 0; q < MR / 4; ++q) grp[q] += aStep;
       }
     } else {
-      for (long p = 0; p < kc; ++p, Ap += aStep, Bp += bStep) step(acc, Bp, [&](int i) { return Ap + i * aRow; });
+      for (long q = 0; q < steps.n; ++q) {
+        const long p = steps[q];
+        step(acc, Bp + p * bStep, [&](int i) { return Ap + p * aStep + i * aRow; });
+      }
     }
     if (beta1) {
 #pragma GCC unroll 64
@@ -87,7 +153,6 @@ struct Micro {
       for (int v = 0; v < NV; ++v) VT::store(C + i * ldc + v * VT::W, acc[i][v]);
   }
 
- private:
   // One k step: acc[i][v] += A(i)·B[v], with A(i) the address of row i's value.
   template <class AddrA>
   __attribute__((always_inline)) static void step(V (&acc)[MR][NV], const T* __restrict Bp, AddrA addrA) {
@@ -146,12 +211,17 @@ struct NoEdge {
 // transposition are read in place: op(B) = B (NR contiguous values per k step,
 // packing it was a pure copy), and op(A) whichever way it is stored, since its
 // values are broadcast one by one anyway.
-template <class K, long MC, long KC, long NC, class Edge = NoEdge>
+template <class K, long MC, long KC, long NC, class Edge = NoEdge, class Skip = NoSkip>
 struct Driver {
   using T = typename K::T;
   static constexpr long MR = K::MR;
   static constexpr long NR = K::NR;
-  static constexpr size_t kWorkElems = (MC + MR) * KC + (NC + NR) * KC + MR * NR;
+  // Zero-skipping step lists, ints after the edge tile: the current A panel's,
+  // then a count and a list per B sliver of the block.
+  static constexpr long kSlivers = Skip::kOn ? NC / NR : 0;
+  static constexpr size_t kStepInts = Skip::kOn ? KC + kSlivers + kSlivers * KC : 0;
+  static constexpr size_t kWorkElems =
+      (MC + MR) * KC + (NC + NR) * KC + MR * NR + (kStepInts * sizeof(int) + sizeof(T) - 1) / sizeof(T);
 
   // Whether run() reads op(A) / op(B) where they are instead of packing them.
   // NOTE: a row-major A whose rows are a multiple of 2 KiB apart is packed: its
@@ -239,6 +309,9 @@ struct Driver {
     T* Ap = work;
     T* Bp = Ap + (MC + MR) * KC;
     T* tmp = Bp + (NC + NR) * KC;
+    int* const aSteps = reinterpret_cast<int*>(tmp + MR * NR);
+    int* const bLive = aSteps + KC;
+    int* const bSteps = bLive + kSlivers;
     for (long jc = 0; jc < g.n; jc += NC) {
       const long nc = minL(NC, g.n - jc);
       for (long pc = 0, kb = kBlock(g.k); pc < g.k; pc += kb) {
@@ -257,6 +330,16 @@ struct Driver {
         } else {
           packB(g, jc, nc, pc, kc, Bp);
         }
+        if constexpr (Skip::kOn)
+          for (long jr = 0; jr < nc; jr += NR)
+            bLive[jr / NR] = nc - jr >= NR ? Skip::across(kc, Bblock + jr * bCol, bStep, bSteps + jr / NR * KC) : -1;
+        // Checked once per block, and only if some A panel has a list to use.
+        int bFinite = -1;
+        const auto blockFinite = [&] {
+          if (bFinite < 0)
+            bFinite = bCol == 1 ? Skip::allFinite(Bblock, kc, nc, bStep) : Skip::allFinite(Bblock, 1, roundUp(nc, NR) * kc, 0);
+          return bFinite == 1;
+        };
         for (long ic = 0; ic < g.m; ic += MC) {
           const long mc = minL(MC, g.m - ic);
           // Row ir's panel starts at Ablock + ir·aPanel; its k steps are aStep
@@ -279,12 +362,28 @@ struct Driver {
           for (long ir = 0; ir < mc; ir += MR) {
             const long mr = minL(MR, mc - ir);
             const T* a = Ablock + ir * aPanel;
+            long aLive = !Skip::kOn || mr < MR ? -1
+                         : aRow == 1 ? Skip::across(kc, a, aStep, aSteps)
+                                     : Skip::along(kc, a, aRow, aSteps);
+            if (aLive >= 0 && !blockFinite()) aLive = -1;
+            int aFinite = -1;
+            const auto panelFinite = [&] {
+              if (aFinite < 0) aFinite = aRow == 1 ? Skip::allFinite(a, kc, MR, aStep) : Skip::allFinite(a, MR, kc, aRow);
+              return aFinite == 1;
+            };
             for (long jr = 0; jr < nc; jr += NR) {
               const long nr = minL(NR, nc - jr);
               const T* b = Bblock + jr * bCol;
               T* c = g.c + (ic + ir) * g.ldc + jc + jr;
               if (mr == MR && nr == NR) {
-                K::run(kc, a, aStep, aRow, b, bStep, c, g.ldc, beta1);
+                // Walk the shorter list of live steps, if either side has one.
+                const long bl = Skip::kOn && bLive[jr / NR] >= 0 && panelFinite() ? bLive[jr / NR] : -1;
+                if (aLive >= 0 && (bl < 0 || aLive <= bl))
+                  K::runSteps(aSteps, aLive, a, aStep, aRow, b, bStep, c, g.ldc, beta1);
+                else if (bl >= 0)
+                  K::runSteps(bSteps + jr / NR * KC, bl, a, aStep, aRow, b, bStep, c, g.ldc, beta1);
+                else
+                  K::run(kc, a, aStep, aRow, b, bStep, c, g.ldc, beta1);
               } else if (!Edge::run(kc, mr, nr, a, aStep, aRow, b, bStep, c, g.ldc, beta1)) {
                 // Zero-padded packed panels only (Edge::kInPlace is false here).
                 K::run(kc, a, aStep, aRow, b, bStep, tmp, NR, false);

@@ -1,11 +1,13 @@
 // The native GEMM addon against a float64 triple loop: every transpose combo,
 // odd and blocked sizes, offsets, padded leading dimensions, beta 0/1, both
-// dtypes; plus its fused bias+activation. Skipped when the addon is not built.
+// dtypes; sparse operands whose all-zero k steps are skipped, NaN and Inf
+// included; plus its fused bias+activation. Skipped when the addon is not built.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nativeBiasActInplace, nativeGemm, nativeInfo } from '../../src/backend/native/index.js';
 import { Rng } from '../../src/tensor/random.js';
-import { checkGemmCase, makeGemmCase, randomFloats } from '../helpers/gemm-check.js';
+import type { FloatArray } from '../../src/backend/backend.js';
+import { checkGemmCase, makeGemmCase, opIndex, randomFloats, type GemmCase } from '../helpers/gemm-check.js';
 
 const gemm = nativeGemm();
 const biasAct = nativeBiasActInplace();
@@ -41,6 +43,63 @@ test('gemm matches a float64 triple loop for a row-major A whose rows are 2 KiB 
   for (const lda of [512, 1024, 517]) {
     for (const tB of [false, true]) {
       checkGemmCase(gemm!, 'float32', 'float32', rng, { ...makeGemmCase(rng, 37, 45, 500, false, tB, 1), lda });
+    }
+  }
+});
+
+/**
+ * MNIST-like operands for zero skipping: each k step of each 16-row panel of op(A) (and
+ * 16-column sliver of op(B)) is all zeros with probability ½, else 60% of its entries are.
+ */
+function sparsify(rng: Rng, cs: GemmCase, a: FloatArray, b: FloatArray): void {
+  const zeroPanels = (x: FloatArray, off: number, ld: number, trans: boolean, rows: number): void => {
+    for (let r0 = 0; r0 < rows; r0 += 16) {
+      for (let p = 0; p < cs.k; p++) {
+        const whole = rng.uniform() < 0.5;
+        for (let r = r0; r < Math.min(rows, r0 + 16); r++) if (whole || rng.uniform() < 0.6) x[opIndex(off, ld, trans, r, p)] = 0;
+      }
+    }
+  };
+  zeroPanels(a, cs.aOff, cs.lda, cs.tA, cs.m);
+  zeroPanels(b, cs.bOff, cs.ldb, !cs.tB, cs.n);
+}
+
+for (const dtype of ['float32', 'float64'] as const) {
+  test(`${dtype} gemm on operands with all-zero k steps (skipped) matches a float64 triple loop for every transpose combination`, { skip }, () => {
+    const rng = new Rng(dtype === 'float32' ? 1020 : 1021);
+    const shapes = dtype === 'float32'
+      ? [[128, 400, 784], [400, 784, 128], [37, 45, 130], [48, 80, 200], [16, 16, 64], [130, 20, 70]] as const
+      : [[37, 45, 130], [48, 80, 200]] as const;
+    for (const [m, n, k] of shapes) {
+      for (const tA of [false, true]) {
+        for (const tB of [false, true]) {
+          const cs = makeGemmCase(rng, m, n, k, tA, tB, rng.uniform() < 0.5 ? 0 : 1);
+          checkGemmCase(gemm!, dtype, dtype, rng, cs, (a, b) => sparsify(rng, cs, a, b));
+        }
+      }
+    }
+  });
+}
+
+test('gemm keeps 0·NaN and 0·Inf = NaN where it skips zero k steps: a NaN or Inf facing a zero panel still reaches C', { skip }, () => {
+  const rng = new Rng(1022);
+  for (const tA of [false, true]) {
+    for (const tB of [false, true]) {
+      const cs = makeGemmCase(rng, 64, 96, 256, tA, tB, 0);
+      checkGemmCase(gemm!, 'float32', 'float32', rng, cs, (a, b) => {
+        sparsify(rng, cs, a, b);
+        // Step 5 is zero in all of op(A), so the A side may skip it; NaN and Inf in op(B) face it.
+        for (let i = 0; i < cs.m; i++) a[opIndex(cs.aOff, cs.lda, cs.tA, i, 5)] = 0;
+        b[opIndex(cs.bOff, cs.ldb, !cs.tB, 7, 5)] = NaN;
+        b[opIndex(cs.bOff, cs.ldb, !cs.tB, 40, 5)] = Infinity;
+        // Step 9 is zero in all of op(B); NaN and -Inf in op(A) face it.
+        for (let j = 0; j < cs.n; j++) b[opIndex(cs.bOff, cs.ldb, !cs.tB, j, 9)] = 0;
+        a[opIndex(cs.aOff, cs.lda, cs.tA, 3, 9)] = NaN;
+        a[opIndex(cs.aOff, cs.lda, cs.tA, 50, 9)] = -Infinity;
+        // A lone NaN in an otherwise zero panel step is live, not skipped.
+        for (let i = 16; i < 32; i++) a[opIndex(cs.aOff, cs.lda, cs.tA, i, 11)] = 0;
+        a[opIndex(cs.aOff, cs.lda, cs.tA, 20, 11)] = NaN;
+      });
     }
   }
 });

@@ -33,15 +33,25 @@ export function makeGemmCase(rng: Rng, m: number, n: number, k: number, tA: bool
   };
 }
 
+/** Element p of op(X) row i, as stored for a case's A (or B, with its flag and leading dim). */
+export function opIndex(off: number, ld: number, trans: boolean, i: number, p: number): number {
+  return off + (trans ? p * ld + i : i * ld + p);
+}
+
 /**
  * Runs gemm on one case and checks C against Σ_p op(A)[i,p]·op(B)[p,j] + beta·C0 in float64,
  * within (k + 2)·eps·(Σ|a·b| + |C0|) (any summation order, fused or not), and that C outside
- * the m×n window (offset, leading-dimension padding, tail) is untouched.
+ * the m×n window (offset, leading-dimension padding, tail) is untouched. `prepare` may edit the
+ * random operands first (zeros, NaN); where the exact sum is NaN, C must be NaN.
  */
-export function checkGemmCase(gemm: Backend['gemm'], label: string, dtype: GemmDtype, rng: Rng, cs: GemmCase): void {
+export function checkGemmCase(
+  gemm: Backend['gemm'], label: string, dtype: GemmDtype, rng: Rng, cs: GemmCase,
+  prepare?: (a: FloatArray, b: FloatArray) => void,
+): void {
   const { m, n, k, tA, tB, beta, aOff, lda, bOff, ldb, cOff, ldc } = cs;
   const a = randomFloats(rng, dtype, aOff + (tA ? k : m) * lda);
   const b = randomFloats(rng, dtype, bOff + (tB ? n : k) * ldb);
+  prepare?.(a, b);
   const c = randomFloats(rng, dtype, cOff + m * ldc + 3);
   const inWindow = (idx: number): boolean => {
     const r = idx - cOff;
@@ -57,7 +67,7 @@ export function checkGemmCase(gemm: Backend['gemm'], label: string, dtype: GemmD
       let sum = 0;
       let mag = 0;
       for (let p = 0; p < k; p++) {
-        const x = a[aOff + (tA ? p * lda + i : i * lda + p)]! * b[bOff + (tB ? j * ldb + p : p * ldb + j)]!;
+        const x = a[opIndex(aOff, lda, tA, i, p)]! * b[opIndex(bOff, ldb, !tB, j, p)]!;
         sum += x;
         mag += Math.abs(x);
       }
@@ -65,7 +75,7 @@ export function checkGemmCase(gemm: Backend['gemm'], label: string, dtype: GemmD
       const want = sum + prev;
       const got = c[cOff + i * ldc + j]!;
       const tol = (k + 2) * EPS[dtype] * (mag + Math.abs(prev)) + FLOOR[dtype];
-      if (!(Math.abs(got - want) <= tol)) {
+      if (Number.isNaN(want) ? !Number.isNaN(got) : !(Math.abs(got - want) <= tol)) {
         assert.fail(`${shape}: C[${i},${j}] = ${got}, expected ${want} (tolerance ${tol.toExponential(2)})`);
       }
     }
