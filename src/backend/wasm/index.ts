@@ -51,6 +51,11 @@ export interface WasmBackendOptions {
   readonly workerSpin?: number;
   /** Hand out float32 tensor buffers in wasm memory (Backend.allocate), where memory can be shared (default true). */
   readonly ownBuffers?: boolean;
+  /**
+   * Let gemm leave out the k-steps where a sparse-looking operand is all ±0 (default true). The
+   * result is the same bit for bit (up to the sign of a zero sum); false is for measuring.
+   */
+  readonly skipZeros?: boolean;
 }
 
 export interface WasmInfo {
@@ -86,13 +91,13 @@ interface KernelExports {
   gemm(
     transA: number, transB: number, m: number, k: number,
     a: number, lda: number, b: number, ldb: number,
-    beta: number, c: number, ldc: number, j0: number, j1: number, work: number, preA: number, preB: number,
+    beta: number, c: number, ldc: number, j0: number, j1: number, work: number, preA: number, preB: number, skip: number,
   ): void;
   gemmWorkBytes(): number;
   packedABytes(m: number, k: number): number;
   packedBBytes(n: number, k: number): number;
-  prepackA(transA: number, m: number, k: number, a: number, lda: number, dst: number): void;
-  prepackB(transB: number, n: number, k: number, b: number, ldb: number, dst: number): void;
+  prepackA(transA: number, m: number, k: number, a: number, lda: number, dst: number, skip: number): void;
+  prepackB(transB: number, n: number, k: number, b: number, ldb: number, dst: number, skip: number): void;
   initConstants(): void;
   gemmNr(): number;
   gemmMr(): number;
@@ -287,6 +292,7 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
   const minWasmElements = opts.minWasmElements ?? MIN_WASM_ELEMENTS;
   const minParallelElements = opts.minParallelElements ?? MIN_PARALLEL_ELEMENTS;
   const ownBuffers = shared && opts.ownBuffers !== false;
+  const skip = opts.skipZeros === false ? 0 : 1;
   const workBytes = Math.ceil(ex.gemmWorkBytes() / BLOCK) * BLOCK;
   const NR = ex.gemmNr();
   const MR = ex.gemmMr();
@@ -445,7 +451,7 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     const ta = tA ? 1 : 0;
     const tb = tB ? 1 : 0;
     if (nWorkers === 0 || m * n * k < minParallelMacs) {
-      ex.gemm(ta, tb, m, k, aP, lda, bP, ldb, beta, cP, ldc, 0, n, SCRATCH_BASE, 0, 0);
+      ex.gemm(ta, tb, m, k, aP, lda, bP, ldb, beta, cP, ldc, 0, n, SCRATCH_BASE, 0, 0, skip);
       return true;
     }
     // Chunks of C's columns all read all of op(A), chunks of its rows all of op(B): that operand is
@@ -455,11 +461,11 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     const pre = heap.alloc(byCols ? ex.packedABytes(m, k) : ex.packedBBytes(n, k));
     if (pre < 0) return false;
     scratch.push(pre);
-    if (byCols) ex.prepackA(ta, m, k, aP, lda, pre);
-    else ex.prepackB(tb, n, k, bP, ldb, pre);
+    if (byCols) ex.prepackA(ta, m, k, aP, lda, pre, skip);
+    else ex.prepackB(tb, n, k, bP, ldb, pre, skip);
     share(JOB_GEMM, byCols ? n : m, byCols ? NR : MR, () => {
       ctl.set([byCols ? 1 : 0], JOB + 4);
-      ctl.set([ta, tb, m, n, k, aP, lda, bP, ldb, beta, cP, ldc, pre], JOB + 6);
+      ctl.set([ta, tb, m, n, k, aP, lda, bP, ldb, beta, cP, ldc, pre, skip], JOB + 6);
     });
     return true;
   };

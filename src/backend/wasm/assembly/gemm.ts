@@ -1,6 +1,8 @@
 // @ts-nocheck — AssemblyScript, compiled by scripts/build-wasm.mjs (asc); tsc cannot type v128/usize.
 // Packed-panel float32 GEMM on wasm linear memory (Goto/BLIS loop order): op(A) and op(B) are
 // repacked into MR-row and NR-column panels so one f32x4 microkernel serves all transpose flags.
+// The packers also mark each panel's k-steps that are all exact zeros, and the microkernel skips
+// the steps where either operand's panel is (MNIST pixels are 81% zeros; ReLU outputs many too).
 
 // Register block: MR rows × NR columns (2 f32x4). V8 maps v128 onto x64's 16 xmm registers and
 // keeps xmm15 as scratch: 10 accumulators + 2 B + 1 broadcast A + 1 product (without FMA) fit,
@@ -13,13 +15,32 @@ const KC: i32 = 256;
 const MC: i32 = 160;
 const NC: i32 = 1024;
 
+// Steps of one packed kb×width panel (kb ≤ KC = 256), in STEPS_BYTES after the panels (see
+// panelSteps): from 0 the steps with a value that is not ±0 as ascending u8 (only when some step
+// is all ±0), at STEP_COUNT their count (kb for a panel not scanned), at STEP_NONFINITE 1 when a
+// value is NaN or ±∞, 0 when none is, −1 not yet known; from STEP_BITS the steps as bit masks.
+const STEP_COUNT: usize = KC;
+const STEP_NONFINITE: usize = KC + 4;
+const STEP_BITS: usize = KC + 8;
+const STEPS_BYTES: usize = KC + 64;
+// A sparse operand (see looksSparse): at least SPARSE_HITS of PROBES sampled panel steps all ±0.
+const PROBES: i32 = 32;
+const SPARSE_HITS: i32 = 4;
+
 const PACK_A_BYTES: usize = <usize>(MC * KC) << 2;
 const PACK_B_BYTES: usize = <usize>(KC * NC) << 2;
+const STEPS_A_BYTES: usize = <usize>(MC / MR) * STEPS_BYTES;
+const STEPS_B_BYTES: usize = <usize>(NC / NR) * STEPS_BYTES;
 const TILE_BYTES: usize = <usize>(MR * NR) << 2;
+// Offsets in `work`: packed A, packed B, their panels' steps, the edge tile.
+const WORK_PB: usize = PACK_A_BYTES;
+const WORK_SA: usize = WORK_PB + PACK_B_BYTES;
+const WORK_SB: usize = WORK_SA + STEPS_A_BYTES;
+const WORK_TILE: usize = WORK_SB + STEPS_B_BYTES;
 
 /** Bytes of scratch one gemm call (one thread) needs at `work`. */
 export function gemmWorkBytes(): i32 {
-  return <i32>(PACK_A_BYTES + PACK_B_BYTES + TILE_BYTES);
+  return <i32>(WORK_TILE + TILE_BYTES);
 }
 
 /** Column granularity a thread's [j0, j1) range should be aligned to. */
@@ -38,8 +59,10 @@ export function gemmMr(): i32 {
   return f32x4.add(f32x4.mul(a, b), c);
 }
 
-// C[MR×NR] (+)= Ap·Bp over kc, Ap packed kc×MR, Bp packed kc×NR; ldc in bytes.
-function micro(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, accumulate: bool): void {
+// C[MR×NR] (+)= Ap·Bp, Ap packed kb×MR and Bp kb×NR; ldc in bytes. Over steps 0..n−1, or when
+// `indexed` over the n steps listed at idx (ascending u8 step numbers; see gemm for which steps
+// may be left out). Inlined with a constant `indexed` (microDense, microIndexed).
+@inline function microBody(indexed: bool, n: i32, idx: usize, ap: usize, bp: usize, c: usize, ldc: usize, accumulate: bool): void {
   const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc;
   let x00 = f32x4.splat(0), x01 = f32x4.splat(0);
   let x10 = f32x4.splat(0), x11 = f32x4.splat(0);
@@ -54,27 +77,133 @@ function micro(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, accumulate: 
     x40 = v128.load(c4); x41 = v128.load(c4, 16);
   }
   // NOTE: unrolling this loop makes V8 hoist the next step's loads and spill; keep it rolled.
-  for (let p = 0; p < kc; p++) {
-    const b0 = v128.load(bp);
-    const b1 = v128.load(bp, 16);
-    let a = v128.load32_splat(ap);
-    x00 = madd(a, b0, x00); x01 = madd(a, b1, x01);
-    a = v128.load32_splat(ap, 4);
-    x10 = madd(a, b0, x10); x11 = madd(a, b1, x11);
-    a = v128.load32_splat(ap, 8);
-    x20 = madd(a, b0, x20); x21 = madd(a, b1, x21);
-    a = v128.load32_splat(ap, 12);
-    x30 = madd(a, b0, x30); x31 = madd(a, b1, x31);
-    a = v128.load32_splat(ap, 16);
-    x40 = madd(a, b0, x40); x41 = madd(a, b1, x41);
-    ap += 20;
-    bp += 32;
+  for (let i = 0; i < n; i++) {
+    let a = ap, b = bp;
+    if (indexed) {
+      const p = <usize>load<u8>(idx + <usize>i);
+      a += p * (MR << 2);
+      b += p * (NR << 2);
+    } else {
+      ap += MR << 2;
+      bp += NR << 2;
+    }
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let s = v128.load32_splat(a);
+    x00 = madd(s, b0, x00); x01 = madd(s, b1, x01);
+    s = v128.load32_splat(a, 4);
+    x10 = madd(s, b0, x10); x11 = madd(s, b1, x11);
+    s = v128.load32_splat(a, 8);
+    x20 = madd(s, b0, x20); x21 = madd(s, b1, x21);
+    s = v128.load32_splat(a, 12);
+    x30 = madd(s, b0, x30); x31 = madd(s, b1, x31);
+    s = v128.load32_splat(a, 16);
+    x40 = madd(s, b0, x40); x41 = madd(s, b1, x41);
   }
   v128.store(c, x00); v128.store(c, x01, 16);
   v128.store(c1, x10); v128.store(c1, x11, 16);
   v128.store(c2, x20); v128.store(c2, x21, 16);
   v128.store(c3, x30); v128.store(c3, x31, 16);
   v128.store(c4, x40); v128.store(c4, x41, 16);
+}
+
+function microDense(n: i32, ap: usize, bp: usize, c: usize, ldc: usize, accumulate: bool): void {
+  microBody(false, n, 0, ap, bp, c, ldc, accumulate);
+}
+
+function microIndexed(n: i32, idx: usize, ap: usize, bp: usize, c: usize, ldc: usize, accumulate: bool): void {
+  microBody(true, n, idx, ap, bp, c, ldc, accumulate);
+}
+
+// C[MR×NR] (+)= the product over the n steps at idx, or over all kb when n = kb.
+@inline function micro(kb: i32, n: i32, idx: usize, ap: usize, bp: usize, c: usize, ldc: usize, accumulate: bool): void {
+  if (n == kb) microDense(kb, ap, bp, c, ldc, accumulate);
+  else microIndexed(n, idx, ap, bp, c, ldc, accumulate);
+}
+
+// |x| as int bits is 0 only for ±0 and above FINITE_MAX only for NaN and ±∞.
+const MAGNITUDE: i32 = 0x7fffffff;
+const FINITE_MAX: i32 = 0x7f7fffff;
+
+// The steps (see STEPS_BYTES) of the packed kb×width panel at src (width ≥ 4) into dst: when
+// `scan`, each step's lanewise max |value| over f32x4 loads (overlapping where width is not a
+// multiple of 4) marks it in bit masks (so no step waits on the previous one's count), expanded to
+// the list when some step is all ±0; else the panel counts as dense, its NaN check left for later.
+@inline function panelSteps(scan: bool, src: usize, kb: i32, width: i32, dst: usize): void {
+  if (!scan) {
+    store<i32>(dst + STEP_COUNT, kb);
+    store<i32>(dst + STEP_NONFINITE, -1);
+    return;
+  }
+  const magnitude = i32x4.splat(MAGNITUDE);
+  const rowBytes = <usize>width << 2;
+  const last = <usize>(width - 4) << 2;
+  let all = i32x4.splat(0);
+  let count = 0;
+  for (let w = 0; w < KC >> 6; w++) {
+    let bits: u64 = 0;
+    const end = min(kb, (w + 1) << 6);
+    for (let p = w << 6; p < end; p++) {
+      const row = src + <usize>p * rowBytes;
+      let big = v128.and(v128.load(row), magnitude);
+      for (let j: usize = 16; j < last; j += 16) big = i32x4.max_s(big, v128.and(v128.load(row + j), magnitude));
+      if (last > 0) big = i32x4.max_s(big, v128.and(v128.load(row + last), magnitude));
+      bits |= <u64>v128.any_true(big) << <u64>(p & 63);
+      all = i32x4.max_s(all, big);
+    }
+    store<u64>(dst + STEP_BITS + (<usize>w << 3), bits);
+    count += <i32>popcnt(bits);
+  }
+  if (count < kb) {
+    let n: usize = 0;
+    for (let w = 0; w < KC >> 6; w++) {
+      let bits = load<u64>(dst + STEP_BITS + (<usize>w << 3));
+      while (bits != 0) {
+        store<u8>(dst + n, <u8>((w << 6) + <i32>ctz(bits)));
+        n++;
+        bits &= bits - 1;
+      }
+    }
+  }
+  store<i32>(dst + STEP_COUNT, count);
+  store<i32>(dst + STEP_NONFINITE, <i32>v128.any_true(i32x4.gt_s(all, i32x4.splat(FINITE_MAX))));
+}
+
+// Whether the packed kb×width panel at src (steps at meta) has a NaN or ±∞, found and recorded on
+// first use. NOTE: threads sharing a prepacked operand may race to record it; all write the same value.
+function nonFinite(meta: usize, src: usize, kb: i32, width: i32): bool {
+  let known = load<i32>(meta + STEP_NONFINITE);
+  if (known < 0) {
+    const magnitude = i32x4.splat(MAGNITUDE);
+    const bytes = <usize>(kb * width) << 2;
+    // kb·width ≥ 4 floats; the last load overlaps the one before when not a multiple of 4.
+    let all = v128.and(v128.load(src + bytes - 16), magnitude);
+    for (let o: usize = 0; o + 16 <= bytes; o += 16) all = i32x4.max_s(all, v128.and(v128.load(src + o), magnitude));
+    known = <i32>v128.any_true(i32x4.gt_s(all, i32x4.splat(FINITE_MAX)));
+    store<i32>(meta + STEP_NONFINITE, known);
+  }
+  return known != 0;
+}
+
+// Whether op(X)'s panels (element (p, j) as packPanel's rowMajor says, j < w across the panel
+// width, p < k along the steps) look sparse enough to scan: SPARSE_HITS of PROBES panel steps at
+// spread positions all ±0. A wrong guess costs time only (a scan for nothing, or a skip missed).
+function looksSparse(rowMajor: bool, x: usize, ld: i32, w: i32, k: i32, width: i32): bool {
+  const panels = (w + width - 1) / width;
+  let hits = 0;
+  for (let s = 0; s < PROBES; s++) {
+    const h = <u32>s * 0x9e3779b1;
+    const p = <i32>(h % <u32>k);
+    const j0 = <i32>((h >>> 7) % <u32>panels) * width;
+    const j1 = min(w, j0 + width);
+    let or: u32 = 0;
+    for (let j = j0; j < j1; j++) {
+      const e = rowMajor ? <usize>p * ld + j : <usize>j * ld + p;
+      or |= load<u32>(x + (e << 2));
+    }
+    hits += <i32>((or & MAGNITUDE) == 0);
+  }
+  return hits >= SPARSE_HITS;
 }
 
 // 4×4 transpose of the rows at s, s+ld, s+2ld, s+3ld (bytes) into rows at d, d+dld, d+2dld, d+3dld.
@@ -136,92 +265,155 @@ function micro(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, accumulate: 
   }
 }
 
-// Pack op(A)[i0:i0+mb, p0:p0+kb] into ceil(mb/MR) panels of kb×MR.
-function packA(transA: bool, a: usize, lda: i32, i0: i32, p0: i32, mb: i32, kb: i32, dst: usize): void {
+// Pack op(A)[i0:i0+mb, p0:p0+kb] into ceil(mb/MR) panels of kb×MR, their steps at steps.
+function packA(transA: bool, a: usize, lda: i32, i0: i32, p0: i32, mb: i32, kb: i32, dst: usize, steps: usize, scan: bool): void {
   const ld = <usize>lda << 2;
   for (let ir = 0; ir < mb; ir += MR) {
     // transA: A is stored k×m, so a panel row (fixed p) is adjacent in memory.
     const src = transA ? a + ((<usize>p0 * lda + i0 + ir) << 2) : a + ((<usize>(i0 + ir) * lda + p0) << 2);
-    packPanel(transA, src, ld, kb, min(MR, mb - ir), MR, dst + <usize>ir * kb * 4);
+    const panel = dst + <usize>ir * kb * 4;
+    packPanel(transA, src, ld, kb, min(MR, mb - ir), MR, panel);
+    panelSteps(scan, panel, kb, MR, steps + <usize>(ir / MR) * STEPS_BYTES);
   }
 }
 
-// Pack op(B)[p0:p0+kb, j0:j0+nb] into ceil(nb/NR) panels of kb×NR.
-function packB(transB: bool, b: usize, ldb: i32, p0: i32, j0: i32, kb: i32, nb: i32, dst: usize): void {
+// Pack op(B)[p0:p0+kb, j0:j0+nb] into ceil(nb/NR) panels of kb×NR, their steps at steps.
+function packB(transB: bool, b: usize, ldb: i32, p0: i32, j0: i32, kb: i32, nb: i32, dst: usize, steps: usize, scan: bool): void {
   const ld = <usize>ldb << 2;
   for (let jr = 0; jr < nb; jr += NR) {
     const src = transB ? b + ((<usize>(j0 + jr) * ldb + p0) << 2) : b + ((<usize>p0 * ldb + j0 + jr) << 2);
-    packPanel(!transB, src, ld, kb, min(NR, nb - jr), NR, dst + <usize>jr * kb * 4);
+    const panel = dst + <usize>jr * kb * 4;
+    packPanel(!transB, src, ld, kb, min(NR, nb - jr), NR, panel);
+    panelSteps(scan, panel, kb, NR, steps + <usize>(jr / NR) * STEPS_BYTES);
   }
 }
 
-/** Bytes of op(A) (m×k) packed whole by prepackA: every KC block of k, all of m in MR-row panels. */
+// Whole-operand packing (prepackA/B): the panels of every KC block of k, then from stepsOffset
+// their steps, block by block, panel by panel.
+@inline function stepsOffset(panels: i32, k: i32, width: i32): usize {
+  return (<usize>panels * width * k * 4 + 63) & ~63;
+}
+
+@inline function packedBytes(panels: i32, k: i32, width: i32): i32 {
+  return <i32>(stepsOffset(panels, k, width) + <usize>((k + KC - 1) / KC) * panels * STEPS_BYTES);
+}
+
+/** Bytes of op(A) (m×k) packed whole by prepackA: every KC block of k, all of m in MR-row panels, and their steps. */
 export function packedABytes(m: i32, k: i32): i32 {
-  return ((m + MR - 1) / MR) * MR * k * 4;
+  return packedBytes((m + MR - 1) / MR, k, MR);
 }
 
-/** Bytes of op(B) (k×n) packed whole by prepackB: every KC block of k, all of n in NR-column panels. */
+/** Bytes of op(B) (k×n) packed whole by prepackB: every KC block of k, all of n in NR-column panels, and their steps. */
 export function packedBBytes(n: i32, k: i32): i32 {
-  return ((n + NR - 1) / NR) * NR * k * 4;
+  return packedBytes((n + NR - 1) / NR, k, NR);
 }
 
-/** Pack all of op(A) at dst, the layout gemm reads when given it, so threads splitting C by columns share one copy. */
-export function prepackA(transA: bool, m: i32, k: i32, a: usize, lda: i32, dst: usize): void {
-  const mPad = ((m + MR - 1) / MR) * MR;
-  for (let pc = 0; pc < k; pc += KC) packA(transA, a, lda, 0, pc, m, min(KC, k - pc), dst + (<usize>pc * mPad << 2));
+/**
+ * Pack all of op(A) at dst, the layout gemm reads when given it, so threads splitting C by columns
+ * share one copy; with skip, list its zero steps if it looks sparse.
+ */
+export function prepackA(transA: bool, m: i32, k: i32, a: usize, lda: i32, dst: usize, skip: bool): void {
+  const panels = (m + MR - 1) / MR;
+  const steps = dst + stepsOffset(panels, k, MR);
+  const scan = skip && looksSparse(transA, a, lda, m, k, MR);
+  for (let pc = 0; pc < k; pc += KC) {
+    const at = dst + (<usize>pc * panels * MR << 2);
+    packA(transA, a, lda, 0, pc, m, min(KC, k - pc), at, steps + <usize>(pc / KC) * panels * STEPS_BYTES, scan);
+  }
 }
 
-/** Pack all of op(B) at dst, the layout gemm reads when given it, so threads splitting C by rows share one copy. */
-export function prepackB(transB: bool, n: i32, k: i32, b: usize, ldb: i32, dst: usize): void {
-  const nPad = ((n + NR - 1) / NR) * NR;
-  for (let pc = 0; pc < k; pc += KC) packB(transB, b, ldb, pc, 0, min(KC, k - pc), n, dst + (<usize>pc * nPad << 2));
+/**
+ * Pack all of op(B) at dst, the layout gemm reads when given it, so threads splitting C by rows
+ * share one copy; with skip, list its zero steps if it looks sparse.
+ */
+export function prepackB(transB: bool, n: i32, k: i32, b: usize, ldb: i32, dst: usize, skip: bool): void {
+  const panels = (n + NR - 1) / NR;
+  const steps = dst + stepsOffset(panels, k, NR);
+  const scan = skip && looksSparse(!transB, b, ldb, n, k, NR);
+  for (let pc = 0; pc < k; pc += KC) {
+    const at = dst + (<usize>pc * panels * NR << 2);
+    packB(transB, b, ldb, pc, 0, min(KC, k - pc), n, at, steps + <usize>(pc / KC) * panels * STEPS_BYTES, scan);
+  }
 }
 
 /**
  * Columns [j0, j1) of C = op(A)·op(B) + beta·C, all float32 row-major at byte addresses a, b, c
  * with leading dimensions in elements. `work` is gemmWorkBytes() of private scratch, so threads
  * given disjoint column ranges run concurrently on shared memory. preA (preB), when not 0, holds
- * all of op(A) (op(B)) from prepackA (prepackB) and is read instead of packing (j0 a multiple of NR then).
+ * all of op(A) (op(B)) from prepackA (prepackB) and is read instead of packing (j0 a multiple of NR
+ * then). With skip, steps where an operand that looks sparse is all ±0 are left out (exactly).
  */
 export function gemm(
   transA: bool, transB: bool, m: i32, k: i32,
   a: usize, lda: i32, b: usize, ldb: i32,
-  beta: i32, c: usize, ldc: i32, j0: i32, j1: i32, work: usize, preA: usize, preB: usize,
+  beta: i32, c: usize, ldc: i32, j0: i32, j1: i32, work: usize, preA: usize, preB: usize, skip: bool,
 ): void {
   const ldcB = <usize>ldc << 2;
   if (k == 0) {
     if (beta == 0) for (let i = 0; i < m; i++) memory.fill(c + <usize>i * ldcB + (<usize>j0 << 2), 0, <usize>(j1 - j0) << 2);
     return;
   }
-  const mPad = <usize>(((m + MR - 1) / MR) * MR);
+  const aPanels = (m + MR - 1) / MR;
   // preB spans all of n, which a caller passing it never splits: j1 is then n.
-  const nPad = <usize>(((j1 + NR - 1) / NR) * NR);
-  const tile = work + PACK_A_BYTES + PACK_B_BYTES;
+  const bPanels = (j1 + NR - 1) / NR;
+  const aSteps = preA != 0 ? preA + stepsOffset(aPanels, k, MR) : work + WORK_SA;
+  const bSteps = preB != 0 ? preB + stepsOffset(bPanels, k, NR) : work + WORK_SB;
+  const scanA = skip && preA == 0 && looksSparse(transA, a, lda, m, k, MR);
+  // This call's columns of op(B) start at j0.
+  const scanB = skip && preB == 0 && looksSparse(!transB, b + (transB ? <usize>j0 * ldb : <usize>j0) * 4, ldb, j1 - j0, k, NR);
+  const tile = work + WORK_TILE;
   for (let jc = j0; jc < j1; jc += NC) {
     const nb = min(NC, j1 - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kb = min(KC, k - pc);
       const accumulate = pc > 0 || beta != 0;
-      let pb = work + PACK_A_BYTES;
-      if (preB != 0) pb = preB + ((<usize>pc * nPad + <usize>jc * kb) << 2);
-      else packB(transB, b, ldb, pc, jc, kb, nb, pb);
+      let pb = work + WORK_PB;
+      let sb = bSteps;
+      if (preB != 0) {
+        pb = preB + ((<usize>pc * bPanels * NR + <usize>jc * kb) << 2);
+        sb = bSteps + (<usize>(pc / KC) * bPanels + jc / NR) * STEPS_BYTES;
+      } else {
+        packB(transB, b, ldb, pc, jc, kb, nb, pb, sb, scanB);
+      }
       for (let ic = 0; ic < m; ic += MC) {
         const mb = min(MC, m - ic);
         let pa = work;
-        if (preA != 0) pa = preA + ((<usize>pc * mPad + <usize>ic * kb) << 2);
-        else packA(transA, a, lda, ic, pc, mb, kb, pa);
+        let sa = aSteps;
+        if (preA != 0) {
+          pa = preA + ((<usize>pc * aPanels * MR + <usize>ic * kb) << 2);
+          sa = aSteps + (<usize>(pc / KC) * aPanels + ic / MR) * STEPS_BYTES;
+        } else {
+          packA(transA, a, lda, ic, pc, mb, kb, pa, sa, scanA);
+        }
         for (let jr = 0; jr < nb; jr += NR) {
           const cols = min(NR, nb - jr);
           const bp = pb + <usize>jr * kb * 4;
+          const stB = sb + <usize>(jr / NR) * STEPS_BYTES;
           for (let ir = 0; ir < mb; ir += MR) {
             const rows = min(MR, mb - ir);
             const ap = pa + <usize>ir * kb * 4;
+            const stA = sa + <usize>(ir / MR) * STEPS_BYTES;
             const cp = c + <usize>(ic + ir) * ldcB + (<usize>(jc + jr) << 2);
+            // A step may be left out when one operand's panel is all ±0 there and the other's is
+            // finite everywhere: each product is then ±0, adding nothing (reference BLAS skips zeros
+            // of B likewise, but also 0·NaN). So the A list serves when B has no NaN or ±∞, and vice
+            // versa; the shorter one that may is walked. NOTE: C then matches the dense product
+            // bit for bit, except that −0 may stay −0 where the dense sum adds a +0 product.
+            let steps: usize = 0;
+            let n = kb;
+            if (load<i32>(stA + STEP_COUNT) < n && !nonFinite(stB, bp, kb, NR)) {
+              steps = stA;
+              n = load<i32>(stA + STEP_COUNT);
+            }
+            if (load<i32>(stB + STEP_COUNT) < n && !nonFinite(stA, ap, kb, MR)) {
+              steps = stB;
+              n = load<i32>(stB + STEP_COUNT);
+            }
             if (rows == MR && cols == NR) {
-              micro(kb, ap, bp, cp, ldcB, accumulate);
+              micro(kb, n, steps, ap, bp, cp, ldcB, accumulate);
             } else {
               // Edge tile: compute the full padded tile aside, then merge the valid part.
-              micro(kb, ap, bp, tile, NR << 2, false);
+              micro(kb, n, steps, ap, bp, tile, NR << 2, false);
               for (let r = 0; r < rows; r++) {
                 const crow = cp + <usize>r * ldcB;
                 const trow = tile + (<usize>(r * NR) << 2);

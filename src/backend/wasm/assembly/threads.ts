@@ -35,7 +35,7 @@ function runChunk(j: usize, c: i32, work: usize): void {
   const hi = min(total, lo + len);
   if (kind == JOB_GEMM) {
     // Arguments: byCols, total, ta, tb, m, n, k, a, lda, b, ldb, beta, c, ldc, then the operand
-    // packed whole for all chunks (preA when split by columns, preB by rows), bytes 16..75.
+    // packed whole for all chunks (preA when split by columns, preB by rows), skip, bytes 16..79.
     const byCols = load<i32>(j, 16) != 0;
     const ta = load<i32>(j, 24) != 0;
     const tb = load<i32>(j, 28) != 0;
@@ -50,13 +50,14 @@ function runChunk(j: usize, c: i32, work: usize): void {
     let cp = load<u32>(j, 64);
     const ldc = load<i32>(j, 68);
     const pre = load<u32>(j, 72);
+    const skip = load<i32>(j, 76) != 0;
     if (byCols) {
-      gemm(ta, tb, m, k, a, lda, b, ldb, beta, cp, ldc, lo, hi, work, pre, 0);
+      gemm(ta, tb, m, k, a, lda, b, ldb, beta, cp, ldc, lo, hi, work, pre, 0, skip);
     } else {
       // Rows lo:hi of C need rows lo:hi of op(A): columns of A as stored when transposed.
       a += ta ? <usize>lo << 2 : (<usize>lo * lda) << 2;
       cp += (<usize>lo * ldc) << 2;
-      gemm(ta, tb, hi - lo, k, a, lda, b, ldb, beta, cp, ldc, 0, n, work, 0, pre);
+      gemm(ta, tb, hi - lo, k, a, lda, b, ldb, beta, cp, ldc, 0, n, work, 0, pre, skip);
     }
   } else if (kind == JOB_ADAM) {
     // Arguments: p, g, m, v at 24..39, then nine f64 scalars from 40.
