@@ -737,21 +737,21 @@ napi_value Binary(napi_env env, napi_callback_info info) {
 }
 
 template <typename T>
-void whereWalk(const Walk<3>& w, const ArrayView& c, const ArrayView& a, const ArrayView& b, const ArrayView& out) {
+void whereWalk(const ElemKernelsT<T>& ek, const Walk<3>& w, const ArrayView& c, const ArrayView& a, const ArrayView& b,
+               const ArrayView& out) {
   const T* pc = static_cast<const T*>(c.data);
   const T* pa = static_cast<const T*>(a.data);
   const T* pb = static_cast<const T*>(b.data);
   T* po = static_cast<T*>(out.data);
   const int r = w.rank - 1;
   const long n = w.shape[r], sc = w.stride[0][r], sa = w.stride[1][r], sb = w.stride[2][r];
-  forEachRow(w, [&](const long* off, long o) {
-    const T *ci = pc + off[0], *ai = pa + off[1], *bi = pb + off[2];
-    T* oi = po + o;
-    if (sc == 1 && sa == 1 && sb == 1)
-      for (long j = 0; j < n; ++j) oi[j] = ci[j] != 0 ? ai[j] : bi[j];
-    else
-      for (long j = 0; j < n; ++j) oi[j] = ci[j * sc] != 0 ? ai[j * sa] : bi[j * sb];
-  });
+  // One flat axis splits over the pool, as binary ops do.
+  if (w.rank == 1) {
+    return parallelRange(n, [&](long lo, long hi) {
+      ek.where(hi - lo, pc + lo * sc, sc, pa + lo * sa, sa, pb + lo * sb, sb, po + lo);
+    });
+  }
+  forEachRow(w, [&](const long* off, long o) { ek.where(n, pc + off[0], sc, pa + off[1], sa, pb + off[2], sb, po + o); });
 }
 
 // where(cond, a, b, out, meta, rank): meta = [outShape, cShape, aShape, bShape].
@@ -770,9 +770,9 @@ napi_value Where(napi_env env, napi_callback_info info) {
     const Walk<3> w = broadcastWalk<3>("where", meta, rank, ops, names, out, &total);
     if (total == 0) return nullptr;
     if (out.type == napi_float32_array)
-      whereWalk<float>(w, c, a, b, out);
+      whereWalk(elemKernels().f32, w, c, a, b, out);
     else
-      whereWalk<double>(w, c, a, b, out);
+      whereWalk(elemKernels().f64, w, c, a, b, out);
   } catch (const ArgError& e) {
     throwJs(env, e);
   }
@@ -955,6 +955,38 @@ napi_value BceLogits(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// bceLogitsGrad(g, sig, target, cols, out): out = g[row]·(sig − target) over rows of cols.
+napi_value BceLogitsGrad(napi_env env, napi_callback_info info) {
+  try {
+    napi_value argv[5];
+    getArgs(env, info, argv, "bceLogitsGrad");
+    const napi_value arrays[3] = {argv[4], argv[1], argv[2]};
+    const char* const names[3] = {"out", "sig", "target"};
+    const auto [out, sig, y] = flatOperands(env, arrays, names, 0, "bceLogitsGrad");
+    const ArrayView g = getArray(env, argv[0], "g", "bceLogitsGrad");
+    if (g.type != out.type) throw ArgError{"bceLogitsGrad: arrays must share one dtype", false};
+    const long cols = getIndex(env, argv[3], "cols", "bceLogitsGrad");
+    const long n = static_cast<long>(out.length);
+    if (cols < 1 || n % cols != 0)
+      throw ArgError{"bceLogitsGrad: cols=" + std::to_string(cols) + " must be positive and divide out's " + std::to_string(n) +
+                         " elements", true};
+    if (static_cast<long>(g.length) < n / cols)
+      throw ArgError{"bceLogitsGrad: g has " + std::to_string(g.length) + " elements, fewer than the " + std::to_string(n / cols) +
+                         " rows", true};
+    forDtype(out.type, [&](const auto& ek, auto* tag) {
+      using T = std::remove_pointer_t<decltype(tag)>;
+      // Row r goes to the run that holds its first element.
+      parallelRange(n, [&](long lo, long hi) {
+        ek.bceGrad(static_cast<const T*>(g.data), static_cast<const T*>(sig.data), static_cast<const T*>(y.data), cols,
+                   static_cast<T*>(out.data), (lo + cols - 1) / cols, (hi + cols - 1) / cols);
+      });
+    });
+  } catch (const ArgError& e) {
+    throwJs(env, e);
+  }
+  return nullptr;
+}
+
 // normalKl(locP, logScaleP, locQ, logScaleQ, out): the Gaussian KL elementwise over out.length.
 napi_value NormalKl(napi_env env, napi_callback_info info) {
   try {
@@ -1008,7 +1040,7 @@ napi_value Init(napi_env env, napi_value exports) {
     napi_callback cb;
   } elementwise[] = {
       {"unary", Unary}, {"binary", Binary}, {"reduce", Reduce}, {"where", Where}, {"copyStrided", CopyStrided}, {"adamStep", AdamStep},
-      {"bceLogits", BceLogits}, {"normalKl", NormalKl}, {"normalKlGrad", NormalKlGrad},
+      {"bceLogits", BceLogits}, {"bceLogitsGrad", BceLogitsGrad}, {"normalKl", NormalKl}, {"normalKlGrad", NormalKlGrad},
   };
   for (const auto& e : elementwise) {
     napi_value fn;

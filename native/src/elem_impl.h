@@ -259,6 +259,23 @@ inline void binLoop(long n, const T* a, long as, const T* b, long bs, T* out, F 
   }
 }
 
+// One inner loop of where; the ReLU backward (cond and g contiguous, 0 splatted)
+// and clamp's masks take the vectorized paths.
+template <typename T>
+void whereImpl(long n, const T* c, long cs, const T* a, long as, const T* b, long bs, T* out) {
+  if (cs == 1 && as == 1 && bs == 1) {
+    for (long j = 0; j < n; ++j) out[j] = c[j] != T(0) ? a[j] : b[j];
+  } else if (cs == 1 && as == 1 && bs == 0) {
+    const T bv = *b;
+    for (long j = 0; j < n; ++j) out[j] = c[j] != T(0) ? a[j] : bv;
+  } else if (cs == 1 && as == 0 && bs == 1) {
+    const T av = *a;
+    for (long j = 0; j < n; ++j) out[j] = c[j] != T(0) ? av : b[j];
+  } else {
+    for (long j = 0; j < n; ++j) out[j] = c[j * cs] != T(0) ? a[j * as] : b[j * bs];
+  }
+}
+
 template <typename T>
 void binaryImpl(int op, long n, const T* a, long as, const T* b, long bs, T* out) {
   switch (op) {
@@ -484,6 +501,18 @@ void bceF64(const double* l, const double* y, double* out, double* sig, long n) 
   }
 }
 
+// ∂/∂ℓ = g·(σ(ℓ) − y), one g per row of cols: the kernel behind every Bernoulli
+// decoder's backward, one pass instead of a subtraction, a product and a broadcast.
+// In double and rounded once, as the JS kernel does, so both agree exactly.
+template <typename T>
+void bceGradImpl(const T* g, const T* sig, const T* y, long cols, T* out, long r0, long r1) {
+  for (long r = r0; r < r1; ++r) {
+    const double gr = g[r];
+    const long base = r * cols;
+    for (long j = base; j < base + cols; ++j) out[j] = T(gr * (double(sig[j]) - double(y[j])));
+  }
+}
+
 // KL(N(μp, σp²) ‖ N(μq, σq²)) = ½(eʳ − 1 − r) + ½((μp − μq)/σq)², r = 2(log σp − log σq),
 // in double and in the JS kernel's operation order (src/backend/js/elementwise.ts),
 // so float64 results round as there. NOTE: expm1(r) − r, not exp(r) − r − 1, keeps
@@ -602,9 +631,9 @@ void normalKlGradF32(const float* g, const float* locP, const float* logScaleP, 
 
 ElemKernels makeElemKernels() {
   return {
-      {&unaryF32, &binaryImpl<float>, &reduceImpl<float>, &sumDouble<float>, &adamImpl<float>, &bceF32, &normalKlF32,
+      {&unaryF32, &binaryImpl<float>, &whereImpl<float>, &reduceImpl<float>, &sumDouble<float>, &adamImpl<float>, &bceF32, &bceGradImpl<float>, &normalKlF32,
        &normalKlGradF32},
-      {&unaryF64, &binaryImpl<double>, &reduceImpl<double>, &sumDouble<double>, &adamImpl<double>, &bceF64, &normalKlImpl<double>,
+      {&unaryF64, &binaryImpl<double>, &whereImpl<double>, &reduceImpl<double>, &sumDouble<double>, &adamImpl<double>, &bceF64, &bceGradImpl<double>, &normalKlImpl<double>,
        &normalKlGradImpl<double>},
   };
 }

@@ -25,6 +25,8 @@ struct ElemKernelsT {
   void (*unary)(int op, const T* x, T* out, long n, double p0, double p1);
   // out[j] = a[j·as] ∘ b[j·bs] for j < n (as, bs ∈ {0, 1} take fast paths).
   void (*binary)(int op, long n, const T* a, long as, const T* b, long bs, T* out);
+  // out[j] = c[j·cs] ≠ 0 ? a[j·as] : b[j·bs] for j < n (unit strides, and b or a splatted, take fast paths).
+  void (*where)(long n, const T* c, long cs, const T* a, long as, const T* b, long bs, T* out);
   // [outer, n, inner] → [outer, inner].
   void (*reduce)(int op, const T* x, long outer, long n, long inner, T* out);
   // Σ x[0..n) in double, as reduce sums a whole row before rounding to T.
@@ -32,6 +34,8 @@ struct ElemKernelsT {
   void (*adam)(T* p, const T* g, T* m, T* v, long n, const AdamArgs& h);
   // out = softplus(ℓ) − ℓ·y and sig = σ(ℓ) for i < n (fused BCE from logits).
   void (*bce)(const T* logits, const T* target, T* out, T* sig, long n);
+  // Its backward for rows [r0, r1) of cols: out = g[row]·(sig − y), from the row's start.
+  void (*bceGrad)(const T* g, const T* sig, const T* y, long cols, T* out, long r0, long r1);
   // out = KL(N(locP, e^{logScaleP}) ‖ N(locQ, e^{logScaleQ})) elementwise, for i < n.
   void (*normalKl)(const T* locP, const T* logScaleP, const T* locQ, const T* logScaleQ, T* out, long n);
   // Its four partials times the upstream gradient g, for i < n.

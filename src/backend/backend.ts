@@ -103,6 +103,12 @@ export interface Backend {
   bceLogits(logits: FloatArray, target: FloatArray, out: FloatArray, sig: FloatArray): void;
 
   /**
+   * Its backward: out[i] = g[⌊i/cols⌋]·(sig[i] − target[i]), the gradient with respect to the
+   * logits of BCE elementwise (cols = 1) or summed over rows of cols (g has one entry per row).
+   */
+  bceLogitsGrad(g: FloatArray, sig: FloatArray, target: FloatArray, cols: number, out: FloatArray): void;
+
+  /**
    * Elementwise KL(N(μp, σp²) ‖ N(μq, σq²)) from locations and log-scales (equal lengths):
    * out = ½(eʳ − r − 1) + ½(μp − μq)²·e^(−2 log σq), with r = 2(log σp − log σq).
    */

@@ -4,7 +4,7 @@ import { Tensor } from '../tensor/tensor.js';
 import type { Rng } from '../tensor/random.js';
 import type { DType } from '../tensor/dtype.js';
 import { allocate } from '../tensor/dtype.js';
-import { bceWithLogits, eq, expand, log, log1p, mul, neg, sigmoid, softplus, sub, where } from '../ops/index.js';
+import { bceWithLogits, bceWithLogitsRows, eq, expand, log, log1p, mul, neg, sigmoid, softplus, sub, where } from '../ops/index.js';
 import { broadcastShapes } from '../tensor/shape.js';
 import { checkEntries, checkSampleCount, Distribution } from './distribution.js';
 
@@ -63,6 +63,13 @@ export class Bernoulli extends Distribution {
     // x·ℓ − softplus(ℓ) = −BCE(ℓ, x), through the fused kernel; x broadcasts against the batch.
     const shape = broadcastShapes(x.shape, this.logits.shape, 'Bernoulli.logProb');
     return neg(bceWithLogits(expand(this.logits, shape), expand(x, shape), 'none'));
+  }
+
+  /** Σ over the last axis of x ℓ − softplus(ℓ), through the fused row-summed BCE. */
+  override logProbSum(x: Tensor): Tensor {
+    if (this.fromProbs) return super.logProbSum(x);
+    const shape = broadcastShapes(x.shape, this.logits.shape, 'Bernoulli.logProbSum');
+    return neg(bceWithLogitsRows(expand(this.logits, shape), expand(x, shape)));
   }
 
   /** H = softplus(ℓ) − p ℓ. */

@@ -44,6 +44,14 @@ export abstract class Distribution {
   /** log density (or mass) of x with shape [...sampleShape, ...batchShape, ...eventShape]; returns [...sampleShape, ...batchShape]. */
   abstract logProb(x: Tensor): Tensor;
 
+  /**
+   * log p(x) summed over the last axis: the log-probability of a vector whose coordinates are
+   * these independent distributions (torch's Independent(d, 1)). Subclasses may fuse the sum.
+   */
+  logProbSum(x: Tensor): Tensor {
+    return sum(this.logProb(x), -1);
+  }
+
   /** Differential (or discrete) entropy, shape batchShape. */
   entropy(): Tensor {
     throw new Error(`${this.name}: entropy is not implemented`);

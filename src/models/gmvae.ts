@@ -238,7 +238,7 @@ export class GMVAE extends Module implements GenerativeModel {
   gmvaeParts(x: Tensor, rng: Rng): GmvaeParts {
     const q = this.guide(x);
     const w = reshape(q.rsample(1, rng), [x.shape[0]!, this.latentDim]);
-    const recon = mul(sum(this.likelihood(w).logProb(x), -1), -1);
+    const recon = mul(this.likelihood(w).logProbSum(x), -1);
     const logPwz = this.components().logProb(unsqueeze(w, 1));
     const logPi = this.priorLogits();
     const logQz = logSoftmax(add(logPwz, logPi), -1);
@@ -263,7 +263,7 @@ export class GMVAE extends Module implements GenerativeModel {
     // Masking noise (a denoising autoencoder, Vincent et al. 2010): each input is zeroed with probability p.
     const input = p > 0 ? maskInputs(x, p, ctx.rng) : x;
     const w = this.guide(input).loc;
-    const recon = mean(mul(sum(this.likelihood(w).logProb(x), -1), -1));
+    const recon = mean(mul(this.likelihood(w).logProbSum(x), -1));
     if (ctx.step >= (this.config.pretrainEpochs - 1) * ctx.stepsPerEpoch && this.codeRows() < MAX_EM_ROWS) {
       const clean = p > 0 ? noGrad(() => this.guide(x).loc) : w;
       this.pretrainCodes.push(Float32Array.from(clean.contiguousData()));
@@ -360,7 +360,7 @@ export class GMVAE extends Module implements GenerativeModel {
     for (let s = 0; s < k; s += per) {
       const m = Math.min(per, k - s);
       const w3 = q.rsample(m, rng);
-      const logPx = reshape(sum(this.likelihood(reshape(w3, [m * b, L])).logProb(reshape(expand(x, [m, b, D]), [m * b, D])), -1), [m, b]);
+      const logPx = reshape(this.likelihood(reshape(w3, [m * b, L])).logProbSum(reshape(expand(x, [m, b, D]), [m * b, D])), [m, b]);
       chunks.push(sub(add(logPx, logsumexp(this.jointLogProb(w3), -1)), q.logProb(w3)));
     }
     return chunks.length === 1 ? chunks[0]! : concat(chunks, 0);

@@ -161,7 +161,7 @@ export class VAE extends Module implements GenerativeModel {
 
   /** log p(x|z) summed over data dimensions: [n]. */
   logLikelihood(x: Tensor, z: Tensor): Tensor {
-    return sum(this.likelihood(z).logProb(x), -1);
+    return this.likelihood(z).logProbSum(x);
   }
 
   /** k reparameterized draws z = μ + σ·ε (Kingma & Welling 2014, eq. 10) per row, sample-major: [k·batch, latentDim]. */

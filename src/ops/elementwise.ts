@@ -45,9 +45,20 @@ export const square = unaryOp('square', 'square', (x) => mul(x, 2));
 export const reciprocal = unaryOp('reciprocal', 'reciprocal', (_x, out) => neg(square(out)));
 export const sigmoid = unaryOp('sigmoid', 'sigmoid', (_x, out) => mul(out, sub(1, out)));
 export const tanh = unaryOp('tanh', 'tanh', (_x, out) => sub(1, square(out)));
-export const relu = unaryOp('relu', 'relu', (x) => step(x));
 /** softplus′ = σ. */
 export const softplus = unaryOp('softplus', 'softplus', (x) => sigmoid(x));
+
+// relu′ = step(x): the backward keeps g where the output is non-zero (x > 0), in one pass as
+// PyTorch's threshold_backward does, instead of forming step(x) and multiplying by it.
+const reluOp = defineOp<'x'>({
+  name: 'relu',
+  inputs: ['x'],
+  forward: ({ x }) => unaryForward('relu', x),
+  backward: (g, _x, out) => ({ x: () => where(out, g, 0) }),
+});
+export function relu(x: Tensor): Tensor {
+  return reluOp.apply({ x }, undefined);
+}
 
 /** Piecewise-constant functions: their derivative is zero almost everywhere. */
 function constantOp(name: string, kernel: UnaryKernel) {

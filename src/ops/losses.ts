@@ -8,7 +8,7 @@ import { getBackend } from '../backend/registry.js';
 import type { FloatArray } from '../backend/backend.js';
 import { defineOp } from './op.js';
 import { mean, sum, sumTo } from './reduce.js';
-import { expand } from './shape.js';
+import { expand, unsqueeze } from './shape.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -25,8 +25,14 @@ export function mse(pred: Tensor, target: Tensor, reduction: Reduction = 'mean')
   return reduceLoss(square(sub(pred, target)), reduction);
 }
 
-// One fused pass forward (which also keeps σ(ℓ)) and one backward: the
-// Bernoulli likelihood of every VAE decoder runs through here.
+/** ∂BCE/∂ℓ = g·(σ(ℓ) − y) in one kernel pass, with one g per row of `cols` (1: elementwise). */
+function bceLogitsGrad(g: Tensor, sig: Tensor, target: Tensor, cols: number): Tensor {
+  const out = allocateUninit(sig.dtype, sig.size);
+  getBackend().bceLogitsGrad(g.contiguousData(), sig.data, target.contiguousData(), cols, out);
+  return new Tensor(out, sig.shape);
+}
+
+// One fused pass forward (which also keeps σ(ℓ)) and one backward.
 const bceOp = defineOp<'logits' | 'target', undefined, Tensor>({
   name: 'bceLogits',
   inputs: ['logits', 'target'],
@@ -38,8 +44,30 @@ const bceOp = defineOp<'logits' | 'target', undefined, Tensor>({
   },
   // ∂/∂ℓ = σ(ℓ) − y, ∂/∂y = −ℓ.
   backward: (g, { logits, target }, _out, _attrs, sig) => ({
-    logits: () => mul(g, sub(sig, target)),
+    logits: () => bceLogitsGrad(g, sig, target, 1),
     target: () => mul(g, neg(logits)),
+  }),
+});
+
+// The same, summed over the last axis in the forward pass, so the backward is one pass
+// over σ(ℓ) and y with one g per row: the Bernoulli decoder of every VAE runs through here.
+const bceRowsOp = defineOp<'logits' | 'target', undefined, Tensor>({
+  name: 'bceLogitsRows',
+  inputs: ['logits', 'target'],
+  forward: ({ logits, target }) => {
+    const cols = logits.shape[logits.rank - 1]!;
+    const rows = logits.size / cols;
+    const each = allocateUninit(logits.dtype, logits.size);
+    const sig = allocateUninit(logits.dtype, logits.size);
+    const out = allocateUninit(logits.dtype, rows);
+    const be = getBackend();
+    be.bceLogits(logits.contiguousData(), target.contiguousData(), each, sig);
+    be.reduce('sum', each, rows, cols, 1, out);
+    return { out: new Tensor(out, logits.shape.slice(0, -1)), saved: new Tensor(sig, logits.shape) };
+  },
+  backward: (g, { logits, target }, _out, _attrs, sig) => ({
+    logits: () => bceLogitsGrad(g, sig, target, logits.shape[logits.rank - 1]!),
+    target: () => mul(unsqueeze(g, -1), neg(logits)),
   }),
 });
 
@@ -50,6 +78,18 @@ const bceOp = defineOp<'logits' | 'target', undefined, Tensor>({
 export function bceWithLogits(logits: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
   checkSame(logits, target, 'bceWithLogits');
   return reduceLoss(bceOp.apply({ logits, target }, undefined), reduction);
+}
+
+/**
+ * Binary cross-entropy from logits summed over the last axis: [..., D] → [...], the negative
+ * log-likelihood of D independent Bernoulli coordinates per row, fused forward and backward.
+ */
+export function bceWithLogitsRows(logits: Tensor, target: Tensor): Tensor {
+  checkSame(logits, target, 'bceWithLogitsRows');
+  if (logits.rank < 1 || logits.shape[logits.rank - 1] === 0) {
+    throw new Error(`bceWithLogitsRows: logits ${fmtShape(logits.shape)} need a non-empty last axis to sum over`);
+  }
+  return bceRowsOp.apply({ logits, target }, undefined);
 }
 
 /** Gaussian negative log-likelihood ½[log 2π + log σ² + (x−μ)²/σ²], elementwise before reduction. */

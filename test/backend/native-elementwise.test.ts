@@ -164,6 +164,9 @@ test('binary rejects shapes that do not broadcast and arrays shorter than their 
 test('fused kernels name the operand that is too short, and the length it must reach', { skip }, () => {
   const f = (n: number): Float32Array => new Float32Array(n);
   assert.throws(() => nb().bceLogits(f(3), f(2), f(3), f(3)), { name: 'RangeError', message: 'bceLogits: target has 2 elements, logits has 3' });
+  assert.throws(() => nb().bceLogitsGrad(f(2), f(6), f(5), 3, f(6)), { name: 'RangeError', message: 'bceLogitsGrad: target has 5 elements, out has 6' });
+  assert.throws(() => nb().bceLogitsGrad(f(1), f(6), f(6), 3, f(6)), { name: 'RangeError', message: 'bceLogitsGrad: g has 1 elements, fewer than the 2 rows' });
+  assert.throws(() => nb().bceLogitsGrad(f(2), f(6), f(6), 0, f(6)), { name: 'RangeError', message: 'bceLogitsGrad: cols must be a positive integer (got 0)' });
   assert.throws(() => nb().normalKl(f(4), f(4), f(3), f(4), f(4)), { name: 'RangeError', message: 'normalKl: locQ has 3 elements, out has 4' });
   assert.throws(() => nb().normalKlGrad(f(4), f(4), f(4), f(4), f(4), f(4), f(4), f(4), f(1)), {
     name: 'RangeError', message: 'normalKlGrad: dLogScaleQ has 1 elements, g has 4',
@@ -180,7 +183,7 @@ test('mixed dtypes fall back to the JS kernels', { skip }, () => {
 });
 
 for (const dtype of dtypes) {
-  test(`${dtype} where matches the JS kernel for broadcast condition and branches (NaN and −0 conditions count as set / unset)`, { skip }, () => {
+  test(`${dtype} where matches the JS kernel for broadcast condition and branches, splatted and split across threads (NaN and −0 conditions count as set / unset)`, { skip }, () => {
     const rng = new Rng(14);
     const cases: readonly (readonly number[][])[] = [
       [[4, 6], [4, 6], [4, 6], [4, 6]],
@@ -189,6 +192,10 @@ for (const dtype of dtypes) {
       [[2, 1, 5], [1, 3, 5], [2, 3, 1], [2, 3, 5]],
       [[0, 2], [1, 2], [0, 2], [0, 2]],
       [[], [], [], []],
+      // The ReLU backward (b a splatted 0) and its mirror, large enough to split across threads.
+      [[128, 400], [128, 400], [1, 1], [128, 400]],
+      [[40000], [1], [40000], [40000]],
+      [[3, 7], [3, 7], [1, 1], [3, 7]],
     ];
     for (const [cShape, aShape, bShape, outShape] of cases) {
       const cond = from(dtype, Array.from({ length: size(cShape!) }, (_, i) => [0, 1, NaN, -0, -2][i % 5]!));
@@ -279,6 +286,27 @@ for (const dtype of dtypes) {
       assertWithin(v, vj, 0, (i) => `v[${i}]`, dtype);
     });
   }
+}
+
+for (const dtype of dtypes) {
+  test(`${dtype} bceLogitsGrad equals the JS kernel exactly, elementwise (cols 1) and with one g per row, rows split across threads`, { skip }, () => {
+    const rng = new Rng(19);
+    for (const [rows, cols] of [[1, 1], [3, 1], [5, 7], [128, 784], [33000, 1]] as const) {
+      const n = rows * cols;
+      const g = from(dtype, testValues(rng, rows));
+      const sig = from(dtype, Array.from({ length: n }, () => rng.uniform()));
+      const target = from(dtype, Array.from({ length: n }, () => Math.round(rng.uniform())));
+      const want = alloc(dtype, n);
+      const got = alloc(dtype, n);
+      jsBackend.bceLogitsGrad(g, sig, target, cols, want);
+      nb().bceLogitsGrad(g, sig, target, cols, got);
+      for (let i = 0; i < n; i++) {
+        if (!Object.is(got[i], want[i]) && !(Number.isNaN(got[i]!) && Number.isNaN(want[i]!))) {
+          assert.fail(`bceLogitsGrad rows=${rows} cols=${cols} at ${i}: native ${got[i]}, JS ${want[i]}`);
+        }
+      }
+    }
+  });
 }
 
 for (const dtype of dtypes) {

@@ -26,6 +26,21 @@ test('Bernoulli.logProb from logits of ±200 is exact where sigmoid would round 
   }
 });
 
+test('Bernoulli.logProbSum is logProb summed over the last axis, from logits (fused, with broadcasting and gradients) and from probs', () => {
+  const logits = t64([[0.3, -2, 5], [0, 1.5, -0.7]]);
+  const x = t64([[1, 0, 1], [0, 0.25, 1]]);
+  const b = new Bernoulli({ logits });
+  assertClose(b.logProbSum(x), flat(sum(b.logProb(x), -1)), 1e-15);
+  // x of [3] broadcasts against the [2, 3] batch; a sample dimension in front broadcasts too.
+  assertClose(b.logProbSum(t64([1, 0, 1])), flat(sum(b.logProb(t64([1, 0, 1])), -1)), 1e-15);
+  const draws = t64([[[1, 0, 1], [0, 1, 1]], [[1, 1, 1], [0, 0, 0]]]);
+  assertClose(b.logProbSum(draws), flat(sum(b.logProb(draws), -1)), 1e-15);
+  const p = new Bernoulli({ probs: t64([0.2, 0.5, 0.9]) });
+  assertClose(p.logProbSum(t64([1, 0, 0])), [Math.log(0.2) + Math.log(0.5) + Math.log(0.1)], 1e-15);
+  const r = gradcheck((l: Tensor) => new Bernoulli({ logits: l }).logProbSum(x), [logits]);
+  assert.ok(r.ok, r.failures.join('\n'));
+});
+
 test('Bernoulli.sample frequencies match probs within sampling error', () => {
   const b = new Bernoulli({ probs: t64([0.1, 0.7]) });
   const n = 20000;

@@ -9,7 +9,7 @@ import {
   flatten, ge, gt, indexSelect, inverse, le, leakyRelu, log, log1p, logdet, logSoftmax, logsumexp, lt, matmul, max, maximum,
   mean, min, minimum, mse, mul, neg, outer, padTo, permute, pow, powScalar, reciprocal, relu, reshape, sigmoid, sign, slice,
   slogdet, softmax, softplus, solve, sqrt, square, squeeze, stack, step, sub, sum, swish, tanh, tensor, trace, transpose,
-  triangularSolve, unsqueeze, variance, where, bceWithLogits, gaussianNll, broadcastTo, linear, normalKl,
+  triangularSolve, unsqueeze, variance, where, bceWithLogits, bceWithLogitsRows, gaussianNll, broadcastTo, linear, normalKl,
 } from '../../src/index.js';
 import { forEachBackend } from '../helpers/backends.js';
 
@@ -224,6 +224,8 @@ c('mse sum', (a, b) => mse(a, b, 'sum'), [r(2, 3), r(2, 3)]);
 c('mse none', (a, b) => mse(a, b, 'none'), [r(2, 3), r(2, 3)]);
 c('bceWithLogits mean, in logits and targets', (x, y) => bceWithLogits(x, y), [mul(r(2, 3), 3), pos(2, 3)]);
 c('bceWithLogits sum of logits scaled ×4', (x, y) => bceWithLogits(mul(x, 4), y, 'sum'), [away(2, 3), k([0, 1, 0.5, 1, 0, 0.25], [2, 3])]);
+c('bceWithLogitsRows (summed over the last axis) in logits and targets', (x, y) => bceWithLogitsRows(mul(x, 3), y), [r(3, 4), pos(3, 4)]);
+c('bceWithLogitsRows of rank 3, rows weighted', (x, y) => mul(bceWithLogitsRows(x, y), k([1, -2, 0.5, 3], [2, 2])), [r(2, 2, 5), pos(2, 2, 5)]);
 c('gaussianNll in x, mu and logVar', (x, m, lv) => gaussianNll(x, m, lv), [r(2, 3), r(2, 3), r(2, 3)]);
 c('gaussianNll none', (x, m, lv) => gaussianNll(x, m, lv, 'none'), [r(4), r(4), r(4)]);
 c('normalKl in all four inputs, same shapes', (mp, sp, mq, sq) => normalKl(mp, sp, mq, sq), [r(3, 4), r(3, 4), r(3, 4), r(3, 4)]);

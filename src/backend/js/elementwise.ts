@@ -215,6 +215,15 @@ export function bceLogits(logits: FloatArray, target: FloatArray, out: FloatArra
   }
 }
 
+export function bceLogitsGrad(g: FloatArray, sig: FloatArray, target: FloatArray, cols: number, out: FloatArray): void {
+  if (!Number.isInteger(cols) || cols < 1) throw new RangeError(`bceLogitsGrad: cols must be a positive integer (got ${cols})`);
+  const n = out.length;
+  for (let r = 0, i = 0; i < n; r++) {
+    const gr = g[r]!;
+    for (const end = Math.min(n, i + cols); i < end; i++) out[i] = gr * (sig[i]! - target[i]!);
+  }
+}
+
 export function normalKl(locP: FloatArray, logScaleP: FloatArray, locQ: FloatArray, logScaleQ: FloatArray, out: FloatArray): void {
   const n = out.length;
   for (let i = 0; i < n; i++) {

@@ -1,6 +1,6 @@
 // Node-only loader for the C++ addon built from native/ (N-API): gives a Backend
 // whose gemm and elementwise kernels (unary, binary, reduce, where, copyStrided,
-// adamStep, bceLogits, normalKl) are native SIMD code and whose other kernels are the base backend's.
+// adamStep, bceLogits, bceLogitsGrad, normalKl) are native SIMD code and whose other kernels are the base backend's.
 // This is the only file in src/ that touches Node APIs for the addon.
 import { createRequire } from 'node:module';
 import type { Backend, BinaryKernel, FloatArray, ReduceKernel, UnaryKernel } from '../backend.js';
@@ -32,6 +32,7 @@ interface NativeAddon {
   readonly copyStrided: (src: FloatArray, srcOff: number, out: FloatArray, meta: Float64Array, rank: number) => void;
   readonly adamStep: Backend['adamStep'];
   readonly bceLogits: Backend['bceLogits'];
+  readonly bceLogitsGrad: Backend['bceLogitsGrad'];
   readonly normalKl: Backend['normalKl'];
   readonly normalKlGrad: Backend['normalKlGrad'];
   readonly isa: NativeIsa;
@@ -47,7 +48,7 @@ const candidates = [
 function isAddon(x: unknown): x is NativeAddon {
   if (typeof x !== 'object' || x === null) return false;
   const o = x as Record<string, unknown>;
-  const fns = ['gemm', 'biasAct', 'unary', 'binary', 'reduce', 'where', 'copyStrided', 'adamStep', 'bceLogits', 'normalKl', 'normalKlGrad'];
+  const fns = ['gemm', 'biasAct', 'unary', 'binary', 'reduce', 'where', 'copyStrided', 'adamStep', 'bceLogits', 'bceLogitsGrad', 'normalKl', 'normalKlGrad'];
   return fns.every((f) => typeof o[f] === 'function') && typeof o.threads === 'number'
     && (o.isa === 'avx512' || o.isa === 'avx2' || o.isa === 'scalar');
 }
@@ -97,7 +98,7 @@ const reduceCodes: Readonly<Record<ReduceKernel, number>> = { sum: 0, max: 1, mi
 const MAX_RANK = 16;
 
 /** The elementwise kernels of the addon, in the Backend's signatures; base serves mixed dtypes and huge ranks. */
-type ElementwiseKernels = Pick<Backend, 'unary' | 'binary' | 'reduce' | 'where' | 'copyStrided' | 'adamStep' | 'bceLogits' | 'normalKl' | 'normalKlGrad'>;
+type ElementwiseKernels = Pick<Backend, 'unary' | 'binary' | 'reduce' | 'where' | 'copyStrided' | 'adamStep' | 'bceLogits' | 'bceLogitsGrad' | 'normalKl' | 'normalKlGrad'>;
 
 function elementwiseKernels(addon: NativeAddon, base: Backend): ElementwiseKernels {
   // Shapes travel in this one reused buffer, so a call allocates nothing.
@@ -149,6 +150,14 @@ function elementwiseKernels(addon: NativeAddon, base: Backend): ElementwiseKerne
       const T = logits.constructor;
       if (target.constructor !== T || out.constructor !== T || sig.constructor !== T) return base.bceLogits(logits, target, out, sig);
       addon.bceLogits(logits, target, out, sig);
+    },
+    bceLogitsGrad(g, sig, target, cols, out) {
+      const T = out.constructor;
+      // A partial last row is the JS kernel's to handle; the addon wants whole rows.
+      if (g.constructor !== T || sig.constructor !== T || target.constructor !== T || out.length % cols !== 0) {
+        return base.bceLogitsGrad(g, sig, target, cols, out);
+      }
+      addon.bceLogitsGrad(g, sig, target, cols, out);
     },
     normalKl(locP, logScaleP, locQ, logScaleQ, out) {
       const T = out.constructor;
