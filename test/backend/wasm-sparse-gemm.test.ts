@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import type { Backend } from '../../src/backend/backend.js';
 import { jsBackend } from '../../src/backend/js/index.js';
 import { createWasmBackendNode } from '../../src/backend/wasm/node.js';
+import type { WasmBackend } from '../../src/backend/wasm/index.js';
 import { Rng } from '../../src/tensor/random.js';
 import { makeGemmCase, opIndex, type GemmCase } from '../helpers/gemm-check.js';
 
@@ -17,7 +18,7 @@ const plainDense = await createWasmBackendNode(jsBackend, { ...common, threads: 
 const split = await createWasmBackendNode(jsBackend, { ...common, threads: 2, minParallelMacs: 0 });
 const splitDense = await createWasmBackendNode(jsBackend, { ...common, threads: 2, minParallelMacs: 0, skipZeros: false });
 /** Each skipping backend with its non-skipping twin (same FMA use, same thread split). */
-const PAIRS: [Backend, Backend][] = [[single, singleDense], [plain, plainDense], [split, splitDense]];
+const PAIRS: [WasmBackend, WasmBackend][] = [[single, singleDense], [plain, plainDense], [split, splitDense]];
 
 const COMBOS: [boolean, boolean][] = [[false, false], [false, true], [true, false], [true, true]];
 

@@ -102,6 +102,10 @@ interface KernelExports {
   gemmNr(): number;
   gemmMr(): number;
   binaryF32(op: number, a: number, aRows: number, aCols: number, b: number, bRows: number, bCols: number, out: number, m: number, n: number): void;
+  whereF32(
+    c: number, cRows: number, cCols: number, a: number, aRows: number, aCols: number, b: number, bRows: number, bCols: number,
+    out: number, m: number, n: number,
+  ): void;
   unaryF32(op: number, x: number, out: number, n: number): void;
   sumF32(x: number, outer: number, n: number, inner: number, out: number): void;
   bceF32(l: number, t: number, out: number, sig: number, n: number): void;
@@ -113,7 +117,7 @@ interface KernelExports {
   help?(ctrl: number, work: number): void;
 }
 
-const KERNEL_NAMES = ['gemm', 'gemmWorkBytes', 'packedABytes', 'packedBBytes', 'prepackA', 'prepackB', 'initConstants', 'gemmNr', 'gemmMr', 'binaryF32', 'unaryF32', 'sumF32', 'adamF32', 'bceF32'] as const;
+const KERNEL_NAMES = ['gemm', 'gemmWorkBytes', 'packedABytes', 'packedBBytes', 'prepackA', 'prepackB', 'initConstants', 'gemmNr', 'gemmMr', 'binaryF32', 'whereF32', 'unaryF32', 'sumF32', 'adamF32', 'bceF32'] as const;
 
 function isKernelExports(x: WebAssembly.Exports): x is WebAssembly.Exports & KernelExports {
   return KERNEL_NAMES.every((name) => typeof x[name] === 'function');
@@ -154,21 +158,26 @@ function sides(shape: readonly number[], outShape: readonly number[], at: number
 }
 
 /**
- * The first split of outShape into m×n (rows × columns) under which both operands are full, a
- * row, a column or a scalar (NumPy broadcasting of right-aligned, equal-rank shapes), or null.
+ * The first split of outShape into m×n (rows × columns) under which every operand is full, a
+ * row, a column or a scalar (NumPy broadcasting of right-aligned, equal-rank shapes), with each
+ * operand's [varies along rows, varies along columns]; or null.
  */
 function matrixBroadcast(
-  aShape: readonly number[], bShape: readonly number[], outShape: readonly number[],
-): { m: number; n: number; a: [boolean, boolean]; b: [boolean, boolean] } | null {
+  shapes: readonly (readonly number[])[], outShape: readonly number[],
+): { m: number; n: number; sides: [boolean, boolean][] } | null {
   for (let at = 0; at <= outShape.length; at++) {
-    const a = sides(aShape, outShape, at);
-    const b = sides(bShape, outShape, at);
-    if (a && b) {
+    const found: [boolean, boolean][] = [];
+    for (const shape of shapes) {
+      const s = sides(shape, outShape, at);
+      if (!s) break;
+      found.push(s);
+    }
+    if (found.length === shapes.length) {
       let m = 1;
       for (let d = 0; d < at; d++) m *= outShape[d]!;
       let n = 1;
       for (let d = at; d < outShape.length; d++) n *= outShape[d]!;
-      return { m, n, a, b };
+      return { m, n, sides: found };
     }
   }
   return null;
@@ -259,7 +268,7 @@ function sharedMemory(): WebAssembly.Memory | null {
 }
 
 /**
- * The base backend with float32 gemm, binary add/sub/mul/div, unary neg/relu/step/square/abs/exp/
+ * The base backend with float32 gemm, binary add/sub/mul/div, where, unary neg/relu/step/square/abs/exp/
  * sigmoid/softplus, sum, adamStep and bceLogits replaced by WebAssembly kernels (float64, other ops
  * and broadcasts they do not cover stay on base). base is spread, so its kernels must be own
  * properties (a plain object, not a class instance). Where memory can be shared, float32 tensor
@@ -499,17 +508,44 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
       fallback();
       return;
     }
-    const mb = matrixBroadcast(aShape, bShape, outShape);
+    const mb = matrixBroadcast([aShape, bShape], outShape);
     if (!mb) {
       fallback();
       return;
     }
+    const [sa, sb] = mb.sides as [[boolean, boolean], [boolean, boolean]];
     withScratch(() => {
       const aP = addr(a, 0, a.length, true);
       const bP = addr(b, 0, b.length, true);
       const oP = addr(out, 0, n, false);
       if (aP < 0 || bP < 0 || oP < 0) return false;
-      ex.binaryF32(code, aP, +mb.a[0], +mb.a[1], bP, +mb.b[0], +mb.b[1], oP, mb.m, mb.n);
+      ex.binaryF32(code, aP, +sa[0], +sa[1], bP, +sb[0], +sb[1], oP, mb.m, mb.n);
+      storeBack(out, 0, oP, n);
+      return true;
+    }, fallback);
+  };
+
+  const where: Backend['where'] = (cond, cShape, a, aShape, b, bShape, out, outShape) => {
+    const fallback = (): void => base.where(cond, cShape, a, aShape, b, bShape, out, outShape);
+    const n = out.length;
+    if (n < minWasmElements || n === 0
+      || !(cond instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array)) {
+      fallback();
+      return;
+    }
+    const mb = matrixBroadcast([cShape, aShape, bShape], outShape);
+    if (!mb) {
+      fallback();
+      return;
+    }
+    const [sc, sa, sb] = mb.sides as [[boolean, boolean], [boolean, boolean], [boolean, boolean]];
+    withScratch(() => {
+      const cP = addr(cond, 0, cond.length, true);
+      const aP = addr(a, 0, a.length, true);
+      const bP = addr(b, 0, b.length, true);
+      const oP = addr(out, 0, n, false);
+      if (cP < 0 || aP < 0 || bP < 0 || oP < 0) return false;
+      ex.whereF32(cP, +sc[0], +sc[1], aP, +sa[0], +sa[1], bP, +sb[0], +sb[1], oP, mb.m, mb.n);
       storeBack(out, 0, oP, n);
       return true;
     }, fallback);
@@ -600,6 +636,7 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     ...(ownBuffers ? { allocate } : {}),
     gemm,
     binary,
+    where,
     unary,
     reduce,
     copyStrided,

@@ -67,6 +67,53 @@ export function binaryF32(op: i32, a: usize, aRows: bool, aCols: bool, b: usize,
   else binaryLoop(DIV, a, aRows, aCols, b, bRows, bCols, out, m, n);
 }
 
+// Where whereF32 splats an operand that is one value per row (or per call): a slot per operand,
+// after the constant vectors (main thread only; where is never split over threads).
+const WHERE_SPLATS: usize = 1024 + (32 << 4);
+
+// The row i of an operand varying along rows (vRows) and/or columns (vCols) of an m×n output:
+// the row itself when it varies along columns, else its one value splatted into slot.
+@inline function whereRow(x: usize, vRows: bool, vCols: bool, i: i32, n: i32, slot: usize): usize {
+  if (vCols) return x + (vRows ? (<usize>i * <usize>n) << 2 : 0);
+  v128.store(slot, v128.load32_splat(x + (vRows ? <usize>i << 2 : 0)));
+  return slot;
+}
+
+/**
+ * out = c ≠ 0 ? a : b over an m×n output, each operand full, a row, a column or a scalar (as in
+ * binaryF32). NaN conditions pick a, ±0 pick b, as the JS kernel's `c !== 0`. A selection, so
+ * bit-identical to it.
+ */
+export function whereF32(
+  c: usize, cRows: bool, cCols: bool, a: usize, aRows: bool, aCols: bool, b: usize, bRows: bool, bCols: bool,
+  out: usize, m: i32, n: i32,
+): void {
+  // A broadcast operand stays on its splat (step 0); a full row advances.
+  const cStep: usize = cCols ? 16 : 0, aStep: usize = aCols ? 16 : 0, bStep: usize = bCols ? 16 : 0;
+  const zero = f32x4.splat(0);
+  for (let i = 0; i < m; i++) {
+    let cp = whereRow(c, cRows, cCols, i, n, WHERE_SPLATS);
+    let ap = whereRow(a, aRows, aCols, i, n, WHERE_SPLATS + 16);
+    let bp = whereRow(b, bRows, bCols, i, n, WHERE_SPLATS + 32);
+    let o = out + ((<usize>i * <usize>n) << 2);
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      v128.store(o, v128.bitselect(v128.load(ap), v128.load(bp), f32x4.ne(v128.load(cp), zero)));
+      cp += cStep;
+      ap += aStep;
+      bp += bStep;
+      o += 16;
+    }
+    for (; j < n; j++) {
+      store<f32>(o, load<f32>(cp) != 0 ? load<f32>(ap) : load<f32>(bp));
+      cp += cStep >> 2;
+      ap += aStep >> 2;
+      bp += bStep >> 2;
+      o += 4;
+    }
+  }
+}
+
 // Unary ops, numbered as in index.ts.
 const NEG: i32 = 0;
 const RELU: i32 = 1;
