@@ -1,6 +1,7 @@
 // Minibatch iteration over a Dataset. Shuffling is seeded through an explicit Rng
 // (one permutation drawn per epoch), so a training run is reproducible from its seed.
 
+import { getBackend } from '../backend/registry.js';
 import { allocateUninit } from '../tensor/dtype.js';
 import type { Rng } from '../tensor/random.js';
 import type { Dataset } from './dataset.js';
@@ -54,10 +55,9 @@ function* generate(ds: Dataset, order: Int32Array, end: number, batchSize: numbe
     const indices = order.subarray(start, start + size);
     // From the buffer pool, so a training step that recycles its temporaries reuses it.
     const x = allocateUninit('float32', size * dim);
-    for (let r = 0; r < size; r++) {
-      const i = indices[r]!;
-      x.set(ds.x.subarray(i * dim, (i + 1) * dim), r * dim);
-    }
+    // The backend's row gather: the native one copies on every core, since rows drawn at
+    // random from a large dataset mostly wait on memory.
+    getBackend().gather(ds.x, 1, ds.n, dim, indices, x);
     const batch: Batch = { x, indices, size };
     if (ds.labels !== undefined) {
       const labels = new Int32Array(size);

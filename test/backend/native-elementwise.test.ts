@@ -164,6 +164,9 @@ test('binary rejects shapes that do not broadcast and arrays shorter than their 
 test('fused kernels name the operand that is too short, and the length it must reach', { skip }, () => {
   const f = (n: number): Float32Array => new Float32Array(n);
   assert.throws(() => nb().bceLogits(f(3), f(2), f(3), f(3)), { name: 'RangeError', message: 'bceLogits: target has 2 elements, logits has 3' });
+  assert.throws(() => nb().gather(f(6), 1, 3, 2, Int32Array.from([0, 3]), f(4)), { name: 'RangeError', message: 'gather: idx[1] = 3 is outside [0, 3)' });
+  assert.throws(() => nb().gather(f(5), 1, 3, 2, Int32Array.from([0]), f(2)), { name: 'RangeError', message: 'gather: x has 5 elements, fewer than 1×3×2' });
+  assert.throws(() => nb().gather(f(6), 1, 3, 2, Int32Array.from([0, 1]), f(3)), { name: 'RangeError', message: 'gather: out has 3 elements, fewer than 1×2×2' });
   assert.throws(() => nb().bceLogitsGrad(f(2), f(6), f(5), 3, f(6)), { name: 'RangeError', message: 'bceLogitsGrad: target has 5 elements, out has 6' });
   assert.throws(() => nb().bceLogitsGrad(f(1), f(6), f(6), 3, f(6)), { name: 'RangeError', message: 'bceLogitsGrad: g has 1 elements, fewer than the 2 rows' });
   assert.throws(() => nb().bceLogitsGrad(f(2), f(6), f(6), 0, f(6)), { name: 'RangeError', message: 'bceLogitsGrad: cols must be a positive integer (got 0)' });
@@ -286,6 +289,21 @@ for (const dtype of dtypes) {
       assertWithin(v, vj, 0, (i) => `v[${i}]`, dtype);
     });
   }
+}
+
+for (const dtype of dtypes) {
+  test(`${dtype} gather copies the indexed rows exactly as the JS kernel does, repeated rows, several outer blocks and a batch split across threads`, { skip }, () => {
+    const rng = new Rng(20);
+    for (const [outer, n, inner, r] of [[1, 5, 3, 4], [3, 7, 2, 5], [1, 6000, 784, 128], [2, 10, 1, 0]] as const) {
+      const x = from(dtype, testValues(rng, outer * n * inner));
+      const idx = Int32Array.from({ length: r }, (_, k) => (k === 1 ? 0 : Math.floor(rng.uniform() * n)));
+      const want = alloc(dtype, outer * r * inner);
+      const got = alloc(dtype, outer * r * inner);
+      jsBackend.gather(x, outer, n, inner, idx, want);
+      nb().gather(x, outer, n, inner, idx.subarray(0), got);
+      assertWithin(got, want, 0, (i) => `gather [${outer}, ${n}, ${inner}] × ${r} rows at ${i}`, dtype);
+    }
+  });
 }
 
 for (const dtype of dtypes) {

@@ -1,6 +1,6 @@
 // Node-only loader for the C++ addon built from native/ (N-API): gives a Backend
 // whose gemm and elementwise kernels (unary, binary, reduce, where, copyStrided,
-// adamStep, bceLogits, bceLogitsGrad, normalKl) are native SIMD code and whose other kernels are the base backend's.
+// adamStep, bceLogits, bceLogitsGrad, gather, normalKl) are native SIMD code and whose other kernels are the base backend's.
 // This is the only file in src/ that touches Node APIs for the addon.
 import { createRequire } from 'node:module';
 import type { Backend, BinaryKernel, FloatArray, ReduceKernel, UnaryKernel } from '../backend.js';
@@ -33,6 +33,7 @@ interface NativeAddon {
   readonly adamStep: Backend['adamStep'];
   readonly bceLogits: Backend['bceLogits'];
   readonly bceLogitsGrad: Backend['bceLogitsGrad'];
+  readonly gather: Backend['gather'];
   readonly normalKl: Backend['normalKl'];
   readonly normalKlGrad: Backend['normalKlGrad'];
   readonly isa: NativeIsa;
@@ -48,7 +49,7 @@ const candidates = [
 function isAddon(x: unknown): x is NativeAddon {
   if (typeof x !== 'object' || x === null) return false;
   const o = x as Record<string, unknown>;
-  const fns = ['gemm', 'biasAct', 'unary', 'binary', 'reduce', 'where', 'copyStrided', 'adamStep', 'bceLogits', 'bceLogitsGrad', 'normalKl', 'normalKlGrad'];
+  const fns = ['gemm', 'biasAct', 'unary', 'binary', 'reduce', 'where', 'copyStrided', 'adamStep', 'bceLogits', 'bceLogitsGrad', 'gather', 'normalKl', 'normalKlGrad'];
   return fns.every((f) => typeof o[f] === 'function') && typeof o.threads === 'number'
     && (o.isa === 'avx512' || o.isa === 'avx2' || o.isa === 'scalar');
 }
@@ -98,7 +99,7 @@ const reduceCodes: Readonly<Record<ReduceKernel, number>> = { sum: 0, max: 1, mi
 const MAX_RANK = 16;
 
 /** The elementwise kernels of the addon, in the Backend's signatures; base serves mixed dtypes and huge ranks. */
-type ElementwiseKernels = Pick<Backend, 'unary' | 'binary' | 'reduce' | 'where' | 'copyStrided' | 'adamStep' | 'bceLogits' | 'bceLogitsGrad' | 'normalKl' | 'normalKlGrad'>;
+type ElementwiseKernels = Pick<Backend, 'unary' | 'binary' | 'reduce' | 'where' | 'copyStrided' | 'adamStep' | 'bceLogits' | 'bceLogitsGrad' | 'gather' | 'normalKl' | 'normalKlGrad'>;
 
 function elementwiseKernels(addon: NativeAddon, base: Backend): ElementwiseKernels {
   // Shapes travel in this one reused buffer, so a call allocates nothing.
@@ -158,6 +159,10 @@ function elementwiseKernels(addon: NativeAddon, base: Backend): ElementwiseKerne
         return base.bceLogitsGrad(g, sig, target, cols, out);
       }
       addon.bceLogitsGrad(g, sig, target, cols, out);
+    },
+    gather(x, outer, n, inner, idx, out) {
+      if (x.constructor !== out.constructor || inner === 0) return base.gather(x, outer, n, inner, idx, out);
+      addon.gather(x, outer, n, inner, idx, out);
     },
     normalKl(locP, logScaleP, locQ, logScaleQ, out) {
       const T = out.constructor;
