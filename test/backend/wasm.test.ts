@@ -305,6 +305,54 @@ test('copyStrided of a broadcast scalar, and of a transpose, equals the JS backe
   }
 });
 
+test('normalKl and normalKlGrad match the JS kernel to an ulp plus float64 rounding of the terms that cancel (σp ≈ σq included)', () => {
+  const rng = new Rng(20);
+  const n = 2003; // not a multiple of 4: the tail lanes too
+  const col = (f: (i: number) => number): Float32Array => Float32Array.from({ length: n }, (_, i) => f(i));
+  const locP = col(() => rng.normal());
+  const logScaleP = col(() => rng.normal() * 0.7);
+  // Every third pair is the standard-normal prior; every third σq is within 1e-4 of σp (r → 0).
+  const locQ = col((i) => (i % 3 === 0 ? 0 : rng.normal() * 0.5));
+  const logScaleQ = col((i) => (i % 3 === 0 ? 0 : i % 3 === 1 ? logScaleP[i]! + (rng.uniform() - 0.5) * 2e-4 : rng.normal() * 0.7));
+  const g = col(() => rng.normal());
+  const ulp = (w: number): number => 2 ** (Math.floor(Math.log2(Math.abs(w) || 2 ** -149)) - 23);
+  const r = (i: number): number => 2 * (logScaleP[i]! - logScaleQ[i]!);
+  const d2 = (i: number): number => ((locP[i]! - locQ[i]!) * Math.exp(-logScaleQ[i]!)) ** 2;
+  // Σ|terms| per element: both kernels form these in float64, with exp and expm1 that may differ by an ulp.
+  const check = (what: string, got: Float32Array, want: Float32Array, scale: (i: number) => number): void => {
+    for (let i = 0; i < n; i++) {
+      const tol = ulp(want[i]!) + 16 * 2 ** -52 * scale(i);
+      if (!(Math.abs(got[i]! - want[i]!) <= tol)) assert.fail(`${what}[${i}]: wasm ${got[i]}, JS ${want[i]} (tolerance ${tol})`);
+    }
+  };
+  const want = new Float32Array(n);
+  jsBackend.normalKl(locP, logScaleP, locQ, logScaleQ, want);
+  const wants = [0, 1, 2, 3].map(() => new Float32Array(n));
+  jsBackend.normalKlGrad(g, locP, logScaleP, locQ, logScaleQ, wants[0]!, wants[1]!, wants[2]!, wants[3]!);
+  const gScale = (i: number): number => Math.abs(g[i]!) * (Math.abs(Math.expm1(r(i))) + d2(i) + Math.abs(locP[i]! - locQ[i]!) * Math.exp(-2 * logScaleQ[i]!));
+  for (const be of variants) {
+    const got = new Float32Array(n);
+    be.normalKl(locP, logScaleP, locQ, logScaleQ, got);
+    check(`${be.name} normalKl`, got, want, (i) => Math.abs(Math.expm1(r(i))) + Math.abs(r(i)) + d2(i));
+    const gots = [0, 1, 2, 3].map(() => new Float32Array(n));
+    be.normalKlGrad(g, locP, logScaleP, locQ, logScaleQ, gots[0]!, gots[1]!, gots[2]!, gots[3]!);
+    ['dLocP', 'dLogScaleP', 'dLocQ', 'dLogScaleQ'].forEach((what, k) => check(`${be.name} ${what}`, gots[k]!, wants[k]!, gScale));
+  }
+});
+
+test('normalKl and normalKlGrad propagate NaN and reject operands of different lengths', () => {
+  const f = (n: number, v = 0.5): Float32Array => new Float32Array(n).fill(v);
+  for (const be of variants) {
+    const out = f(6);
+    be.normalKl(f(6, NaN), f(6), f(6), f(6), out);
+    assert.ok(out.every(Number.isNaN), `${be.name}: NaN location`);
+    assert.throws(() => be.normalKl(f(4), f(4), f(3), f(4), f(4)), { name: 'RangeError', message: 'normalKl: locQ has 3 elements, out has 4' });
+    assert.throws(() => be.normalKlGrad(f(4), f(4), f(4), f(4), f(4), f(4), f(4), f(4), f(1)), {
+      name: 'RangeError', message: 'normalKlGrad: dLogScaleQ has 1 elements, g has 4',
+    });
+  }
+});
+
 test('adamStep (Adam with L2 and decoupled AdamW) leaves p, m and v within 4 float32 roundings of the JS backend', () => {
   const rng = new Rng(24);
   for (const be of variants) checkAdamFloat32(be, rng);

@@ -109,6 +109,8 @@ interface KernelExports {
   unaryF32(op: number, x: number, out: number, n: number): void;
   sumF32(x: number, outer: number, n: number, inner: number, out: number): void;
   bceF32(l: number, t: number, out: number, sig: number, n: number): void;
+  normalKlF32(lp: number, sp: number, lq: number, sq: number, out: number, n: number): void;
+  normalKlGradF32(g: number, lp: number, sp: number, lq: number, sq: number, dlp: number, dsp: number, dlq: number, dsq: number, n: number): void;
   adamF32(
     p: number, g: number, m: number, v: number, n: number, stepSize: number, sqrtBc2: number, shrink: number,
     l2: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, eps: number,
@@ -117,7 +119,7 @@ interface KernelExports {
   help?(ctrl: number, work: number): void;
 }
 
-const KERNEL_NAMES = ['gemm', 'gemmWorkBytes', 'packedABytes', 'packedBBytes', 'prepackA', 'prepackB', 'initConstants', 'gemmNr', 'gemmMr', 'binaryF32', 'whereF32', 'unaryF32', 'sumF32', 'adamF32', 'bceF32'] as const;
+const KERNEL_NAMES = ['gemm', 'gemmWorkBytes', 'packedABytes', 'packedBBytes', 'prepackA', 'prepackB', 'initConstants', 'gemmNr', 'gemmMr', 'binaryF32', 'whereF32', 'unaryF32', 'sumF32', 'adamF32', 'bceF32', 'normalKlF32', 'normalKlGradF32'] as const;
 
 function isKernelExports(x: WebAssembly.Exports): x is WebAssembly.Exports & KernelExports {
   return KERNEL_NAMES.every((name) => typeof x[name] === 'function');
@@ -181,6 +183,15 @@ function matrixBroadcast(
     }
   }
   return null;
+}
+
+/** Throw unless every named array has n elements (the first named one sets n, as the native backend words it). */
+function checkLengths(kernel: string, arrays: Record<string, FloatArray>): void {
+  const entries = Object.entries(arrays);
+  const [first, ref] = entries[0]!;
+  for (const [name, x] of entries) {
+    if (x.length !== ref.length) throw new RangeError(`${kernel}: ${name} has ${x.length} elements, ${first} has ${ref.length}`);
+  }
 }
 
 function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
@@ -269,7 +280,7 @@ function sharedMemory(): WebAssembly.Memory | null {
 
 /**
  * The base backend with float32 gemm, binary add/sub/mul/div, where, unary neg/relu/step/square/abs/exp/
- * sigmoid/softplus, sum, adamStep and bceLogits replaced by WebAssembly kernels (float64, other ops
+ * sigmoid/softplus, sum, adamStep, bceLogits, normalKl and normalKlGrad replaced by WebAssembly kernels (float64, other ops
  * and broadcasts they do not cover stay on base). base is spread, so its kernels must be own
  * properties (a plain object, not a class instance). Where memory can be shared, float32 tensor
  * buffers are allocated in wasm memory, so the kernels work on them in place; operands from
@@ -591,6 +602,26 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     });
   };
 
+  const normalKl: Backend['normalKl'] = (locP, logScaleP, locQ, logScaleQ, out) => {
+    checkLengths('normalKl', { out, locP, logScaleP, locQ, logScaleQ });
+    const arrays = [[locP, 'in'], [logScaleP, 'in'], [locQ, 'in'], [logScaleQ, 'in'], [out, 'out']] as const;
+    flatF32(out.length, arrays, () => base.normalKl(locP, logScaleP, locQ, logScaleQ, out), (p) => {
+      ex.normalKlF32(p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, out.length);
+    });
+  };
+
+  const normalKlGrad: Backend['normalKlGrad'] = (g, locP, logScaleP, locQ, logScaleQ, dLocP, dLogScaleP, dLocQ, dLogScaleQ) => {
+    checkLengths('normalKlGrad', { g, locP, logScaleP, locQ, logScaleQ, dLocP, dLogScaleP, dLocQ, dLogScaleQ });
+    const arrays = [
+      [g, 'in'], [locP, 'in'], [logScaleP, 'in'], [locQ, 'in'], [logScaleQ, 'in'],
+      [dLocP, 'out'], [dLogScaleP, 'out'], [dLocQ, 'out'], [dLogScaleQ, 'out'],
+    ] as const;
+    const fallback = (): void => base.normalKlGrad(g, locP, logScaleP, locQ, logScaleQ, dLocP, dLogScaleP, dLocQ, dLogScaleQ);
+    flatF32(g.length, arrays, fallback, (p) => {
+      ex.normalKlGradF32(p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, p[5]!, p[6]!, p[7]!, p[8]!, g.length);
+    });
+  };
+
   const copyStrided: Backend['copyStrided'] = (src, srcOff, shape, strides, out) => {
     // A broadcast scalar (every stride 0, e.g. the seed gradient of a sum) is a fill.
     if (shape.length > 0 && out.length > 0 && strides.every((st) => st === 0)) out.fill(src[srcOff]!);
@@ -642,6 +673,8 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     copyStrided,
     adamStep,
     bceLogits,
+    normalKl,
+    normalKlGrad,
     wasm: info,
     heapBytes: () => heap.usedBytes,
     dispose,

@@ -67,10 +67,6 @@ export function binaryF32(op: i32, a: usize, aRows: bool, aCols: bool, b: usize,
   else binaryLoop(DIV, a, aRows, aCols, b, bRows, bCols, out, m, n);
 }
 
-// Where whereF32 splats an operand that is one value per row (or per call): a slot per operand,
-// after the constant vectors (main thread only; where is never split over threads).
-const WHERE_SPLATS: usize = 1024 + (32 << 4);
-
 // The row i of an operand varying along rows (vRows) and/or columns (vCols) of an m×n output:
 // the row itself when it varies along columns, else its one value splatted into slot.
 @inline function whereRow(x: usize, vRows: bool, vCols: bool, i: i32, n: i32, slot: usize): usize {
@@ -145,6 +141,22 @@ const LOG_BIAS: i32 = 26;
 const MANTISSA: i32 = 27;
 const HALF_BITS: i32 = 28;
 const SIGN: i32 = 29;
+// whereF32 splats an operand that is one value per row (or per call) into slots 32–34 (main
+// thread only: where is never split over threads). The float64 kernels' constants follow.
+const WHERE_SPLATS: usize = CONSTS + (32 << 4);
+const D_LO: i32 = 40;
+const D_HI: i32 = 41;
+const D_LOG2E: i32 = 42;
+const D_SHIFT: i32 = 43;
+const D_LN2_HI: i32 = 44;
+const D_LN2_LO: i32 = 45;
+const D_EXP_P: i32 = 46; // 12 slots
+const D_EM1_Q: i32 = 58; // 13 slots
+const D_ONE: i32 = 71;
+const D_HALF: i32 = 72;
+const D_TWO: i32 = 73;
+const D_MINUS_TWO: i32 = 74;
+const D_BIAS: i32 = 75;
 
 @inline function kc(slot: i32): v128 {
   return v128.load(CONSTS + (<usize>slot << 4));
@@ -156,6 +168,10 @@ const SIGN: i32 = 29;
 
 @inline function setI(slot: i32, x: i32): void {
   v128.store(CONSTS + (<usize>slot << 4), i32x4.splat(x));
+}
+
+@inline function setD(slot: i32, x: f64): void {
+  v128.store(CONSTS + (<usize>slot << 4), f64x2.splat(x));
 }
 
 /** Write the constant vectors; index.ts calls it once, before any kernel. */
@@ -192,6 +208,29 @@ export function initConstants(): void {
   setI(MANTISSA, 0x007fffff);
   setI(HALF_BITS, 0x3f000000);
   setI(SIGN, 0x80000000);
+  setD(D_LO, -708);
+  setD(D_HI, 709);
+  setD(D_LOG2E, 1.4426950408889634);
+  setD(D_SHIFT, SHIFT_D);
+  setD(D_LN2_HI, 6.93147180369123816490e-01);
+  setD(D_LN2_LO, 1.90821492927058770002e-10);
+  // e^r's Taylor coefficients 1/11!, 1/10!, …, 1/1!, 1/0!, highest degree first.
+  let f: f64 = 39916800;
+  for (let k = 0; k < 12; k++) {
+    setD(D_EXP_P + k, 1 / f);
+    f /= <f64>max(1, 11 - k);
+  }
+  // e^r − 1 − r = r²·Σ r^j/(j+2)!: 1/14!, 1/13!, …, 1/2!.
+  f = 87178291200;
+  for (let k = 0; k < 13; k++) {
+    setD(D_EM1_Q + k, 1 / f);
+    f /= <f64>(14 - k);
+  }
+  setD(D_ONE, 1);
+  setD(D_HALF, 0.5);
+  setD(D_TWO, 2);
+  setD(D_MINUS_TWO, -2);
+  v128.store(CONSTS + (<usize>D_BIAS << 4), i64x2.splat(1023));
 }
 
 // 1.5·2^23: adding it to a float in (−2^22, 2^22) rounds that to an integer (ties to even, as
@@ -493,5 +532,115 @@ export function adamF32(
     storeTail(m + o, mi, lanes);
     storeTail(v + o, vi, lanes);
     storeTail(p + o, f32x4.sub(f32x4.mul(p0, vShrink), f32x4.div(f32x4.mul(vStep, mi), f32x4.add(f32x4.sqrt(vi), vEps))), lanes);
+  }
+}
+
+// exp(x) in two float64 lanes, as the native backend's expD (native/src/elem_impl.h): x = n·ln2 + r,
+// |r| ≤ ln2/2 (fdlibm's split of ln2), e^r by its Taylor series to r¹¹ (truncation < 1e-14
+// relative), times 2^n, normal for the clamped x (n in [−1022, 1023]; native's two factors give
+// the same product there). NaN passes the clamp (pmin/pmax keep their first operand when
+// unordered) and the rest.
+const SHIFT_D: f64 = 6755399441055744.0; // 1.5·2^52: adding it rounds to an integer held in the low bits
+@inline function expD(x: v128): v128 {
+  x = f64x2.pmin(f64x2.pmax(x, kc(D_LO)), kc(D_HI));
+  const shifted = f64x2.add(f64x2.mul(x, kc(D_LOG2E)), kc(D_SHIFT));
+  const n = f64x2.sub(shifted, kc(D_SHIFT));
+  const r = f64x2.sub(f64x2.sub(x, f64x2.mul(n, kc(D_LN2_HI))), f64x2.mul(n, kc(D_LN2_LO)));
+  let p = kc(D_EXP_P);
+  for (let k = 1; k < 12; k++) p = f64x2.add(f64x2.mul(p, r), kc(D_EXP_P + k));
+  const ni = i64x2.sub(shifted, kc(D_SHIFT)); // bits(SHIFT_D + n) − bits(SHIFT_D) = n
+  return f64x2.mul(p, i64x2.shl(i64x2.add(ni, kc(D_BIAS)), 52));
+}
+
+// e^r − 1 − r as the native expm1MinusD: its Taylor series r²(1/2! + r/3! + … + r¹²/14!) for
+// |r| < ½, where e^r − 1 − r would cancel, else (e^r − 1) − r, which loses under 3 bits there.
+// Each branch is computed only when a lane needs it.
+@inline function expm1MinusD(r: v128): v128 {
+  const small = f64x2.lt(f64x2.abs(r), kc(D_HALF));
+  let q = r;
+  if (v128.any_true(small)) {
+    q = kc(D_EM1_Q);
+    for (let k = 1; k < 13; k++) q = f64x2.add(f64x2.mul(q, r), kc(D_EM1_Q + k));
+    q = f64x2.mul(q, f64x2.mul(r, r));
+    if (i64x2.all_true(small)) return q;
+  }
+  return v128.bitselect(q, f64x2.sub(f64x2.sub(expD(r), kc(D_ONE)), r), small);
+}
+
+// float32 lanes 0, 1 (lo) and 2, 3 (hi) of x as float64, and back, rounding once.
+@inline function lo64(x: v128): v128 {
+  return f64x2.promote_low_f32x4(x);
+}
+@inline function hi64(x: v128): v128 {
+  return f64x2.promote_low_f32x4(high(x));
+}
+@inline function toF32(lo: v128, hi: v128): v128 {
+  return i64x2.shuffle(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 2);
+}
+
+// The first `lanes` (1–4) floats at p, zeros above.
+@inline function loadPart(p: usize, lanes: i32): v128 {
+  return lanes == 4 ? v128.load(p) : loadTail(p, lanes);
+}
+
+@inline function storePart(p: usize, v: v128, lanes: i32): void {
+  if (lanes == 4) v128.store(p, v);
+  else storeTail(p, v, lanes);
+}
+
+// KL(N(μp, σp²) ‖ N(μq, σq²)) = ½(eʳ − 1 − r) + ½((μp − μq)/σq)², r = 2(log σp − log σq), of two float64 lanes.
+@inline function klD(lp: v128, sp: v128, lq: v128, sq: v128): v128 {
+  const r = f64x2.mul(kc(D_TWO), f64x2.sub(sp, sq));
+  const d = f64x2.mul(f64x2.sub(lp, lq), expD(f64x2.neg(sq)));
+  const half = kc(D_HALF);
+  return f64x2.add(f64x2.mul(half, expm1MinusD(r)), f64x2.mul(f64x2.mul(half, d), d));
+}
+
+/**
+ * Elementwise Gaussian KL of n float32 lanes from locations and log-scales, in float64 with the
+ * native backend's formulas and order (Backend.normalKl), rounded once to float32.
+ */
+export function normalKlF32(lp: usize, sp: usize, lq: usize, sq: usize, out: usize, n: i32): void {
+  for (let i = 0; i < n; i += 4) {
+    const o = <usize>i << 2;
+    const lanes = min(4, n - i);
+    const a = loadPart(lp + o, lanes), b = loadPart(sp + o, lanes), c = loadPart(lq + o, lanes), d = loadPart(sq + o, lanes);
+    storePart(out + o, toF32(klD(lo64(a), lo64(b), lo64(c), lo64(d)), klD(hi64(a), hi64(b), hi64(c), hi64(d))), lanes);
+  }
+}
+
+// 1/σq² = e^(−2 log σq), μp − μq and eʳ − 1 of two float64 lanes, for normalKlGradF32.
+@inline function invVarD(sq: v128): v128 {
+  return expD(f64x2.mul(kc(D_MINUS_TWO), sq));
+}
+@inline function em1D(sp: v128, sq: v128): v128 {
+  const r = f64x2.mul(kc(D_TWO), f64x2.sub(sp, sq));
+  return f64x2.add(expm1MinusD(r), r);
+}
+
+/**
+ * The four partials of normalKlF32 scaled by g (Backend.normalKlGrad), n float32 lanes:
+ * ∂/∂μp = g(μp − μq)/σq², ∂/∂μq = −∂/∂μp, ∂/∂log σp = g(eʳ − 1), ∂/∂log σq = −g((eʳ − 1) + (μp − μq)²/σq²),
+ * in float64 in the native kernel's order.
+ */
+export function normalKlGradF32(
+  g: usize, lp: usize, sp: usize, lq: usize, sq: usize, dlp: usize, dsp: usize, dlq: usize, dsq: usize, n: i32,
+): void {
+  for (let i = 0; i < n; i += 4) {
+    const o = <usize>i << 2;
+    const lanes = min(4, n - i);
+    const gv = loadPart(g + o, lanes), a = loadPart(lp + o, lanes), b = loadPart(sp + o, lanes);
+    const c = loadPart(lq + o, lanes), d = loadPart(sq + o, lanes);
+    const gL = lo64(gv), gH = hi64(gv);
+    const dmL = f64x2.sub(lo64(a), lo64(c)), dmH = f64x2.sub(hi64(a), hi64(c));
+    const ivL = invVarD(lo64(d)), ivH = invVarD(hi64(d));
+    const emL = em1D(lo64(b), lo64(d)), emH = em1D(hi64(b), hi64(d));
+    const ngL = f64x2.neg(gL), ngH = f64x2.neg(gH);
+    storePart(dlp + o, toF32(f64x2.mul(f64x2.mul(gL, dmL), ivL), f64x2.mul(f64x2.mul(gH, dmH), ivH)), lanes);
+    storePart(dlq + o, toF32(f64x2.mul(f64x2.mul(ngL, dmL), ivL), f64x2.mul(f64x2.mul(ngH, dmH), ivH)), lanes);
+    storePart(dsp + o, toF32(f64x2.mul(gL, emL), f64x2.mul(gH, emH)), lanes);
+    storePart(dsq + o, toF32(
+      f64x2.mul(ngL, f64x2.add(emL, f64x2.mul(f64x2.mul(dmL, dmL), ivL))),
+      f64x2.mul(ngH, f64x2.add(emH, f64x2.mul(f64x2.mul(dmH, dmH), ivH)))), lanes);
   }
 }
