@@ -305,6 +305,32 @@ test('copyStrided of a broadcast scalar, and of a transpose, equals the JS backe
   }
 });
 
+test('bceLogitsGrad is bit-identical to the JS backend: one g per row (awkward values), cols 1, a short last row', () => {
+  const rng = new Rng(25);
+  for (const [n, cols] of [[1, 1], [7, 1], [35, 7], [10, 3], [128 * 784, 784], [301, 300]] as const) {
+    const rows = Math.ceil(n / cols);
+    const g = awkwardArray(rng, rows);
+    const sig = Float32Array.from({ length: n }, () => rng.uniform());
+    const target = awkwardArray(rng, n);
+    const want = new Float32Array(n);
+    jsBackend.bceLogitsGrad(g, sig, target, cols, want);
+    for (const be of variants) {
+      const got = new Float32Array(n);
+      be.bceLogitsGrad(g, sig, target, cols, got);
+      assertSameBits(got, want, `${be.name} bceLogitsGrad n=${n} cols=${cols}`);
+    }
+  }
+});
+
+test('bceLogitsGrad rejects a bad cols, short operands and too few g', () => {
+  const f = (n: number): Float32Array => new Float32Array(n);
+  for (const be of variants) {
+    assert.throws(() => be.bceLogitsGrad(f(2), f(6), f(5), 3, f(6)), { name: 'RangeError', message: 'bceLogitsGrad: target has 5 elements, out has 6' });
+    assert.throws(() => be.bceLogitsGrad(f(1), f(6), f(6), 3, f(6)), { name: 'RangeError', message: 'bceLogitsGrad: g has 1 elements, fewer than the 2 rows' });
+    assert.throws(() => be.bceLogitsGrad(f(2), f(6), f(6), 0, f(6)), { name: 'RangeError', message: 'bceLogitsGrad: cols must be a positive integer (got 0)' });
+  }
+});
+
 test('normalKl and normalKlGrad match the JS kernel to an ulp plus float64 rounding of the terms that cancel (σp ≈ σq included)', () => {
   const rng = new Rng(20);
   const n = 2003; // not a multiple of 4: the tail lanes too

@@ -109,6 +109,7 @@ interface KernelExports {
   unaryF32(op: number, x: number, out: number, n: number): void;
   sumF32(x: number, outer: number, n: number, inner: number, out: number): void;
   bceF32(l: number, t: number, out: number, sig: number, n: number): void;
+  bceGradF32(g: number, sig: number, y: number, out: number, n: number, cols: number): void;
   normalKlF32(lp: number, sp: number, lq: number, sq: number, out: number, n: number): void;
   normalKlGradF32(g: number, lp: number, sp: number, lq: number, sq: number, dlp: number, dsp: number, dlq: number, dsq: number, n: number): void;
   adamF32(
@@ -119,7 +120,7 @@ interface KernelExports {
   help?(ctrl: number, work: number): void;
 }
 
-const KERNEL_NAMES = ['gemm', 'gemmWorkBytes', 'packedABytes', 'packedBBytes', 'prepackA', 'prepackB', 'initConstants', 'gemmNr', 'gemmMr', 'binaryF32', 'whereF32', 'unaryF32', 'sumF32', 'adamF32', 'bceF32', 'normalKlF32', 'normalKlGradF32'] as const;
+const KERNEL_NAMES = ['gemm', 'gemmWorkBytes', 'packedABytes', 'packedBBytes', 'prepackA', 'prepackB', 'initConstants', 'gemmNr', 'gemmMr', 'binaryF32', 'whereF32', 'unaryF32', 'sumF32', 'adamF32', 'bceF32', 'bceGradF32', 'normalKlF32', 'normalKlGradF32'] as const;
 
 function isKernelExports(x: WebAssembly.Exports): x is WebAssembly.Exports & KernelExports {
   return KERNEL_NAMES.every((name) => typeof x[name] === 'function');
@@ -280,7 +281,7 @@ function sharedMemory(): WebAssembly.Memory | null {
 
 /**
  * The base backend with float32 gemm, binary add/sub/mul/div, where, unary neg/relu/step/square/abs/exp/
- * sigmoid/softplus, sum, adamStep, bceLogits, normalKl and normalKlGrad replaced by WebAssembly kernels (float64, other ops
+ * sigmoid/softplus, sum, adamStep, bceLogits, bceLogitsGrad, normalKl and normalKlGrad replaced by WebAssembly kernels (float64, other ops
  * and broadcasts they do not cover stay on base). base is spread, so its kernels must be own
  * properties (a plain object, not a class instance). Where memory can be shared, float32 tensor
  * buffers are allocated in wasm memory, so the kernels work on them in place; operands from
@@ -602,6 +603,29 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     });
   };
 
+  const bceLogitsGrad: Backend['bceLogitsGrad'] = (g, sig, target, cols, out) => {
+    const fallback = (): void => base.bceLogitsGrad(g, sig, target, cols, out);
+    if (!Number.isInteger(cols) || cols < 1) throw new RangeError(`bceLogitsGrad: cols must be a positive integer (got ${cols})`);
+    checkLengths('bceLogitsGrad', { out, sig, target });
+    const n = out.length;
+    const rows = Math.ceil(n / cols);
+    if (g.length < rows) throw new RangeError(`bceLogitsGrad: g has ${g.length} elements, fewer than the ${rows} rows`);
+    if (n < minWasmElements || !(g instanceof Float32Array && sig instanceof Float32Array && target instanceof Float32Array && out instanceof Float32Array)) {
+      fallback();
+      return;
+    }
+    withScratch(() => {
+      const gP = addr(g, 0, rows, true);
+      const sP = addr(sig, 0, n, true);
+      const tP = addr(target, 0, n, true);
+      const oP = addr(out, 0, n, false);
+      if (gP < 0 || sP < 0 || tP < 0 || oP < 0) return false;
+      ex.bceGradF32(gP, sP, tP, oP, n, cols);
+      storeBack(out, 0, oP, n);
+      return true;
+    }, fallback);
+  };
+
   const normalKl: Backend['normalKl'] = (locP, logScaleP, locQ, logScaleQ, out) => {
     checkLengths('normalKl', { out, locP, logScaleP, locQ, logScaleQ });
     const arrays = [[locP, 'in'], [logScaleP, 'in'], [locQ, 'in'], [logScaleQ, 'in'], [out, 'out']] as const;
@@ -673,6 +697,7 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     copyStrided,
     adamStep,
     bceLogits,
+    bceLogitsGrad,
     normalKl,
     normalKlGrad,
     wasm: info,

@@ -405,6 +405,27 @@ export function bceF32(l: usize, t: usize, out: usize, sig: usize, n: i32): void
   }
 }
 
+/**
+ * The BCE-from-logits gradient out = g[r]·(σ − y) over n floats in rows of `cols` (the last may
+ * be short), one g per row (Backend.bceLogitsGrad). In float64 and rounded once, as the JS and
+ * native kernels, so bit-identical to them (two float32 ops would round twice).
+ */
+export function bceGradF32(g: usize, sig: usize, y: usize, out: usize, n: i32, cols: i32): void {
+  for (let r = 0, i = 0; i < n; r++) {
+    const gr = f64x2.splat(<f64>load<f32>(g + (<usize>r << 2)));
+    const end = min(n, i + cols);
+    for (; i < end; i += 4) {
+      const o = <usize>i << 2;
+      const lanes = min(4, end - i);
+      const s = loadPart(sig + o, lanes), t = loadPart(y + o, lanes);
+      const lo = f64x2.mul(gr, f64x2.sub(lo64(s), lo64(t)));
+      const hi = f64x2.mul(gr, f64x2.sub(hi64(s), hi64(t)));
+      storePart(out + o, toF32(lo, hi), lanes);
+    }
+    i = end;
+  }
+}
+
 // Σ x[0..n) in 16 float64 accumulators (8 f64x2), combined by halves: the native backend's sumDouble
 // (native/src/elem_impl.h), so the two agree bit for bit. NOTE: not the JS kernel's sequential float
 // sum; it differs by that sum's rounding error (and is the more accurate), the price of vectorizing.
