@@ -108,6 +108,8 @@ interface KernelExports {
   ): void;
   unaryF32(op: number, x: number, out: number, n: number): void;
   sumF32(x: number, outer: number, n: number, inner: number, out: number): void;
+  sumBlockLength(): number;
+  sumBlocksF32(x: number, n: number, b0: number, b1: number, out: number): void;
   bceF32(l: number, t: number, out: number, sig: number, n: number): void;
   bceGradF32(g: number, sig: number, y: number, out: number, n: number, cols: number): void;
   normalKlF32(lp: number, sp: number, lq: number, sq: number, out: number, n: number): void;
@@ -120,7 +122,7 @@ interface KernelExports {
   help?(ctrl: number, work: number): void;
 }
 
-const KERNEL_NAMES = ['gemm', 'gemmWorkBytes', 'packedABytes', 'packedBBytes', 'prepackA', 'prepackB', 'initConstants', 'gemmNr', 'gemmMr', 'binaryF32', 'whereF32', 'unaryF32', 'sumF32', 'adamF32', 'bceF32', 'bceGradF32', 'normalKlF32', 'normalKlGradF32'] as const;
+const KERNEL_NAMES = ['gemm', 'gemmWorkBytes', 'packedABytes', 'packedBBytes', 'prepackA', 'prepackB', 'initConstants', 'gemmNr', 'gemmMr', 'binaryF32', 'whereF32', 'unaryF32', 'sumF32', 'sumBlockLength', 'sumBlocksF32', 'adamF32', 'bceF32', 'bceGradF32', 'normalKlF32', 'normalKlGradF32'] as const;
 
 function isKernelExports(x: WebAssembly.Exports): x is WebAssembly.Exports & KernelExports {
   return KERNEL_NAMES.every((name) => typeof x[name] === 'function');
@@ -217,6 +219,7 @@ const JOB_GEMM = 1;
 const JOB_ADAM = 2;
 const JOB_UNARY = 3;
 const JOB_BCE = 4;
+const JOB_SUM = 5;
 /** A cap on threads: each holds its own gemm packing scratch (gemmWorkBytes, ≈ 1.2 MB). */
 const MAX_WORKERS = 31;
 /**
@@ -317,6 +320,7 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
   const workBytes = Math.ceil(ex.gemmWorkBytes() / BLOCK) * BLOCK;
   const NR = ex.gemmNr();
   const MR = ex.gemmMr();
+  const SUM_BLOCK = ex.sumBlockLength();
 
   // Every SharedArrayBuffer this memory has presented (one per size it has had): a typed array
   // whose buffer is among them lives in wasm memory at its byteOffset.
@@ -588,7 +592,21 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
       const xP = addr(x, 0, outer * n * inner, true);
       const oP = addr(out, 0, outer * inner, false);
       if (xP < 0 || oP < 0) return false;
-      ex.sumF32(xP, outer, n, inner, oP);
+      const blocks = Math.ceil(n / SUM_BLOCK);
+      if (outer === 1 && inner === 1 && n >= 2 * SUM_BLOCK && nWorkers > 0) {
+        // A long full sum: its blocks' float64 sums on every thread, added here in block order
+        // as sumF32 adds them, so the result is the same bit for bit.
+        const sums = heap.alloc(blocks * 8);
+        if (sums < 0) return false;
+        scratch.push(sums);
+        share(JOB_SUM, blocks, 1, () => ctl.set([xP, n, sums], JOB + 6));
+        const partial = new Float64Array(memory.buffer, sums, blocks);
+        let total = 0;
+        for (let b = 0; b < blocks; b++) total += partial[b]!;
+        f32[oP >>> 2] = total;
+      } else {
+        ex.sumF32(xP, outer, n, inner, oP);
+      }
       storeBack(out, 0, oP, outer * inner);
       return true;
     }, fallback);

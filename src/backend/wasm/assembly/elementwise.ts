@@ -468,6 +468,22 @@ function sumRow(x: usize, n: i32): f64 {
 // native backend does (its blocks may run on different threads; the rounding does not change).
 const SUM_BLOCK: i32 = 32768;
 
+/** Floats per block of a long full sum (see sumBlocksF32). */
+export function sumBlockLength(): i32 {
+  return SUM_BLOCK;
+}
+
+/**
+ * The float64 sums of blocks [b0, b1) of SUM_BLOCK floats of x[0..n) (the last may be short) into
+ * out[b0..b1): a long full sum split over threads, which the caller adds in block order as sumF32 does.
+ */
+export function sumBlocksF32(x: usize, n: i32, b0: i32, b1: i32, out: usize): void {
+  for (let b = b0; b < b1; b++) {
+    const at = b * SUM_BLOCK;
+    store<f64>(out + (<usize>b << 3), sumRow(x + (<usize>at << 2), min(SUM_BLOCK, n - at)));
+  }
+}
+
 /**
  * Sum the middle axis of [outer, n, inner] into [outer, inner]. With inner > 1, rows are added in
  * order as the JS backend does (so the float32 roundings match), vectorized across inner; a full

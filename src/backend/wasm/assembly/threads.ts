@@ -3,7 +3,7 @@
 // and it and the worker threads claim chunks until none are left (so a thread the OS has parked
 // delays the job by at most one chunk). No JS runs per chunk.
 import { gemm } from './gemm';
-import { adamF32, bceF32, unaryF32 } from './elementwise';
+import { adamF32, bceF32, sumBlocksF32, unaryF32 } from './elementwise';
 
 // Control block layout (byte offsets from ctrl), shared with src/backend/wasm/index.ts:
 //   0 seq     bumped by the main thread to wake the workers for a job
@@ -25,6 +25,7 @@ const JOB_GEMM: i32 = 1;
 const JOB_ADAM: i32 = 2;
 const JOB_UNARY: i32 = 3;
 const JOB_BCE: i32 = 4;
+const JOB_SUM: i32 = 5;
 
 // Run chunk c of the job at j, with `work` as this thread's gemm packing scratch.
 function runChunk(j: usize, c: i32, work: usize): void {
@@ -75,6 +76,9 @@ function runChunk(j: usize, c: i32, work: usize): void {
     // Arguments: logits, target, out, sig at 24..39.
     const o = <usize>lo << 2;
     bceF32(load<u32>(j, 24) + o, load<u32>(j, 28) + o, load<u32>(j, 32) + o, load<u32>(j, 36) + o, hi - lo);
+  } else if (kind == JOB_SUM) {
+    // Arguments: x, its length, the float64 block sums at 24..35; chunks split the blocks.
+    sumBlocksF32(load<u32>(j, 24), load<i32>(j, 28), lo, hi, load<u32>(j, 32));
   } else {
     unreachable();
   }
