@@ -384,6 +384,25 @@ test('adamStep (Adam with L2 and decoupled AdamW) leaves p, m and v within 4 flo
   for (const be of variants) checkAdamFloat32(be, rng);
 });
 
+test('adamStep flushes moments below FLT_MIN to 0 (as the native kernel), keeps NaN, and leaves normal moments alone', () => {
+  const FLT_MIN = 2 ** -126;
+  const n = 11; // vector body and tail
+  for (const be of variants) {
+    const p = new Float32Array(n).fill(0.5);
+    const g = new Float32Array(n);
+    // m·β₁ lands below FLT_MIN in the even slots, stays normal in the odd ones; slot 10's m is NaN.
+    const m = Float32Array.from({ length: n }, (_, i) => (i === 10 ? NaN : i % 2 === 0 ? FLT_MIN : 1e-3));
+    const v = Float32Array.from({ length: n }, (_, i) => (i % 2 === 0 ? FLT_MIN : 1e-6));
+    be.adamStep(p, g, m, v, 1e-3, 0.9, 0.999, 1e-8, 1 - 0.9 ** 5, 1 - 0.999 ** 5, 0, false);
+    for (let i = 0; i < 10; i += 2) {
+      assert.ok(Object.is(m[i], 0) && Object.is(v[i], 0), `${be.name}: slot ${i} m=${m[i]} v=${v[i]}`);
+      assert.equal(p[i], 0.5, `${be.name}: slot ${i} p moved`);
+    }
+    for (let i = 1; i < 10; i += 2) assert.ok(m[i]! > 8e-4 && v[i]! > 9e-7, `${be.name}: slot ${i} m=${m[i]} v=${v[i]}`);
+    assert.ok(Number.isNaN(m[10]!) && Number.isNaN(p[10]!), `${be.name}: NaN moment`);
+  }
+});
+
 test('the threaded backend reports its threads and keeps working on one thread after dispose', async () => {
   const be = await createWasmBackendNode(jsBackend, { threads: 2, minWasmMacs: 0, minParallelMacs: 0 });
   assert.equal(be.wasm.threads, 2, be.wasm.reason ?? '');

@@ -539,6 +539,11 @@ export function sumF32(x: usize, outer: i32, n: i32, inner: i32, out: usize): vo
  * (lr/bc1)·m / (√v/√bc2 + eps) = (lr·√bc2/bc1)·m / (√v + eps·√bc2), one division and one square root
  * per element instead of the JS kernel's float64 two and one (those dominated this kernel). Each
  * step rounds to float32, so p, m and v agree with the JS backend to a few ulp, not bit for bit.
+ * NOTE: the first moment of a weight whose gradient turns 0 (a rarely lit MNIST pixel) decays
+ * geometrically, below FLT_MIN after ~830 steps, and x86 takes a microcode assist per subnormal
+ * operand. As in the native kernel, moments below FLT_MIN become 0 (the update they would make is
+ * below lr·1e-30); NaN stays NaN. The step is lr′·(m / (√v + eps′)), not (lr′·m) / (…), so a small
+ * m (below FLT_MIN/lr′) makes no subnormal product on its way to the flush either.
  */
 export function adamF32(
   p: usize, g: usize, m: usize, v: usize, n: i32,
@@ -548,27 +553,32 @@ export function adamF32(
   const vB1 = f32x4.splat(<f32>beta1), vC1 = f32x4.splat(<f32>oneMinusBeta1);
   const vB2 = f32x4.splat(<f32>beta2), vC2 = f32x4.splat(<f32>oneMinusBeta2);
   const vStep = f32x4.splat(<f32>(stepSize * sqrtBc2)), vEps = f32x4.splat(<f32>(eps * sqrtBc2));
+  const tiny = f32x4.splat(1.17549435e-38); // FLT_MIN
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
     const p0 = v128.load(p + o);
     const gi = f32x4.add(v128.load(g + o), f32x4.mul(vL2, p0));
-    const mi = f32x4.add(f32x4.mul(vB1, v128.load(m + o)), f32x4.mul(vC1, gi));
-    const vi = f32x4.add(f32x4.mul(vB2, v128.load(v + o)), f32x4.mul(f32x4.mul(vC2, gi), gi));
+    let mi = f32x4.add(f32x4.mul(vB1, v128.load(m + o)), f32x4.mul(vC1, gi));
+    let vi = f32x4.add(f32x4.mul(vB2, v128.load(v + o)), f32x4.mul(f32x4.mul(vC2, gi), gi));
+    mi = v128.andnot(mi, f32x4.lt(f32x4.abs(mi), tiny));
+    vi = v128.andnot(vi, f32x4.lt(vi, tiny));
     v128.store(m + o, mi);
     v128.store(v + o, vi);
-    v128.store(p + o, f32x4.sub(f32x4.mul(p0, vShrink), f32x4.div(f32x4.mul(vStep, mi), f32x4.add(f32x4.sqrt(vi), vEps))));
+    v128.store(p + o, f32x4.sub(f32x4.mul(p0, vShrink), f32x4.mul(vStep, f32x4.div(mi, f32x4.add(f32x4.sqrt(vi), vEps)))));
   }
   if (i < n) {
     const o = <usize>i << 2;
     const lanes = n - i;
     const p0 = loadTail(p + o, lanes);
     const gi = f32x4.add(loadTail(g + o, lanes), f32x4.mul(vL2, p0));
-    const mi = f32x4.add(f32x4.mul(vB1, loadTail(m + o, lanes)), f32x4.mul(vC1, gi));
-    const vi = f32x4.add(f32x4.mul(vB2, loadTail(v + o, lanes)), f32x4.mul(f32x4.mul(vC2, gi), gi));
+    let mi = f32x4.add(f32x4.mul(vB1, loadTail(m + o, lanes)), f32x4.mul(vC1, gi));
+    let vi = f32x4.add(f32x4.mul(vB2, loadTail(v + o, lanes)), f32x4.mul(f32x4.mul(vC2, gi), gi));
+    mi = v128.andnot(mi, f32x4.lt(f32x4.abs(mi), tiny));
+    vi = v128.andnot(vi, f32x4.lt(vi, tiny));
     storeTail(m + o, mi, lanes);
     storeTail(v + o, vi, lanes);
-    storeTail(p + o, f32x4.sub(f32x4.mul(p0, vShrink), f32x4.div(f32x4.mul(vStep, mi), f32x4.add(f32x4.sqrt(vi), vEps))), lanes);
+    storeTail(p + o, f32x4.sub(f32x4.mul(p0, vShrink), f32x4.mul(vStep, f32x4.div(mi, f32x4.add(f32x4.sqrt(vi), vEps)))), lanes);
   }
 }
 
