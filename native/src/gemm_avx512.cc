@@ -180,6 +180,23 @@ struct SkipF32x16 {
     return worthSkipping(n, kc) ? n : -1;
   }
 
+  static void rows(long kc, const float* v, long ld, long slivers, int* idx, long stride, int* live) {
+    for (long s = 0; s < slivers; ++s) live[s] = kc < kSkipMinK ? -1 : 0;
+    if (kc < kSkipMinK) return;
+    for (long p = 0; p < kc; ++p, v += ld) {
+      for (long s = 0; s < slivers; ++s) {
+        if (live[s] < 0) continue;
+        idx[s * stride + live[s]] = static_cast<int>(p);
+        live[s] += _mm512_test_epi32_mask(_mm512_castps_si512(_mm512_loadu_ps(v + s * 16)), magnitude()) != 0;
+      }
+      if (p + 1 == kSkipProbe)
+        for (long s = 0; s < slivers; ++s)
+          if (!worthSkipping(live[s], kSkipProbe)) live[s] = -1;
+    }
+    for (long s = 0; s < slivers; ++s)
+      if (live[s] >= 0 && !worthSkipping(live[s], kc)) live[s] = -1;
+  }
+
   static bool allFinite(const float* v, long rows, long cols, long ld) {
     const __m512i exponent = _mm512_set1_epi32(0x7f800000);
     __mmask16 bad = 0;

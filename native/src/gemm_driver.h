@@ -45,6 +45,9 @@ void packTransposed(const T* __restrict src, long ld, long rows, long kc, T* __r
 // A Skip policy scans panels; the driver only calls it when Skip::kOn:
 //   across(kc, v, step, idx): panel of MR or NR values per step, contiguous, steps `step` apart;
 //   along(kc, v, lane, idx): panel of MR rows `lane` apart, steps contiguous (a row-major A in place);
+//   rows(kc, v, ld, slivers, idx, stride, live): every NR-wide sliver of a row-major B read in place,
+//     row by row (slivers apart in memory would each touch a cache line per step); sliver s lists
+//     its steps at idx + s·stride and its count (or -1) goes to live[s];
 //   allFinite(v, rows, cols, ld): cols contiguous values per row, rows ld apart.
 // The scans list the live steps in order in idx and return their count, or -1
 // when skipping would not pay (see worthSkipping). NoSkip is for ISAs whose scans
@@ -55,6 +58,8 @@ struct NoSkip {
   static long across(long, const T*, long, int*) { return -1; }
   template <typename T>
   static long along(long, const T*, long, int*) { return -1; }
+  template <typename T>
+  static void rows(long, const T*, long, long, int*, long, int*) {}
   template <typename T>
   static bool allFinite(const T*, long, long, long) { return false; }
 };
@@ -330,9 +335,15 @@ struct Driver {
         } else {
           packB(g, jc, nc, pc, kc, Bp);
         }
-        if constexpr (Skip::kOn)
-          for (long jr = 0; jr < nc; jr += NR)
-            bLive[jr / NR] = nc - jr >= NR ? Skip::across(kc, Bblock + jr * bCol, bStep, bSteps + jr / NR * KC) : -1;
+        if constexpr (Skip::kOn) {
+          if (bCol == 1) {
+            Skip::rows(kc, Bblock, bStep, nc / NR, bSteps, KC, bLive);
+            if (nc % NR != 0) bLive[nc / NR] = -1;
+          } else {
+            for (long jr = 0; jr < nc; jr += NR)
+              bLive[jr / NR] = nc - jr >= NR ? Skip::across(kc, Bblock + jr * bCol, bStep, bSteps + jr / NR * KC) : -1;
+          }
+        }
         // Checked once per block, and only if some A panel has a list to use.
         int bFinite = -1;
         const auto blockFinite = [&] {

@@ -23,9 +23,10 @@ function forward(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
   // Rows are filled with the bias (beta = 1) or overwritten by the kernel (beta = 0).
   const out = allocateUninit(x.dtype, m * outF);
   let beta: 0 | 1 = 0;
-  if (b) {
-    const bd = b.contiguousData();
-    for (let i = 0; i < m; i++) out.set(bd, i * outF);
+  if (b && m > 0) {
+    // One row, then the filled part doubled: log₂(m) copies instead of m.
+    out.set(b.contiguousData(), 0);
+    for (let filled = outF; filled < m * outF; filled *= 2) out.copyWithin(filled, 0, Math.min(filled, m * outF - filled));
     beta = 1;
   }
   const wc = w.contiguous();
