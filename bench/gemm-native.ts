@@ -1,11 +1,14 @@
 // GFLOPS of the native float32 GEMM on the reference VAE shapes (784-400-…,
 // batch 128), forward NN and the backward NT (dX = dY·Wᵀ) and TN (dW = Xᵀ·dY),
-// and µs per call of its latent-width (20) GEMMs, which overheads dominate.
+// and µs per call of its latent-width (20) GEMMs, which overheads dominate; and ms
+// per call of the first layer's forward x·W1ᵀ and weight gradient gᵀ·x on a real
+// MNIST batch (81% zero pixels, whose all-zero k steps are skipped) against dense x.
 // Prints one JSON line: median of repeats per shape, plus GFLOP per second of
 // process CPU time, which stays meaningful when other processes share the cores.
 // Run: npx tsx bench/gemm-native.ts [repeats]; ELBO_NUM_THREADS=1 for one core.
 import { loadavg } from 'node:os';
 import { nativeGemm, nativeInfo } from '../src/backend/native/index.js';
+import { loadDataset } from '../src/data/node.js';
 import { REFERENCE_GEMM_SHAPES, timeMs } from './reference.js';
 
 const gemm = nativeGemm();
@@ -34,9 +37,11 @@ function filled(n: number, seed: number): Float32Array {
 const repeats = Number(process.argv[2] ?? 30);
 
 /** Median ms per call over `repeats` samples of ≥ 20 ms each (timer resolution is moot), wall and process CPU. */
-function time(s: { tA: boolean; tB: boolean; m: number; n: number; k: number }): { wall: number; cpu: number } {
+function time(
+  s: { tA: boolean; tB: boolean; m: number; n: number; k: number }, a = filled(s.m * s.k, 1), b = filled(s.k * s.n, 2),
+): { wall: number; cpu: number } {
   const lda = s.tA ? s.m : s.k, ldb = s.tB ? s.k : s.n;
-  const a = filled(s.m * s.k, 1), b = filled(s.k * s.n, 2), c = new Float32Array(s.m * s.n);
+  const c = new Float32Array(s.m * s.n);
   return timeMs(() => gemm!(s.tA, s.tB, s.m, s.n, s.k, a, 0, lda, b, 0, ldb, 0, c, 0, s.n), repeats, 20, 5);
 }
 
@@ -50,5 +55,17 @@ for (const s of SHAPES) {
 }
 const latentUs: Record<string, number> = {};
 for (const s of LATENT_SHAPES) latentUs[s.name] = Number((time(s).wall * 1000).toFixed(1));
+
+// 128 training images spread over the set, pixels / 255 as the reference VAE sees them.
+const mnist = loadDataset('mnist');
+const x = new Float32Array(128 * 784);
+for (let r = 0; r < 128; r++) x.set(mnist.x.subarray(((r * 467) % mnist.n) * 784, ((r * 467) % mnist.n + 1) * 784), r * 784);
+const dense = filled(128 * 784, 3);
+const firstLayerMs: Record<string, { mnist: number; dense: number }> = {};
+const forward = { tA: false, tB: true, m: 128, n: 400, k: 784 };
+const weightGrad = { tA: true, tB: false, m: 400, n: 784, k: 128 };
+const ms = (v: { wall: number }): number => Number(v.wall.toFixed(3));
+firstLayerMs['x·W1T'] = { mnist: ms(time(forward, x)), dense: ms(time(forward, dense)) };
+firstLayerMs['gT·x'] = { mnist: ms(time(weightGrad, undefined, x)), dense: ms(time(weightGrad, undefined, dense)) };
 const { isa, threads } = nativeInfo();
-console.log(JSON.stringify({ isa, threads, load1: Number(loadavg()[0].toFixed(2)), gflops, gflopsPerCpuSecond, latentUs }));
+console.log(JSON.stringify({ isa, threads, load1: Number(loadavg()[0].toFixed(2)), gflops, gflopsPerCpuSecond, latentUs, firstLayerMs }));
