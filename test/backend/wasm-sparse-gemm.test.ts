@@ -11,14 +11,17 @@ import { Rng } from '../../src/tensor/random.js';
 import { makeGemmCase, opIndex, type GemmCase } from '../helpers/gemm-check.js';
 
 const common = { minWasmMacs: 0, minWasmElements: 0 } as const;
-const single = await createWasmBackendNode(jsBackend, { ...common, threads: 1 });
+// 'always' lists the zero steps of every operand, so small shapes take the skipping path too.
+const single = await createWasmBackendNode(jsBackend, { ...common, threads: 1, skipZeros: 'always' });
 const singleDense = await createWasmBackendNode(jsBackend, { ...common, threads: 1, skipZeros: false });
-const plain = await createWasmBackendNode(jsBackend, { ...common, threads: 1, relaxedSimd: false });
+const plain = await createWasmBackendNode(jsBackend, { ...common, threads: 1, relaxedSimd: false, skipZeros: 'always' });
 const plainDense = await createWasmBackendNode(jsBackend, { ...common, threads: 1, relaxedSimd: false, skipZeros: false });
-const split = await createWasmBackendNode(jsBackend, { ...common, threads: 2, minParallelMacs: 0 });
+const split = await createWasmBackendNode(jsBackend, { ...common, threads: 2, minParallelMacs: 0, skipZeros: 'always' });
+// The default: zero steps listed where sampling says it pays.
+const auto = await createWasmBackendNode(jsBackend, { ...common, threads: 1 });
 const splitDense = await createWasmBackendNode(jsBackend, { ...common, threads: 2, minParallelMacs: 0, skipZeros: false });
 /** Each skipping backend with its non-skipping twin (same FMA use, same thread split). */
-const PAIRS: [WasmBackend, WasmBackend][] = [[single, singleDense], [plain, plainDense], [split, splitDense]];
+const PAIRS: [WasmBackend, WasmBackend][] = [[single, singleDense], [plain, plainDense], [split, splitDense], [auto, singleDense]];
 
 const COMBOS: [boolean, boolean][] = [[false, false], [false, true], [true, false], [true, true]];
 

@@ -52,10 +52,11 @@ export interface WasmBackendOptions {
   /** Hand out float32 tensor buffers in wasm memory (Backend.allocate), where memory can be shared (default true). */
   readonly ownBuffers?: boolean;
   /**
-   * Let gemm leave out the k-steps where a sparse-looking operand is all ±0 (default true). The
-   * result is the same bit for bit (up to the sign of a zero sum); false is for measuring.
+   * Let gemm leave out the k-steps where an operand is all ±0, where sampling says that pays
+   * (default true). The result is the same bit for bit (up to the sign of a zero sum); false is for
+   * measuring, 'always' (list zero steps of every operand, whatever the cost) for tests.
    */
-  readonly skipZeros?: boolean;
+  readonly skipZeros?: boolean | 'always';
 }
 
 export interface WasmInfo {
@@ -96,8 +97,8 @@ interface KernelExports {
   gemmWorkBytes(): number;
   packedABytes(m: number, k: number): number;
   packedBBytes(n: number, k: number): number;
-  prepackA(transA: number, m: number, k: number, a: number, lda: number, dst: number, skip: number): void;
-  prepackB(transB: number, n: number, k: number, b: number, ldb: number, dst: number, skip: number): void;
+  prepackA(transA: number, m: number, n: number, k: number, a: number, lda: number, dst: number, skip: number): void;
+  prepackB(transB: number, m: number, n: number, k: number, b: number, ldb: number, dst: number, skip: number): void;
   initConstants(): void;
   gemmNr(): number;
   gemmMr(): number;
@@ -316,7 +317,8 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
   const minWasmElements = opts.minWasmElements ?? MIN_WASM_ELEMENTS;
   const minParallelElements = opts.minParallelElements ?? MIN_PARALLEL_ELEMENTS;
   const ownBuffers = shared && opts.ownBuffers !== false;
-  const skip = opts.skipZeros === false ? 0 : 1;
+  // The skip argument of the kernels (assembly/gemm.ts: SKIP_NEVER, SKIP_AUTO, SKIP_ALWAYS).
+  const skip = opts.skipZeros === false ? 0 : opts.skipZeros === 'always' ? 2 : 1;
   const workBytes = Math.ceil(ex.gemmWorkBytes() / BLOCK) * BLOCK;
   const NR = ex.gemmNr();
   const MR = ex.gemmMr();
@@ -486,8 +488,8 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     const pre = heap.alloc(byCols ? ex.packedABytes(m, k) : ex.packedBBytes(n, k));
     if (pre < 0) return false;
     scratch.push(pre);
-    if (byCols) ex.prepackA(ta, m, k, aP, lda, pre, skip);
-    else ex.prepackB(tb, n, k, bP, ldb, pre, skip);
+    if (byCols) ex.prepackA(ta, m, n, k, aP, lda, pre, skip);
+    else ex.prepackB(tb, m, n, k, bP, ldb, pre, skip);
     share(JOB_GEMM, byCols ? n : m, byCols ? NR : MR, () => {
       ctl.set([byCols ? 1 : 0], JOB + 4);
       ctl.set([ta, tb, m, n, k, aP, lda, bP, ldb, beta, cP, ldc, pre, skip], JOB + 6);

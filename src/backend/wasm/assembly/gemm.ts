@@ -26,6 +26,13 @@ const STEPS_BYTES: usize = KC + 64;
 // A sparse operand (see looksSparse): at least SPARSE_HITS of PROBES sampled panel steps all ±0.
 const PROBES: i32 = 32;
 const SPARSE_HITS: i32 = 4;
+// Listing a panel's steps costs about one or two microkernel steps per step; each all-zero step
+// saves one per panel of the other operand. Scan when the expected saving is SCAN_PAYOFF times that.
+const SCAN_PAYOFF: i32 = 4;
+// The skip argument of gemm and prepackA/B: 0 lists no zero steps, SKIP_AUTO lists them where
+// looksSparse says it pays, SKIP_ALWAYS for every operand (tests: the skipping on any shape).
+const SKIP_AUTO: i32 = 1;
+const SKIP_ALWAYS: i32 = 2;
 
 const PACK_A_BYTES: usize = <usize>(MC * KC) << 2;
 const PACK_B_BYTES: usize = <usize>(KC * NC) << 2;
@@ -186,9 +193,10 @@ function nonFinite(meta: usize, src: usize, kb: i32, width: i32): bool {
 }
 
 // Whether op(X)'s panels (element (p, j) as packPanel's rowMajor says, j < w across the panel
-// width, p < k along the steps) look sparse enough to scan: SPARSE_HITS of PROBES panel steps at
-// spread positions all ±0. A wrong guess costs time only (a scan for nothing, or a skip missed).
-function looksSparse(rowMajor: bool, x: usize, ld: i32, w: i32, k: i32, width: i32): bool {
+// width, p < k along the steps) are worth scanning against `others` panels of the other operand:
+// enough of PROBES panel steps at spread positions all ±0 (see SPARSE_HITS, SCAN_PAYOFF). A wrong
+// guess costs time only (a scan for nothing, or a skip missed).
+function looksSparse(rowMajor: bool, x: usize, ld: i32, w: i32, k: i32, width: i32, others: i32): bool {
   const panels = (w + width - 1) / width;
   let hits = 0;
   for (let s = 0; s < PROBES; s++) {
@@ -203,7 +211,7 @@ function looksSparse(rowMajor: bool, x: usize, ld: i32, w: i32, k: i32, width: i
     }
     hits += <i32>((or & MAGNITUDE) == 0);
   }
-  return hits >= SPARSE_HITS;
+  return hits >= SPARSE_HITS && hits * others >= SCAN_PAYOFF * PROBES;
 }
 
 // 4×4 transpose of the rows at s, s+ld, s+2ld, s+3ld (bytes) into rows at d, d+dld, d+2dld, d+3dld.
@@ -310,12 +318,12 @@ export function packedBBytes(n: i32, k: i32): i32 {
 
 /**
  * Pack all of op(A) at dst, the layout gemm reads when given it, so threads splitting C by columns
- * share one copy; with skip, list its zero steps if it looks sparse.
+ * share one copy, listing its zero steps as `skip` says (see SKIP_AUTO).
  */
-export function prepackA(transA: bool, m: i32, k: i32, a: usize, lda: i32, dst: usize, skip: bool): void {
+export function prepackA(transA: bool, m: i32, n: i32, k: i32, a: usize, lda: i32, dst: usize, skip: i32): void {
   const panels = (m + MR - 1) / MR;
   const steps = dst + stepsOffset(panels, k, MR);
-  const scan = skip && looksSparse(transA, a, lda, m, k, MR);
+  const scan = skip == SKIP_ALWAYS || (skip == SKIP_AUTO && looksSparse(transA, a, lda, m, k, MR, (n + NR - 1) / NR));
   for (let pc = 0; pc < k; pc += KC) {
     const at = dst + (<usize>pc * panels * MR << 2);
     packA(transA, a, lda, 0, pc, m, min(KC, k - pc), at, steps + <usize>(pc / KC) * panels * STEPS_BYTES, scan);
@@ -324,12 +332,12 @@ export function prepackA(transA: bool, m: i32, k: i32, a: usize, lda: i32, dst: 
 
 /**
  * Pack all of op(B) at dst, the layout gemm reads when given it, so threads splitting C by rows
- * share one copy; with skip, list its zero steps if it looks sparse.
+ * share one copy, listing its zero steps as `skip` says (see SKIP_AUTO).
  */
-export function prepackB(transB: bool, n: i32, k: i32, b: usize, ldb: i32, dst: usize, skip: bool): void {
+export function prepackB(transB: bool, m: i32, n: i32, k: i32, b: usize, ldb: i32, dst: usize, skip: i32): void {
   const panels = (n + NR - 1) / NR;
   const steps = dst + stepsOffset(panels, k, NR);
-  const scan = skip && looksSparse(!transB, b, ldb, n, k, NR);
+  const scan = skip == SKIP_ALWAYS || (skip == SKIP_AUTO && looksSparse(!transB, b, ldb, n, k, NR, (m + MR - 1) / MR));
   for (let pc = 0; pc < k; pc += KC) {
     const at = dst + (<usize>pc * panels * NR << 2);
     packB(transB, b, ldb, pc, 0, min(KC, k - pc), n, at, steps + <usize>(pc / KC) * panels * STEPS_BYTES, scan);
@@ -341,12 +349,12 @@ export function prepackB(transB: bool, n: i32, k: i32, b: usize, ldb: i32, dst: 
  * with leading dimensions in elements. `work` is gemmWorkBytes() of private scratch, so threads
  * given disjoint column ranges run concurrently on shared memory. preA (preB), when not 0, holds
  * all of op(A) (op(B)) from prepackA (prepackB) and is read instead of packing (j0 a multiple of NR
- * then). With skip, steps where an operand that looks sparse is all ±0 are left out (exactly).
+ * then). Steps where an operand is all ±0 are left out (exactly) as `skip` says (see SKIP_AUTO).
  */
 export function gemm(
   transA: bool, transB: bool, m: i32, k: i32,
   a: usize, lda: i32, b: usize, ldb: i32,
-  beta: i32, c: usize, ldc: i32, j0: i32, j1: i32, work: usize, preA: usize, preB: usize, skip: bool,
+  beta: i32, c: usize, ldc: i32, j0: i32, j1: i32, work: usize, preA: usize, preB: usize, skip: i32,
 ): void {
   const ldcB = <usize>ldc << 2;
   if (k == 0) {
@@ -358,9 +366,10 @@ export function gemm(
   const bPanels = (j1 + NR - 1) / NR;
   const aSteps = preA != 0 ? preA + stepsOffset(aPanels, k, MR) : work + WORK_SA;
   const bSteps = preB != 0 ? preB + stepsOffset(bPanels, k, NR) : work + WORK_SB;
-  const scanA = skip && preA == 0 && looksSparse(transA, a, lda, m, k, MR);
+  const scanA = preA == 0 && (skip == SKIP_ALWAYS || (skip == SKIP_AUTO && looksSparse(transA, a, lda, m, k, MR, (j1 - j0 + NR - 1) / NR)));
   // This call's columns of op(B) start at j0.
-  const scanB = skip && preB == 0 && looksSparse(!transB, b + (transB ? <usize>j0 * ldb : <usize>j0) * 4, ldb, j1 - j0, k, NR);
+  const scanB = preB == 0 && (skip == SKIP_ALWAYS
+    || (skip == SKIP_AUTO && looksSparse(!transB, b + (transB ? <usize>j0 * ldb : <usize>j0) * 4, ldb, j1 - j0, k, NR, aPanels)));
   const tile = work + WORK_TILE;
   for (let jc = j0; jc < j1; jc += NC) {
     const nb = min(NC, j1 - jc);

@@ -51,7 +51,7 @@ function runChunk(j: usize, c: i32, work: usize): void {
     let cp = load<u32>(j, 64);
     const ldc = load<i32>(j, 68);
     const pre = load<u32>(j, 72);
-    const skip = load<i32>(j, 76) != 0;
+    const skip = load<i32>(j, 76);
     if (byCols) {
       gemm(ta, tb, m, k, a, lda, b, ldb, beta, cp, ldc, lo, hi, work, pre, 0, skip);
     } else {
