@@ -69,11 +69,11 @@ const KernelSet& kernels() {
 
 // Per-OS-thread scratch, 64-byte aligned for full-width loads: slot 0 holds a
 // thread's packed panels, slot 1 the calling thread's shared packed operand, slot 2
-// a transposed product (gemm).
+// a transposed product (gemm), slot 3 the shared zero-skipping lists of A.
 // bytes = 0 frees the slot.
 void* scratch(size_t bytes, int slot = 0) {
-  thread_local void* buf[3] = {nullptr, nullptr, nullptr};
-  thread_local size_t cap[3] = {0, 0, 0};
+  thread_local void* buf[4] = {nullptr, nullptr, nullptr, nullptr};
+  thread_local size_t cap[4] = {0, 0, 0, 0};
   if (bytes == 0) {
     std::free(buf[slot]);
     buf[slot] = nullptr;
@@ -238,10 +238,10 @@ void gemmParallel(const GemmKernel<T>& kern, const GemmArgs<T>& g) {
   int threads = p.size();
   if (threads > tilesM && threads > tilesN) threads = static_cast<int>(tilesM > tilesN ? tilesM : tilesN);
   if (threads < 2 || macs < kParallelMinMacs || g.k < kParallelMinK || !p.tryAcquire())
-    return kern.run(g, work, nullptr, nullptr);
+    return kern.run(g, work, nullptr, nullptr, nullptr);
   if (!p.reserveWorkerScratch(workBytes)) {
     p.release();
-    return kern.run(g, work, nullptr, nullptr);
+    return kern.run(g, work, nullptr, nullptr, nullptr);
   }
   // Every chunk reads all of the operand it shares with the others (A when
   // splitting n, B when splitting m): pack it once here, unless the kernel reads
@@ -260,6 +260,10 @@ void gemmParallel(const GemmKernel<T>& kern, const GemmArgs<T>& g) {
   if (shared) (splitN ? kern.packAllA : kern.packAllB)(g, shared);
   const T* const packedA = splitN ? shared : nullptr;
   const T* const packedB = splitN ? nullptr : shared;
+  // Column chunks all read the whole of A: its zero-skipping lists are made once, here.
+  const size_t listInts = splitN && !shared ? kern.aListInts(g) : 0;
+  int* const aLists = listInts ? static_cast<int*>(scratch(listInts * sizeof(int), 3)) : nullptr;
+  if (aLists) kern.scanAllA(g, aLists);
   // Chunks are claimed dynamically, so a worker that the OS deschedules delays
   // the call by at most the chunk it holds.
   const long tiles = splitN ? tilesN : tilesM;
@@ -279,7 +283,7 @@ void gemmParallel(const GemmKernel<T>& kern, const GemmArgs<T>& g) {
       s.a += g.transA ? lo : lo * g.lda;
       s.c += lo * g.ldc;
     }
-    if (s.m > 0 && s.n > 0) kern.run(s, mine, packedA, packedB);
+    if (s.m > 0 && s.n > 0) kern.run(s, mine, packedA, packedB, aLists);
   });
   p.release();
   // Keep a typical layer's shared operand for the next call, not a one-off giant.

@@ -24,13 +24,22 @@ struct GemmArgs {
 };
 
 // packedA / packedB: null, or the whole operand packed once by PackFn when
-// threads split C, so that each thread's chunk does not pack it again.
+// threads split C, so that each thread's chunk does not pack it again; aLists:
+// null, or the zero-skipping lists of all of A's panels made once by ScanFn when
+// threads split C by columns, so that each chunk does not scan all of A again.
 template <typename T>
-using GemmFn = void (*)(const GemmArgs<T>& g, T* work, const T* packedA, const T* packedB);
+using GemmFn = void (*)(const GemmArgs<T>& g, T* work, const T* packedA, const T* packedB, const int* aLists);
 
 // Packs all of op(A) into roundUp(m, mr)·k elements, or op(B) into roundUp(n, nr)·k.
 template <typename T>
 using PackFn = void (*)(const GemmArgs<T>& g, T* dst);
+
+// How many ints the lists of all of A's panels take (0: the kernel does not skip
+// zero steps of this A), and the scan that fills them.
+template <typename T>
+using ListSizeFn = size_t (*)(const GemmArgs<T>& g);
+template <typename T>
+using ScanFn = void (*)(const GemmArgs<T>& g, int* lists);
 
 // Whether the driver reads op(A) (or op(B)) of this problem where it is, unpacked.
 template <typename T>
@@ -44,6 +53,8 @@ struct GemmKernel {
   GemmFn<T> run;
   PackFn<T> packAllA;
   PackFn<T> packAllB;
+  ListSizeFn<T> aListInts;
+  ScanFn<T> scanAllA;
   InPlaceFn<T> inPlaceA;
   InPlaceFn<T> inPlaceB;
   long mr, nr;

@@ -303,7 +303,35 @@ struct Driver {
     for (long pc = 0; pc < g.k; pc += kb) packB(g, 0, g.n, pc, minL(kb, g.k - pc), dst + roundUp(g.n, NR) * pc);
   }
 
-  static void run(const GemmArgs<T>& g, T* work, const T* packedA, const T* packedB) {
+  // The A panel at a (full, MR rows) over kc steps: its live steps into idx and their count, or -1.
+  static long scanPanel(long kc, const T* a, long aStep, long aRow, int* idx) {
+    return aRow == 1 ? Skip::across(kc, a, aStep, idx) : Skip::along(kc, a, aRow, idx);
+  }
+
+  // Lists of every full panel of an A read in place, per k block: entry (block, panel) at
+  // (block·panels + panel)·(KC + 1) is the count (or -1), then the steps.
+  static size_t aListInts(const GemmArgs<T>& g) {
+    if (!Skip::kOn || !inPlaceA(g) || g.k <= 0) return 0;
+    const long kb = kBlock(g.k);
+    return static_cast<size_t>((g.k + kb - 1) / kb) * ((g.m + MR - 1) / MR) * (KC + 1);
+  }
+
+  static void scanAllA(const GemmArgs<T>& g, int* lists) {
+    const long kb = kBlock(g.k), panels = (g.m + MR - 1) / MR;
+    for (long pc = 0, block = 0; pc < g.k; pc += kb, ++block) {
+      const long kc = minL(kb, g.k - pc);
+      for (long panel = 0; panel < panels; ++panel) {
+        int* entry = lists + (block * panels + panel) * (KC + 1);
+        const long i0 = panel * MR;
+        entry[0] = static_cast<int>(
+            g.m - i0 < MR ? -1
+            : g.transA    ? scanPanel(kc, g.a + pc * g.lda + i0, g.lda, 1, entry + 1)
+                          : scanPanel(kc, g.a + i0 * g.lda + pc, 1, g.lda, entry + 1));
+      }
+    }
+  }
+
+  static void run(const GemmArgs<T>& g, T* work, const T* packedA, const T* packedB, const int* aLists) {
     if (g.m <= 0 || g.n <= 0) return;
     if (g.k <= 0) {
       if (!g.beta1)
@@ -373,9 +401,16 @@ struct Driver {
           for (long ir = 0; ir < mc; ir += MR) {
             const long mr = minL(MR, mc - ir);
             const T* a = Ablock + ir * aPanel;
-            long aLive = !Skip::kOn || mr < MR ? -1
-                         : aRow == 1 ? Skip::across(kc, a, aStep, aSteps)
-                                     : Skip::along(kc, a, aRow, aSteps);
+            const int* aList = aSteps;
+            long aLive = -1;
+            if (aLists) {
+              const long panels = (g.m + MR - 1) / MR;
+              const int* entry = aLists + ((pc / kBlock(g.k)) * panels + (ic + ir) / MR) * (KC + 1);
+              aLive = entry[0];
+              aList = entry + 1;
+            } else if (Skip::kOn && mr == MR) {
+              aLive = scanPanel(kc, a, aStep, aRow, aSteps);
+            }
             if (aLive >= 0 && !blockFinite()) aLive = -1;
             int aFinite = -1;
             const auto panelFinite = [&] {
@@ -390,7 +425,7 @@ struct Driver {
                 // Walk the shorter list of live steps, if either side has one.
                 const long bl = Skip::kOn && bLive[jr / NR] >= 0 && panelFinite() ? bLive[jr / NR] : -1;
                 if (aLive >= 0 && (bl < 0 || aLive <= bl))
-                  K::runSteps(aSteps, aLive, a, aStep, aRow, b, bStep, c, g.ldc, beta1);
+                  K::runSteps(aList, aLive, a, aStep, aRow, b, bStep, c, g.ldc, beta1);
                 else if (bl >= 0)
                   K::runSteps(bSteps + jr / NR * KC, bl, a, aStep, aRow, b, bStep, c, g.ldc, beta1);
                 else
@@ -412,7 +447,7 @@ struct Driver {
 
 template <class D>
 GemmKernel<typename D::T> makeKernel() {
-  return {&D::run, &D::packAllA, &D::packAllB, &D::inPlaceA, &D::inPlaceB, D::MR, D::NR, D::kWorkElems};
+  return {&D::run, &D::packAllA, &D::packAllB, &D::aListInts, &D::scanAllA, &D::inPlaceA, &D::inPlaceB, D::MR, D::NR, D::kWorkElems};
 }
 
 }  // namespace
