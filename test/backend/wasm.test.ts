@@ -185,7 +185,7 @@ test('unary exp, sigmoid and softplus are within 2 float32 ulp of the JS backend
 
 test('bceLogits is within 3 float32 ulp (plus float64 rounding of ℓ) of the JS backend for targets in [0, 1], awkward logits included', () => {
   const rng = new Rng(26);
-  const n = 20000;
+  const n = 20003; // blocks of the two-pass loop, and a tail
   const logits = awkwardArray(rng, n);
   for (let i = 0; i < n; i += 3) logits[i] = (rng.uniform() - 0.5) * 60;
   const target = new Float32Array(n);
@@ -206,6 +206,26 @@ test('bceLogits is within 3 float32 ulp (plus float64 rounding of ℓ) of the JS
         if (!(Math.abs(g - w) <= tol)) assert.fail(`${be.name} bceLogits ${what} at ℓ=${logits[i]}, y=${target[i]}: ${g}, the JS backend gives ${w}`);
       }
     });
+  }
+});
+
+test('bceLogits writing its outputs over its inputs (in wasm memory) gives the same bits as into fresh arrays', () => {
+  const rng = new Rng(27);
+  const n = 3001;
+  for (const be of variants) {
+    const own = (x: Float32Array): Float32Array => {
+      const y = (be.allocate?.(false, x.length) ?? new Float32Array(x.length)) as Float32Array;
+      y.set(x);
+      return y;
+    };
+    const logits = awkwardArray(rng, n);
+    const target = Float32Array.from({ length: n }, () => rng.uniform());
+    const want = [new Float32Array(n), new Float32Array(n)] as const;
+    be.bceLogits(logits, target, want[0], want[1]);
+    const [l, t] = [own(logits), own(target)];
+    be.bceLogits(l, t, l, t); // loss over the logits, σ over the targets
+    assertSameBits(l, want[0], `${be.name} loss over its logits`);
+    assertSameBits(t, want[1], `${be.name} σ over its targets`);
   }
 });
 
