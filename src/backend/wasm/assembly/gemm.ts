@@ -1,8 +1,8 @@
 // @ts-nocheck — AssemblyScript, compiled by scripts/build-wasm.mjs (asc); tsc cannot type v128/usize.
 // Packed-panel float32 GEMM on wasm linear memory (Goto/BLIS loop order): op(A) and op(B) are
 // repacked into MR-row and NR-column panels so one f32x4 microkernel serves all transpose flags.
-// The packers also mark each panel's k-steps that are all exact zeros, and the microkernel skips
-// the steps where either operand's panel is (MNIST pixels are 81% zeros; ReLU outputs many too).
+// Packers of sparse-looking operands also list each panel's k-steps that are not all ±0, and the
+// microkernel walks the shorter list that may stand for the tile (MNIST pixels are 81% zeros).
 
 // Register block: MR rows × NR columns (2 f32x4). V8 maps v128 onto x64's 16 xmm registers and
 // keeps xmm15 as scratch: 10 accumulators + 2 B + 1 broadcast A + 1 product (without FMA) fit,
