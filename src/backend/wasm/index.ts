@@ -93,15 +93,18 @@ interface KernelExports {
     transA: number, transB: number, m: number, k: number,
     a: number, lda: number, b: number, ldb: number,
     beta: number, c: number, ldc: number, j0: number, j1: number, work: number, preA: number, preB: number, skip: number,
+    preRowsA: number,
   ): void;
   gemmWorkBytes(): number;
   packedABytes(m: number, k: number): number;
   packedBBytes(n: number, k: number): number;
-  prepackA(transA: number, m: number, n: number, k: number, a: number, lda: number, dst: number, skip: number): void;
+  /** Returns 1 when it made row lists (gemm's preRowsA), else 0. */
+  prepackA(transA: number, m: number, n: number, k: number, a: number, lda: number, dst: number, skip: number): number;
   prepackB(transB: number, m: number, n: number, k: number, b: number, ldb: number, dst: number, skip: number): void;
   initConstants(): void;
   gemmNr(): number;
   gemmMr(): number;
+  gemmRowStrip(): number;
   binaryF32(op: number, a: number, aRows: number, aCols: number, b: number, bRows: number, bCols: number, out: number, m: number, n: number): void;
   whereF32(
     c: number, cRows: number, cCols: number, a: number, aRows: number, aCols: number, b: number, bRows: number, bCols: number,
@@ -123,7 +126,7 @@ interface KernelExports {
   help?(ctrl: number, work: number): void;
 }
 
-const KERNEL_NAMES = ['gemm', 'gemmWorkBytes', 'packedABytes', 'packedBBytes', 'prepackA', 'prepackB', 'initConstants', 'gemmNr', 'gemmMr', 'binaryF32', 'whereF32', 'unaryF32', 'sumF32', 'sumBlockLength', 'sumBlocksF32', 'adamF32', 'bceF32', 'bceGradF32', 'normalKlF32', 'normalKlGradF32'] as const;
+const KERNEL_NAMES = ['gemm', 'gemmWorkBytes', 'packedABytes', 'packedBBytes', 'prepackA', 'prepackB', 'initConstants', 'gemmNr', 'gemmMr', 'gemmRowStrip', 'binaryF32', 'whereF32', 'unaryF32', 'sumF32', 'sumBlockLength', 'sumBlocksF32', 'adamF32', 'bceF32', 'bceGradF32', 'normalKlF32', 'normalKlGradF32'] as const;
 
 function isKernelExports(x: WebAssembly.Exports): x is WebAssembly.Exports & KernelExports {
   return KERNEL_NAMES.every((name) => typeof x[name] === 'function');
@@ -322,6 +325,7 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
   const workBytes = Math.ceil(ex.gemmWorkBytes() / BLOCK) * BLOCK;
   const NR = ex.gemmNr();
   const MR = ex.gemmMr();
+  const STRIP = ex.gemmRowStrip();
   const SUM_BLOCK = ex.sumBlockLength();
 
   // Every SharedArrayBuffer this memory has presented (one per size it has had): a typed array
@@ -478,7 +482,7 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     const ta = tA ? 1 : 0;
     const tb = tB ? 1 : 0;
     if (nWorkers === 0 || m * n * k < minParallelMacs) {
-      ex.gemm(ta, tb, m, k, aP, lda, bP, ldb, beta, cP, ldc, 0, n, SCRATCH_BASE, 0, 0, skip);
+      ex.gemm(ta, tb, m, k, aP, lda, bP, ldb, beta, cP, ldc, 0, n, SCRATCH_BASE, 0, 0, skip, 0);
       return true;
     }
     // Chunks of C's columns all read all of op(A), chunks of its rows all of op(B): that operand is
@@ -488,11 +492,13 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     const pre = heap.alloc(byCols ? ex.packedABytes(m, k) : ex.packedBBytes(n, k));
     if (pre < 0) return false;
     scratch.push(pre);
-    if (byCols) ex.prepackA(ta, m, n, k, aP, lda, pre, skip);
+    let preRows = 0;
+    if (byCols) preRows = ex.prepackA(ta, m, n, k, aP, lda, pre, skip);
     else ex.prepackB(tb, m, n, k, bP, ldb, pre, skip);
-    share(JOB_GEMM, byCols ? n : m, byCols ? NR : MR, () => {
+    // Row lists go by strips of columns: a chunk ending mid-strip would compute the whole strip.
+    share(JOB_GEMM, byCols ? n : m, byCols ? (preRows ? STRIP : NR) : MR, () => {
       ctl.set([byCols ? 1 : 0], JOB + 4);
-      ctl.set([ta, tb, m, n, k, aP, lda, bP, ldb, beta, cP, ldc, pre, skip], JOB + 6);
+      ctl.set([ta, tb, m, n, k, aP, lda, bP, ldb, beta, cP, ldc, pre, skip, preRows], JOB + 6);
     });
     return true;
   };

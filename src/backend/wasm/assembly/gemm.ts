@@ -2,7 +2,8 @@
 // Packed-panel float32 GEMM on wasm linear memory (Goto/BLIS loop order): op(A) and op(B) are
 // repacked into MR-row and NR-column panels so one f32x4 microkernel serves all transpose flags.
 // Packers of sparse-looking operands also list each panel's k-steps that are not all ±0, and the
-// microkernel walks the shorter list that may stand for the tile (MNIST pixels are 81% zeros).
+// microkernel walks the shorter list that may stand for the tile (MNIST pixels are 81% zeros). An
+// op(A) with zeros scattered too finely for that goes through a row kernel that skips each zero.
 
 // Register block: MR rows × NR columns (2 f32x4). V8 maps v128 onto x64's 16 xmm registers and
 // keeps xmm15 as scratch: 10 accumulators + 2 B + 1 broadcast A + 1 product (without FMA) fit,
@@ -34,6 +35,17 @@ const SCAN_PAYOFF: i32 = 4;
 const SKIP_AUTO: i32 = 1;
 const SKIP_ALWAYS: i32 = 2;
 
+// Row lists (the row kernel, for op(A) with many zeros scattered, not whole panel steps): per row
+// of op(A)'s block, the steps p where it is not ±0 as u8 from 0, their count at ROW_COUNT.
+const ROW_COUNT: usize = KC;
+const ROW_BYTES: usize = KC + 16;
+// Row kernel strip: 4 NR panels of packed B, 8 accumulators (as many as keep FMA latency hidden).
+const STRIP: i32 = 4 * NR;
+// Row mode for op(A) when at least ROW_HITS of PROBES sampled elements are ±0 (≈ 47%). Measured:
+// at 50% zeros the row kernel is ≈ 20% faster than the 5×8 one, at the decoder's ReLU output
+// (≈ 40% zeros) about even; at MNIST's 81% ≈ 20% faster than skipping whole panel steps.
+const ROW_HITS: i32 = 15;
+
 const PACK_A_BYTES: usize = <usize>(MC * KC) << 2;
 const PACK_B_BYTES: usize = <usize>(KC * NC) << 2;
 const STEPS_A_BYTES: usize = <usize>(MC / MR) * STEPS_BYTES;
@@ -44,15 +56,22 @@ const WORK_PB: usize = PACK_A_BYTES;
 const WORK_SA: usize = WORK_PB + PACK_B_BYTES;
 const WORK_SB: usize = WORK_SA + STEPS_A_BYTES;
 const WORK_TILE: usize = WORK_SB + STEPS_B_BYTES;
+const WORK_ROWS: usize = WORK_TILE + TILE_BYTES; // the tile holds MR·NR ≥ STRIP floats
+const WORK_ALL: usize = WORK_ROWS + <usize>MC * ROW_BYTES;
 
 /** Bytes of scratch one gemm call (one thread) needs at `work`. */
 export function gemmWorkBytes(): i32 {
-  return <i32>(WORK_TILE + TILE_BYTES);
+  return <i32>(WORK_ALL + KC);
 }
 
 /** Column granularity a thread's [j0, j1) range should be aligned to. */
 export function gemmNr(): i32 {
   return NR;
+}
+
+/** Column granularity of a thread's [j0, j1) range when op(A) is in row lists (prepackA returned 1). */
+export function gemmRowStrip(): i32 {
+  return STRIP;
 }
 
 /** Row granularity a thread's share of rows should be aligned to. */
@@ -214,6 +233,121 @@ function looksSparse(rowMajor: bool, x: usize, ld: i32, w: i32, k: i32, width: i
   return hits >= SPARSE_HITS && hits * others >= SCAN_PAYOFF * PROBES;
 }
 
+// C[1×STRIP] (+)= Σ a[p]·Bp[p, :] over the n steps listed at idx (ascending u8), with a the
+// row of op(A) in place (floats at arow) and Bp four packed NR panels at bp0..bp3. For each C
+// element the products add in the 5×8 kernel's order, so the two agree bit for bit.
+function rowMicro(n: i32, idx: usize, arow: usize, bp0: usize, bp1: usize, bp2: usize, bp3: usize, c: usize, accumulate: bool): void {
+  let x0 = f32x4.splat(0), x1 = f32x4.splat(0), x2 = f32x4.splat(0), x3 = f32x4.splat(0);
+  let x4 = f32x4.splat(0), x5 = f32x4.splat(0), x6 = f32x4.splat(0), x7 = f32x4.splat(0);
+  if (accumulate) {
+    x0 = v128.load(c); x1 = v128.load(c, 16); x2 = v128.load(c, 32); x3 = v128.load(c, 48);
+    x4 = v128.load(c, 64); x5 = v128.load(c, 80); x6 = v128.load(c, 96); x7 = v128.load(c, 112);
+  }
+  const end = idx + <usize>n;
+  for (; idx < end; idx++) {
+    const p = <usize>load<u8>(idx);
+    const s = v128.load32_splat(arow + (p << 2));
+    const o = p * (NR << 2);
+    x0 = madd(s, v128.load(bp0 + o), x0); x1 = madd(s, v128.load(bp0 + o, 16), x1);
+    x2 = madd(s, v128.load(bp1 + o), x2); x3 = madd(s, v128.load(bp1 + o, 16), x3);
+    x4 = madd(s, v128.load(bp2 + o), x4); x5 = madd(s, v128.load(bp2 + o, 16), x5);
+    x6 = madd(s, v128.load(bp3 + o), x6); x7 = madd(s, v128.load(bp3 + o, 16), x7);
+  }
+  v128.store(c, x0); v128.store(c, x1, 16); v128.store(c, x2, 32); v128.store(c, x3, 48);
+  v128.store(c, x4, 64); v128.store(c, x5, 80); v128.store(c, x6, 96); v128.store(c, x7, 112);
+}
+
+// Row lists (see ROW_BYTES) of op(A)[i0:i0+mb, p0:p0+kb] for A not transposed (rows in place), into dst.
+function packRows(a: usize, lda: i32, i0: i32, p0: i32, mb: i32, kb: i32, dst: usize): void {
+  const magnitude = i32x4.splat(MAGNITUDE);
+  for (let r = 0; r < mb; r++) {
+    const src = a + ((<usize>(i0 + r) * lda + p0) << 2);
+    const row = dst + <usize>r * ROW_BYTES;
+    let n: usize = 0;
+    let p = 0;
+    for (; p + 4 <= kb; p += 4) {
+      let bits = i32x4.bitmask(i32x4.ne(v128.and(v128.load(src + (<usize>p << 2)), magnitude), i32x4.splat(0)));
+      while (bits != 0) {
+        store<u8>(row + n, <u8>(p + ctz(bits)));
+        n++;
+        bits &= bits - 1;
+      }
+    }
+    for (; p < kb; p++) {
+      store<u8>(row + n, <u8>p);
+      n += <usize>((load<u32>(src + (<usize>p << 2)) & MAGNITUDE) != 0);
+    }
+    store<i32>(row + ROW_COUNT, <i32>n);
+  }
+}
+
+// C[0:mb, 0:nb] (+)= op(A)[i0:i0+mb, p0:p0+kb]·Bp in the row kernel, Bp the packed B block
+// (panel steps at sb), c at C's block, A not transposed and read in place; its row lists at
+// lists (made here when `pack`), tile and all-steps list in work.
+function rowBlock(
+  a: usize, lda: i32, i0: i32, p0: i32, mb: i32, kb: i32, nb: i32, pb: usize, sb: usize,
+  c: usize, ldcB: usize, accumulate: bool, lists: usize, pack: bool, work: usize,
+): void {
+  const tile = work + WORK_TILE;
+  const panelBytes = <usize>(NR * kb) << 2;
+  // Rows and columns of the block in the 5×8 kernel's full tiles.
+  const fullRows = mb - mb % MR;
+  const fullCols = nb - nb % NR;
+  if (pack) packRows(a, lda, i0, p0, mb, kb, lists);
+  for (let js = 0; js < nb; js += STRIP) {
+    const cols = min(STRIP, nb - js);
+    const panels = (cols + NR - 1) / NR;
+    const bp = pb + <usize>js * kb * 4;
+    // A ±0 of A may be left out only where the strip's B is finite (0·NaN and 0·∞ are NaN).
+    let finite = true;
+    for (let q = 0; q < panels; q++) if (nonFinite(sb + <usize>(js / NR + q) * STEPS_BYTES, bp + <usize>q * panelBytes, kb, NR)) finite = false;
+    // Panels past the block's last repeat it; their columns are discarded.
+    const b1 = bp + <usize>min(1, panels - 1) * panelBytes;
+    const b2 = bp + <usize>min(2, panels - 1) * panelBytes;
+    const b3 = bp + <usize>min(3, panels - 1) * panelBytes;
+    for (let r = 0; r < mb; r++) {
+      const list = lists + <usize>r * ROW_BYTES;
+      const n = finite ? load<i32>(list + ROW_COUNT) : kb;
+      const idx = finite ? list : work + WORK_ALL;
+      const arow = a + ((<usize>(i0 + r) * lda + p0) << 2);
+      const cp = c + <usize>r * ldcB + (<usize>js << 2);
+      if (r < fullRows && js + STRIP <= fullCols) {
+        rowMicro(n, idx, arow, bp, b1, b2, b3, cp, accumulate);
+        continue;
+      }
+      // As the 5×8 kernel: a C element of a full tile sums onto C, one of an edge tile (last
+      // rows or columns of the block) sums from 0 and then adds C, so the bits agree.
+      for (let j = 0; j < STRIP; j++) {
+        const fused = accumulate && j < cols && r < fullRows && js + j < fullCols;
+        store<f32>(tile + (<usize>j << 2), fused ? load<f32>(cp + (<usize>j << 2)) : 0);
+      }
+      rowMicro(n, idx, arow, bp, b1, b2, b3, tile, true);
+      for (let j = 0; j < cols; j++) {
+        const o = <usize>j << 2;
+        const v = load<f32>(tile + o);
+        const edge = accumulate && !(r < fullRows && js + j < fullCols);
+        store<f32>(cp + o, edge ? load<f32>(cp + o) + v : v);
+      }
+    }
+  }
+}
+
+// Whether the row kernel should take op(A) (m×k, not transposed) against n columns of op(B), as
+// `skip` says (see SKIP_AUTO): automatically when ROW_HITS of PROBES sampled elements are ±0 and
+// n fills a strip.
+function rowMode(skip: i32, transA: bool, a: usize, lda: i32, m: i32, n: i32, k: i32): bool {
+  if (skip == 0 || transA) return false;
+  if (skip == SKIP_ALWAYS) return true;
+  if (n < STRIP) return false;
+  let hits = 0;
+  for (let s = 0; s < PROBES; s++) {
+    const h = <u32>s * 0x9e3779b1;
+    const e = <usize>((h >>> 7) % <u32>m) * lda + <usize>(h % <u32>k);
+    hits += <i32>((load<u32>(a + (e << 2)) & MAGNITUDE) == 0);
+  }
+  return hits >= ROW_HITS;
+}
+
 // 4×4 transpose of the rows at s, s+ld, s+2ld, s+3ld (bytes) into rows at d, d+dld, d+2dld, d+3dld.
 @inline function transpose4(s: usize, ld: usize, d: usize, dld: usize): void {
   const v0 = v128.load(s), v1 = v128.load(s + ld), v2 = v128.load(s + 2 * ld), v3 = v128.load(s + 3 * ld);
@@ -306,9 +440,12 @@ function packB(transB: bool, b: usize, ldb: i32, p0: i32, j0: i32, kb: i32, nb: 
   return <i32>(stepsOffset(panels, k, width) + <usize>((k + KC - 1) / KC) * panels * STEPS_BYTES);
 }
 
-/** Bytes of op(A) (m×k) packed whole by prepackA: every KC block of k, all of m in MR-row panels, and their steps. */
+/**
+ * Bytes of op(A) (m×k) packed whole by prepackA: every KC block of k, all of m in MR-row panels
+ * and their steps, or the row lists of every KC block (see ROW_BYTES).
+ */
 export function packedABytes(m: i32, k: i32): i32 {
-  return packedBytes((m + MR - 1) / MR, k, MR);
+  return max(packedBytes((m + MR - 1) / MR, k, MR), <i32>(<usize>((k + KC - 1) / KC) * m * ROW_BYTES));
 }
 
 /** Bytes of op(B) (k×n) packed whole by prepackB: every KC block of k, all of n in NR-column panels, and their steps. */
@@ -318,9 +455,14 @@ export function packedBBytes(n: i32, k: i32): i32 {
 
 /**
  * Pack all of op(A) at dst, the layout gemm reads when given it, so threads splitting C by columns
- * share one copy, listing its zero steps as `skip` says (see SKIP_AUTO).
+ * share one copy, listing its zero steps as `skip` says (see SKIP_AUTO). Returns 1 when it made
+ * the row kernel's row lists instead (gemm's preRowsA), block by block, else 0.
  */
-export function prepackA(transA: bool, m: i32, n: i32, k: i32, a: usize, lda: i32, dst: usize, skip: i32): void {
+export function prepackA(transA: bool, m: i32, n: i32, k: i32, a: usize, lda: i32, dst: usize, skip: i32): i32 {
+  if (rowMode(skip, transA, a, lda, m, n, k)) {
+    for (let pc = 0; pc < k; pc += KC) packRows(a, lda, 0, pc, m, min(KC, k - pc), dst + <usize>(pc / KC) * m * ROW_BYTES);
+    return 1;
+  }
   const panels = (m + MR - 1) / MR;
   const steps = dst + stepsOffset(panels, k, MR);
   const scan = skip == SKIP_ALWAYS || (skip == SKIP_AUTO && looksSparse(transA, a, lda, m, k, MR, (n + NR - 1) / NR));
@@ -328,6 +470,7 @@ export function prepackA(transA: bool, m: i32, n: i32, k: i32, a: usize, lda: i3
     const at = dst + (<usize>pc * panels * MR << 2);
     packA(transA, a, lda, 0, pc, m, min(KC, k - pc), at, steps + <usize>(pc / KC) * panels * STEPS_BYTES, scan);
   }
+  return 0;
 }
 
 /**
@@ -349,12 +492,13 @@ export function prepackB(transB: bool, m: i32, n: i32, k: i32, b: usize, ldb: i3
  * with leading dimensions in elements. `work` is gemmWorkBytes() of private scratch, so threads
  * given disjoint column ranges run concurrently on shared memory. preA (preB), when not 0, holds
  * all of op(A) (op(B)) from prepackA (prepackB) and is read instead of packing (j0 a multiple of NR
- * then). Steps where an operand is all ±0 are left out (exactly) as `skip` says (see SKIP_AUTO).
+ * then; preRowsA says it holds row lists, as prepackA returned). Steps where an operand is all ±0
+ * are left out (exactly) as `skip` says (see SKIP_AUTO).
  */
 export function gemm(
   transA: bool, transB: bool, m: i32, k: i32,
   a: usize, lda: i32, b: usize, ldb: i32,
-  beta: i32, c: usize, ldc: i32, j0: i32, j1: i32, work: usize, preA: usize, preB: usize, skip: i32,
+  beta: i32, c: usize, ldc: i32, j0: i32, j1: i32, work: usize, preA: usize, preB: usize, skip: i32, preRowsA: bool,
 ): void {
   const ldcB = <usize>ldc << 2;
   if (k == 0) {
@@ -366,11 +510,15 @@ export function gemm(
   const bPanels = (j1 + NR - 1) / NR;
   const aSteps = preA != 0 ? preA + stepsOffset(aPanels, k, MR) : work + WORK_SA;
   const bSteps = preB != 0 ? preB + stepsOffset(bPanels, k, NR) : work + WORK_SB;
-  const scanA = preA == 0 && (skip == SKIP_ALWAYS || (skip == SKIP_AUTO && looksSparse(transA, a, lda, m, k, MR, (j1 - j0 + NR - 1) / NR)));
+  // Row mode (see rowBlock) for an op(A) with scattered zeros, read in place; else panel steps.
+  const rowsA = preA != 0 ? preRowsA : rowMode(skip, transA, a, lda, m, j1 - j0, k);
+  const scanA = preA == 0 && !rowsA && (skip == SKIP_ALWAYS || (skip == SKIP_AUTO && looksSparse(transA, a, lda, m, k, MR, (j1 - j0 + NR - 1) / NR)));
   // This call's columns of op(B) start at j0.
-  const scanB = preB == 0 && (skip == SKIP_ALWAYS
+  const scanB = preB == 0 && !rowsA && (skip == SKIP_ALWAYS
     || (skip == SKIP_AUTO && looksSparse(!transB, b + (transB ? <usize>j0 * ldb : <usize>j0) * 4, ldb, j1 - j0, k, NR, aPanels)));
   const tile = work + WORK_TILE;
+  const all = work + WORK_ALL;
+  if (rowsA) for (let p = 0; p < KC; p++) store<u8>(all + <usize>p, <u8>p);
   for (let jc = j0; jc < j1; jc += NC) {
     const nb = min(NC, j1 - jc);
     for (let pc = 0; pc < k; pc += KC) {
@@ -386,6 +534,11 @@ export function gemm(
       }
       for (let ic = 0; ic < m; ic += MC) {
         const mb = min(MC, m - ic);
+        if (rowsA) {
+          const lists = preA != 0 ? preA + (<usize>(pc / KC) * m + ic) * ROW_BYTES : work + WORK_ROWS;
+          rowBlock(a, lda, ic, pc, mb, kb, nb, pb, sb, c + (<usize>ic * ldcB) + (<usize>jc << 2), ldcB, accumulate, lists, preA == 0, work);
+          continue;
+        }
         let pa = work;
         let sa = aSteps;
         if (preA != 0) {

@@ -36,7 +36,8 @@ function runChunk(j: usize, c: i32, work: usize): void {
   const hi = min(total, lo + len);
   if (kind == JOB_GEMM) {
     // Arguments: byCols, total, ta, tb, m, n, k, a, lda, b, ldb, beta, c, ldc, then the operand
-    // packed whole for all chunks (preA when split by columns, preB by rows), skip, bytes 16..79.
+    // packed whole for all chunks (preA when split by columns, preB by rows), skip, whether preA
+    // holds row lists, bytes 16..83.
     const byCols = load<i32>(j, 16) != 0;
     const ta = load<i32>(j, 24) != 0;
     const tb = load<i32>(j, 28) != 0;
@@ -52,13 +53,14 @@ function runChunk(j: usize, c: i32, work: usize): void {
     const ldc = load<i32>(j, 68);
     const pre = load<u32>(j, 72);
     const skip = load<i32>(j, 76);
+    const preRows = load<i32>(j, 80) != 0;
     if (byCols) {
-      gemm(ta, tb, m, k, a, lda, b, ldb, beta, cp, ldc, lo, hi, work, pre, 0, skip);
+      gemm(ta, tb, m, k, a, lda, b, ldb, beta, cp, ldc, lo, hi, work, pre, 0, skip, preRows);
     } else {
       // Rows lo:hi of C need rows lo:hi of op(A): columns of A as stored when transposed.
       a += ta ? <usize>lo << 2 : (<usize>lo * lda) << 2;
       cp += (<usize>lo * ldc) << 2;
-      gemm(ta, tb, hi - lo, k, a, lda, b, ldb, beta, cp, ldc, 0, n, work, 0, pre, skip);
+      gemm(ta, tb, hi - lo, k, a, lda, b, ldb, beta, cp, ldc, 0, n, work, 0, pre, skip, false);
     }
   } else if (kind == JOB_ADAM) {
     // Arguments: p, g, m, v at 24..39, then nine f64 scalars from 40.
