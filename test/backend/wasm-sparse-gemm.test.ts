@@ -1,6 +1,7 @@
 // The WebAssembly gemm's zero skipping (k-steps where a sparse operand's packed panel is all ±0 are
-// left out): on sparse operands it must equal the same kernel with skipping off bit for bit (up to
-// the sign of a zero), and the JS backend within float32 rounding, NaN and ±∞ included.
+// left out; for an untransposed op(A), each zero, by the row kernel): on sparse operands it must
+// equal the same kernel with skipping off bit for bit (up to the sign of a zero), and the JS
+// backend within float32 rounding, NaN and ±∞ included.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Backend } from '../../src/backend/backend.js';
