@@ -441,8 +441,11 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
    */
   const share = (kind: number, total: number, unit: number, fill: () => void): void => {
     if (!help) throw new Error('wasm backend: workers without a shared-memory build');
-    const parts = Math.min(Math.ceil(total / unit), CHUNKS_PER_THREAD * (nWorkers + 1));
-    const len = Math.ceil(total / unit / parts) * unit;
+    // Whole units per chunk, rounded down: between `parts` and 2·parts chunks (rounding up could
+    // leave 7 chunks of 2 for 13 units, one thread running 4 and the other 3).
+    const units = Math.ceil(total / unit);
+    const parts = Math.min(units, CHUNKS_PER_THREAD * (nWorkers + 1));
+    const len = Math.floor(units / parts) * unit;
     const chunks = Math.ceil(total / len);
     jobTag = (jobTag + 1) & 0xffff;
     ctl[JOB] = kind;
