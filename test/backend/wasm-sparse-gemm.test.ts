@@ -20,11 +20,9 @@ const plainDense = await createWasmBackendNode(jsBackend, { ...common, threads: 
 const split = await createWasmBackendNode(jsBackend, { ...common, threads: 2, minParallelMacs: 0, skipZeros: 'always' });
 // The default: zero steps listed where sampling says it pays.
 const auto = await createWasmBackendNode(jsBackend, { ...common, threads: 1 });
-// Its packed operand split over both threads as well (prepackAPart/prepackBPart jobs), row lists included.
-const splitPacked = await createWasmBackendNode(jsBackend, { ...common, threads: 2, minParallelMacs: 0, minParallelElements: 0, skipZeros: 'always' });
 const splitDense = await createWasmBackendNode(jsBackend, { ...common, threads: 2, minParallelMacs: 0, skipZeros: false });
 /** Each skipping backend with its non-skipping twin (same FMA use, same thread split). */
-const PAIRS: [WasmBackend, WasmBackend][] = [[single, singleDense], [plain, plainDense], [split, splitDense], [splitPacked, splitDense], [auto, singleDense]];
+const PAIRS: [WasmBackend, WasmBackend][] = [[single, singleDense], [plain, plainDense], [split, splitDense], [auto, singleDense]];
 
 const COMBOS: [boolean, boolean][] = [[false, false], [false, true], [true, false], [true, true]];
 

@@ -101,14 +101,6 @@ interface KernelExports {
   /** Returns 1 when it made row lists (gemm's preRowsA), else 0. */
   prepackA(transA: number, m: number, n: number, k: number, a: number, lda: number, dst: number, skip: number): number;
   prepackB(transB: number, m: number, n: number, k: number, b: number, ldb: number, dst: number, skip: number): void;
-  /** How prepackA packs op(A): 0 panels, 1 panels with their zero steps listed, 2 row lists (PACK_ROWS). */
-  prepackAMode(transA: number, m: number, n: number, k: number, a: number, lda: number, skip: number): number;
-  /** Rows [r0, r1) of prepackA's layout, r0 a multiple of gemmMr(). */
-  prepackAPart(transA: number, m: number, k: number, a: number, lda: number, dst: number, mode: number, r0: number, r1: number): void;
-  /** Returns 1 when prepackB lists op(B)'s zero steps, else 0. */
-  prepackBScan(transB: number, m: number, n: number, k: number, b: number, ldb: number, skip: number): number;
-  /** Columns [j0, j1) of prepackB's layout, j0 a multiple of gemmNr(). */
-  prepackBPart(transB: number, n: number, k: number, b: number, ldb: number, dst: number, scan: number, j0: number, j1: number): void;
   initConstants(): void;
   gemmNr(): number;
   gemmMr(): number;
@@ -134,7 +126,7 @@ interface KernelExports {
   help?(ctrl: number, work: number): void;
 }
 
-const KERNEL_NAMES = ['gemm', 'gemmWorkBytes', 'packedABytes', 'packedBBytes', 'prepackA', 'prepackB', 'prepackAMode', 'prepackAPart', 'prepackBScan', 'prepackBPart', 'initConstants', 'gemmNr', 'gemmMr', 'gemmRowStrip', 'binaryF32', 'whereF32', 'unaryF32', 'sumF32', 'sumBlockLength', 'sumBlocksF32', 'adamF32', 'bceF32', 'bceGradF32', 'normalKlF32', 'normalKlGradF32'] as const;
+const KERNEL_NAMES = ['gemm', 'gemmWorkBytes', 'packedABytes', 'packedBBytes', 'prepackA', 'prepackB', 'initConstants', 'gemmNr', 'gemmMr', 'gemmRowStrip', 'binaryF32', 'whereF32', 'unaryF32', 'sumF32', 'sumBlockLength', 'sumBlocksF32', 'adamF32', 'bceF32', 'bceGradF32', 'normalKlF32', 'normalKlGradF32'] as const;
 
 function isKernelExports(x: WebAssembly.Exports): x is WebAssembly.Exports & KernelExports {
   return KERNEL_NAMES.every((name) => typeof x[name] === 'function');
@@ -232,10 +224,6 @@ const JOB_ADAM = 2;
 const JOB_UNARY = 3;
 const JOB_BCE = 4;
 const JOB_SUM = 5;
-const JOB_PACK_A = 6;
-const JOB_PACK_B = 7;
-/** prepackAMode's code for row lists. */
-const PACK_ROWS = 2;
 /** A cap on threads: each holds its own gemm packing scratch (gemmWorkBytes, ≈ 1.2 MB). */
 const MAX_WORKERS = 31;
 /**
@@ -507,19 +495,9 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     const pre = heap.alloc(byCols ? ex.packedABytes(m, k) : ex.packedBBytes(n, k));
     if (pre < 0) return false;
     scratch.push(pre);
-    // NOTE: the packing is shared too when large: besides halving it, the job wakes a sleeping
-    // worker (≈ 60% of jobs found it asleep) while there is still work, so it is up for the gemm.
     let preRows = 0;
-    if (byCols) {
-      const mode = ex.prepackAMode(ta, m, n, k, aP, lda, skip);
-      preRows = mode === PACK_ROWS ? 1 : 0;
-      if (m * k < minParallelElements) ex.prepackAPart(ta, m, k, aP, lda, pre, mode, 0, m);
-      else share(JOB_PACK_A, m, MR, () => ctl.set([ta, m, k, aP, lda, pre, mode], JOB + 6));
-    } else {
-      const scan = ex.prepackBScan(tb, m, n, k, bP, ldb, skip);
-      if (n * k < minParallelElements) ex.prepackBPart(tb, n, k, bP, ldb, pre, scan, 0, n);
-      else share(JOB_PACK_B, n, NR, () => ctl.set([tb, n, k, bP, ldb, pre, scan], JOB + 6));
-    }
+    if (byCols) preRows = ex.prepackA(ta, m, n, k, aP, lda, pre, skip);
+    else ex.prepackB(tb, m, n, k, bP, ldb, pre, skip);
     // Row lists go by strips of columns: a chunk ending mid-strip would compute the whole strip.
     share(JOB_GEMM, byCols ? n : m, byCols ? (preRows ? STRIP : NR) : MR, () => {
       ctl.set([byCols ? 1 : 0], JOB + 4);

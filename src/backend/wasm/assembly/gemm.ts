@@ -453,63 +453,24 @@ export function packedBBytes(n: i32, k: i32): i32 {
   return packedBytes((n + NR - 1) / NR, k, NR);
 }
 
-// How prepackA packs op(A) (prepackAMode): MR-row panels, with or without their zero steps
-// listed, or the row kernel's row lists.
-const PACK_PLAIN: i32 = 0;
-const PACK_SCAN: i32 = 1;
-const PACK_ROWS: i32 = 2;
-
-/** How prepackA would pack op(A) (m×k, for n columns of C): PACK_PLAIN, PACK_SCAN or PACK_ROWS. */
-export function prepackAMode(transA: bool, m: i32, n: i32, k: i32, a: usize, lda: i32, skip: i32): i32 {
-  if (rowMode(skip, transA, a, lda, m, n, k)) return PACK_ROWS;
-  return skip == SKIP_ALWAYS || (skip == SKIP_AUTO && looksSparse(transA, a, lda, m, k, MR, (n + NR - 1) / NR)) ? PACK_SCAN : PACK_PLAIN;
-}
-
-/**
- * Rows [r0, r1) of prepackA's layout of op(A) (m×k) at dst, as `mode` (prepackAMode) says; r0 a
- * multiple of MR. Rows pack independently, so threads can split them.
- */
-export function prepackAPart(transA: bool, m: i32, k: i32, a: usize, lda: i32, dst: usize, mode: i32, r0: i32, r1: i32): void {
-  if (mode == PACK_ROWS) {
-    for (let pc = 0; pc < k; pc += KC) {
-      packRows(a, lda, r0, pc, r1 - r0, min(KC, k - pc), dst + (<usize>(pc / KC) * m + r0) * ROW_BYTES);
-    }
-    return;
-  }
-  const panels = (m + MR - 1) / MR;
-  const steps = dst + stepsOffset(panels, k, MR) + <usize>(r0 / MR) * STEPS_BYTES;
-  for (let pc = 0; pc < k; pc += KC) {
-    const kb = min(KC, k - pc);
-    const at = dst + (<usize>pc * panels * MR << 2) + (<usize>r0 * kb << 2);
-    packA(transA, a, lda, r0, pc, r1 - r0, kb, at, steps + <usize>(pc / KC) * panels * STEPS_BYTES, mode == PACK_SCAN);
-  }
-}
-
 /**
  * Pack all of op(A) at dst, the layout gemm reads when given it, so threads splitting C by columns
  * share one copy, listing its zero steps as `skip` says (see SKIP_AUTO). Returns 1 when it made
  * the row kernel's row lists instead (gemm's preRowsA), block by block, else 0.
  */
 export function prepackA(transA: bool, m: i32, n: i32, k: i32, a: usize, lda: i32, dst: usize, skip: i32): i32 {
-  const mode = prepackAMode(transA, m, n, k, a, lda, skip);
-  prepackAPart(transA, m, k, a, lda, dst, mode, 0, m);
-  return mode == PACK_ROWS ? 1 : 0;
-}
-
-/** Whether prepackB lists the zero steps of op(B) (k×n, for m rows of C), as `skip` says. */
-export function prepackBScan(transB: bool, m: i32, n: i32, k: i32, b: usize, ldb: i32, skip: i32): bool {
-  return skip == SKIP_ALWAYS || (skip == SKIP_AUTO && looksSparse(!transB, b, ldb, n, k, NR, (m + MR - 1) / MR));
-}
-
-/** Columns [j0, j1) of prepackB's layout of op(B) (k×n) at dst; j0 a multiple of NR. Threads can split them. */
-export function prepackBPart(transB: bool, n: i32, k: i32, b: usize, ldb: i32, dst: usize, scan: bool, j0: i32, j1: i32): void {
-  const panels = (n + NR - 1) / NR;
-  const steps = dst + stepsOffset(panels, k, NR) + <usize>(j0 / NR) * STEPS_BYTES;
-  for (let pc = 0; pc < k; pc += KC) {
-    const kb = min(KC, k - pc);
-    const at = dst + (<usize>pc * panels * NR << 2) + (<usize>j0 * kb << 2);
-    packB(transB, b, ldb, pc, j0, kb, j1 - j0, at, steps + <usize>(pc / KC) * panels * STEPS_BYTES, scan);
+  if (rowMode(skip, transA, a, lda, m, n, k)) {
+    for (let pc = 0; pc < k; pc += KC) packRows(a, lda, 0, pc, m, min(KC, k - pc), dst + <usize>(pc / KC) * m * ROW_BYTES);
+    return 1;
   }
+  const panels = (m + MR - 1) / MR;
+  const steps = dst + stepsOffset(panels, k, MR);
+  const scan = skip == SKIP_ALWAYS || (skip == SKIP_AUTO && looksSparse(transA, a, lda, m, k, MR, (n + NR - 1) / NR));
+  for (let pc = 0; pc < k; pc += KC) {
+    const at = dst + (<usize>pc * panels * MR << 2);
+    packA(transA, a, lda, 0, pc, m, min(KC, k - pc), at, steps + <usize>(pc / KC) * panels * STEPS_BYTES, scan);
+  }
+  return 0;
 }
 
 /**
@@ -517,7 +478,13 @@ export function prepackBPart(transB: bool, n: i32, k: i32, b: usize, ldb: i32, d
  * share one copy, listing its zero steps as `skip` says (see SKIP_AUTO).
  */
 export function prepackB(transB: bool, m: i32, n: i32, k: i32, b: usize, ldb: i32, dst: usize, skip: i32): void {
-  prepackBPart(transB, n, k, b, ldb, dst, prepackBScan(transB, m, n, k, b, ldb, skip), 0, n);
+  const panels = (n + NR - 1) / NR;
+  const steps = dst + stepsOffset(panels, k, NR);
+  const scan = skip == SKIP_ALWAYS || (skip == SKIP_AUTO && looksSparse(!transB, b, ldb, n, k, NR, (m + MR - 1) / MR));
+  for (let pc = 0; pc < k; pc += KC) {
+    const at = dst + (<usize>pc * panels * NR << 2);
+    packB(transB, b, ldb, pc, 0, min(KC, k - pc), n, at, steps + <usize>(pc / KC) * panels * STEPS_BYTES, scan);
+  }
 }
 
 /**

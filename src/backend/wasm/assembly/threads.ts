@@ -2,7 +2,7 @@
 // Work sharing on the shared linear memory: the main thread publishes one job split into chunks,
 // and it and the worker threads claim chunks until none are left (so a thread the OS has parked
 // delays the job by at most one chunk). No JS runs per chunk.
-import { gemm, prepackAPart, prepackBPart } from './gemm';
+import { gemm } from './gemm';
 import { adamF32, bceF32, sumBlocksF32, unaryF32 } from './elementwise';
 
 // Control block layout (byte offsets from ctrl), shared with src/backend/wasm/index.ts:
@@ -26,8 +26,6 @@ const JOB_ADAM: i32 = 2;
 const JOB_UNARY: i32 = 3;
 const JOB_BCE: i32 = 4;
 const JOB_SUM: i32 = 5;
-const JOB_PACK_A: i32 = 6;
-const JOB_PACK_B: i32 = 7;
 
 // Run chunk c of the job at j, with `work` as this thread's gemm packing scratch.
 function runChunk(j: usize, c: i32, work: usize): void {
@@ -83,12 +81,6 @@ function runChunk(j: usize, c: i32, work: usize): void {
   } else if (kind == JOB_SUM) {
     // Arguments: x, its length, the float64 block sums at 24..35; chunks split the blocks.
     sumBlocksF32(load<u32>(j, 24), load<i32>(j, 28), lo, hi, load<u32>(j, 32));
-  } else if (kind == JOB_PACK_A) {
-    // Arguments: transA, m, k, a, lda, dst, mode at 24..51; chunks split the rows.
-    prepackAPart(load<i32>(j, 24) != 0, load<i32>(j, 28), load<i32>(j, 32), load<u32>(j, 36), load<i32>(j, 40), load<u32>(j, 44), load<i32>(j, 48), lo, hi);
-  } else if (kind == JOB_PACK_B) {
-    // Arguments: transB, n, k, b, ldb, dst, scan at 24..51; chunks split the columns.
-    prepackBPart(load<i32>(j, 24) != 0, load<i32>(j, 28), load<i32>(j, 32), load<u32>(j, 36), load<i32>(j, 40), load<u32>(j, 44), load<i32>(j, 48) != 0, lo, hi);
   } else {
     unreachable();
   }
