@@ -174,7 +174,8 @@ const whereOp = defineOp<'cond' | 'a' | 'b'>({
     const s1 = broadcastShapes(a.shape, b.shape, 'where');
     const shape = broadcastShapes(cond.shape, s1, 'where');
     const r = shape.length;
-    const out = allocate(a.dtype, sizeOf(shape));
+    // The kernel writes every element: no zero fill.
+    const out = allocateUninit(a.dtype, sizeOf(shape));
     const [c, x, y] = [cond.broadcastData(), a.broadcastData(), b.broadcastData()];
     getBackend().where(c.data, padShape(c.shape, r), x.data, padShape(x.shape, r), y.data, padShape(y.shape, r), out, shape);
     return new Tensor(out, shape);
@@ -201,7 +202,7 @@ const castOp = defineOp<'x', DType>({
   name: 'cast',
   inputs: ['x'],
   forward: ({ x }, dtype) => {
-    const data = allocate(dtype, x.size);
+    const data = allocateUninit(dtype, x.size);
     data.set(x.contiguousData());
     return new Tensor(data, x.shape);
   },

@@ -3,7 +3,7 @@
 // slice↔pad, gather↔scatterAdd, diagonal↔diagEmbed.
 import { getBackend } from '../backend/registry.js';
 import { Tensor } from '../tensor/tensor.js';
-import { allocate } from '../tensor/dtype.js';
+import { allocate, allocateUninit } from '../tensor/dtype.js';
 import { fmtShape, normAxis, rowMajorStrides, sizeOf, type Shape } from '../tensor/shape.js';
 import { defineOp } from './op.js';
 import { sumTo } from './reduce.js';
@@ -216,7 +216,7 @@ const gatherOp = defineOp<'x', GatherAttrs>({
     const [outer, n, inner] = dims3(x.shape, axis);
     const shape = x.shape.slice();
     shape[axis] = idx.length;
-    const out = allocate(x.dtype, sizeOf(shape));
+    const out = allocateUninit(x.dtype, sizeOf(shape));
     getBackend().gather(x.contiguousData(), outer, n, inner, idx, out);
     return new Tensor(out, shape);
   },
