@@ -687,11 +687,23 @@ void getArgs(napi_env env, napi_callback_info info, napi_value (&argv)[N], const
   if (argc != N) throw ArgError{std::string(fn) + ": expected " + std::to_string(N) + " arguments, got " + std::to_string(argc), false};
 }
 
+// An elementwise entry point: reads its N arguments and runs body on them; an
+// argument error becomes the JS exception it names.
+template <size_t N, class F>
+napi_value entry(napi_env env, napi_callback_info info, const char* fn, F body) {
+  try {
+    napi_value argv[N];
+    getArgs(env, info, argv, fn);
+    body(argv);
+  } catch (const ArgError& e) {
+    throwJs(env, e);
+  }
+  return nullptr;
+}
+
 // unary(op, x, out, p0, p1): out[i] = f(x[i]) for i < x.length.
 napi_value Unary(napi_env env, napi_callback_info info) {
-  try {
-    napi_value argv[5];
-    getArgs(env, info, argv, "unary");
+  return entry<5>(env, info, "unary", [&](napi_value(&argv)[5]) {
     const int op = getOp(env, argv[0], kUnaryCount, "unary");
     const ArrayView x = getArray(env, argv[1], "x", "unary"), out = getArray(env, argv[2], "out", "unary");
     const double p0 = getNumber(env, argv[3], "p0", "unary"), p1 = getNumber(env, argv[4], "p1", "unary");
@@ -707,10 +719,7 @@ napi_value Unary(napi_env env, napi_callback_info info) {
         ek.unary(op, static_cast<const T*>(x.data) + lo, static_cast<T*>(out.data) + lo, hi - lo, p0, p1);
       });
     });
-  } catch (const ArgError& e) {
-    throwJs(env, e);
-  }
-  return nullptr;
+  });
 }
 
 template <typename T>
@@ -727,9 +736,7 @@ void binaryWalk(const ElemKernelsT<T>& ek, int op, const Walk<2>& w, const Array
 
 // binary(op, a, b, out, meta, rank): meta = [outShape, aShape, bShape].
 napi_value Binary(napi_env env, napi_callback_info info) {
-  try {
-    napi_value argv[6];
-    getArgs(env, info, argv, "binary");
+  return entry<6>(env, info, "binary", [&](napi_value(&argv)[6]) {
     const int op = getOp(env, argv[0], kBinaryCount, "binary");
     const ArrayView a = getArray(env, argv[1], "a", "binary"), b = getArray(env, argv[2], "b", "binary");
     const ArrayView out = getArray(env, argv[3], "out", "binary");
@@ -740,15 +747,12 @@ napi_value Binary(napi_env env, napi_callback_info info) {
     const char* names[2] = {"a", "b"};
     long total;
     const Walk<2> w = broadcastWalk<2>("binary", meta, rank, ops, names, out, &total);
-    if (total == 0) return nullptr;
+    if (total == 0) return;
     if (out.type == napi_float32_array)
       binaryWalk(elemKernels().f32, op, w, a, b, out);
     else
       binaryWalk(elemKernels().f64, op, w, a, b, out);
-  } catch (const ArgError& e) {
-    throwJs(env, e);
-  }
-  return nullptr;
+  });
 }
 
 template <typename T>
@@ -771,9 +775,7 @@ void whereWalk(const ElemKernelsT<T>& ek, const Walk<3>& w, const ArrayView& c, 
 
 // where(cond, a, b, out, meta, rank): meta = [outShape, cShape, aShape, bShape].
 napi_value Where(napi_env env, napi_callback_info info) {
-  try {
-    napi_value argv[6];
-    getArgs(env, info, argv, "where");
+  return entry<6>(env, info, "where", [&](napi_value(&argv)[6]) {
     const ArrayView c = getArray(env, argv[0], "cond", "where"), a = getArray(env, argv[1], "a", "where");
     const ArrayView b = getArray(env, argv[2], "b", "where"), out = getArray(env, argv[3], "out", "where");
     const ArrayView meta = getArray(env, argv[4], "meta", "where");
@@ -783,15 +785,12 @@ napi_value Where(napi_env env, napi_callback_info info) {
     const char* names[3] = {"cond", "a", "b"};
     long total;
     const Walk<3> w = broadcastWalk<3>("where", meta, rank, ops, names, out, &total);
-    if (total == 0) return nullptr;
+    if (total == 0) return;
     if (out.type == napi_float32_array)
       whereWalk(elemKernels().f32, w, c, a, b, out);
     else
       whereWalk(elemKernels().f64, w, c, a, b, out);
-  } catch (const ArgError& e) {
-    throwJs(env, e);
-  }
-  return nullptr;
+  });
 }
 
 // A full sum of at least two blocks of this many elements is summed block by
@@ -818,9 +817,7 @@ double blockedSum(double (*sum)(const T*, long), const T* x, long n) {
 
 // reduce(op, x, outer, n, inner, out).
 napi_value Reduce(napi_env env, napi_callback_info info) {
-  try {
-    napi_value argv[6];
-    getArgs(env, info, argv, "reduce");
+  return entry<6>(env, info, "reduce", [&](napi_value(&argv)[6]) {
     const int op = getOp(env, argv[0], kReduceCount, "reduce");
     const ArrayView x = getArray(env, argv[1], "x", "reduce");
     const long outer = getIndex(env, argv[2], "outer", "reduce"), n = getIndex(env, argv[3], "n", "reduce");
@@ -843,10 +840,7 @@ napi_value Reduce(napi_env env, napi_callback_info info) {
       else
         elemKernels().f64.reduce(op, static_cast<const double*>(x.data), outer, n, inner, static_cast<double*>(out.data));
     }
-  } catch (const ArgError& e) {
-    throwJs(env, e);
-  }
-  return nullptr;
+  });
 }
 
 // A 2-D gather whose source rows are far apart and columns adjacent (a transpose)
@@ -884,9 +878,7 @@ void copyWalk(const T* src, const Walk<1>& w, T* out) {
 
 // copyStrided(src, srcOff, out, meta, rank): meta = [shape, strides].
 napi_value CopyStrided(napi_env env, napi_callback_info info) {
-  try {
-    napi_value argv[5];
-    getArgs(env, info, argv, "copyStrided");
+  return entry<5>(env, info, "copyStrided", [&](napi_value(&argv)[5]) {
     const ArrayView src = getArray(env, argv[0], "src", "copyStrided");
     const long srcOff = getIndex(env, argv[1], "srcOff", "copyStrided");
     const ArrayView out = getArray(env, argv[2], "out", "copyStrided");
@@ -899,7 +891,7 @@ napi_value CopyStrided(napi_env env, napi_callback_info info) {
     const long total = product(shape, rank);
     if (static_cast<size_t>(total) != out.length)
       throw ArgError{"copyStrided: out has " + std::to_string(out.length) + " elements, the shape needs " + std::to_string(total), true};
-    if (total == 0) return nullptr;
+    if (total == 0) return;
     long lo = srcOff, hi = srcOff;
     for (int d = 0; d < rank; ++d) (strides[d] < 0 ? lo : hi) += (shape[d] - 1) * strides[d];
     if (lo < 0 || static_cast<size_t>(hi) >= src.length)
@@ -913,17 +905,12 @@ napi_value CopyStrided(napi_env env, napi_callback_info info) {
       copyWalk(static_cast<const float*>(src.data) + srcOff, w, static_cast<float*>(out.data));
     else
       copyWalk(static_cast<const double*>(src.data) + srcOff, w, static_cast<double*>(out.data));
-  } catch (const ArgError& e) {
-    throwJs(env, e);
-  }
-  return nullptr;
+  });
 }
 
 // adamStep(p, g, m, v, lr, beta1, beta2, eps, bc1, bc2, weightDecay, decoupled).
 napi_value AdamStep(napi_env env, napi_callback_info info) {
-  try {
-    napi_value argv[12];
-    getArgs(env, info, argv, "adamStep");
+  return entry<12>(env, info, "adamStep", [&](napi_value(&argv)[12]) {
     const napi_value arrays[4] = {argv[0], argv[1], argv[2], argv[3]};
     const char* const arrayNames[4] = {"p", "g", "m", "v"};
     const auto [p, g, m, v] = flatOperands(env, arrays, arrayNames, 0, "adamStep");
@@ -943,17 +930,12 @@ napi_value AdamStep(napi_env env, napi_callback_info info) {
                 static_cast<T*>(v.data) + lo, hi - lo, args);
       });
     });
-  } catch (const ArgError& e) {
-    throwJs(env, e);
-  }
-  return nullptr;
+  });
 }
 
 // bceLogits(logits, target, out, sig): out = softplus(ℓ) − ℓ·y, sig = σ(ℓ).
 napi_value BceLogits(napi_env env, napi_callback_info info) {
-  try {
-    napi_value argv[4];
-    getArgs(env, info, argv, "bceLogits");
+  return entry<4>(env, info, "bceLogits", [&](napi_value(&argv)[4]) {
     const char* const names[4] = {"logits", "target", "out", "sig"};
     const auto [l, y, out, sig] = flatOperands(env, argv, names, 0, "bceLogits");
     const long n = static_cast<long>(l.length);
@@ -964,17 +946,12 @@ napi_value BceLogits(napi_env env, napi_callback_info info) {
                static_cast<T*>(sig.data) + lo, hi - lo);
       });
     });
-  } catch (const ArgError& e) {
-    throwJs(env, e);
-  }
-  return nullptr;
+  });
 }
 
 // bceLogitsGrad(g, sig, target, cols, out): out = g[row]·(sig − target) over rows of cols.
 napi_value BceLogitsGrad(napi_env env, napi_callback_info info) {
-  try {
-    napi_value argv[5];
-    getArgs(env, info, argv, "bceLogitsGrad");
+  return entry<5>(env, info, "bceLogitsGrad", [&](napi_value(&argv)[5]) {
     const napi_value arrays[3] = {argv[4], argv[1], argv[2]};
     const char* const names[3] = {"out", "sig", "target"};
     const auto [out, sig, y] = flatOperands(env, arrays, names, 0, "bceLogitsGrad");
@@ -996,19 +973,14 @@ napi_value BceLogitsGrad(napi_env env, napi_callback_info info) {
                    static_cast<T*>(out.data), (lo + cols - 1) / cols, (hi + cols - 1) / cols);
       });
     });
-  } catch (const ArgError& e) {
-    throwJs(env, e);
-  }
-  return nullptr;
+  });
 }
 
 // gather(x, outer, n, inner, idx, out): out[o, k, :] = x[o, idx[k], :]. A minibatch drawn
 // from a dataset is rows far apart in memory, so the copies mostly wait on DRAM: two cores
 // keep twice as many misses in flight.
 napi_value Gather(napi_env env, napi_callback_info info) {
-  try {
-    napi_value argv[6];
-    getArgs(env, info, argv, "gather");
+  return entry<6>(env, info, "gather", [&](napi_value(&argv)[6]) {
     const ArrayView x = getArray(env, argv[0], "x", "gather"), out = getArray(env, argv[5], "out", "gather");
     if (x.type != out.type) throw ArgError{"gather: x and out must share one dtype", false};
     const long outer = getIndex(env, argv[1], "outer", "gather"), n = getIndex(env, argv[2], "n", "gather");
@@ -1036,7 +1008,7 @@ napi_value Gather(napi_env env, napi_callback_info info) {
       if (idx[k] < 0 || idx[k] >= n)
         throw ArgError{"gather: idx[" + std::to_string(k) + "] = " + std::to_string(idx[k]) + " is outside [0, " + std::to_string(n) + ")",
                        true};
-    if (outer == 0 || rows == 0 || inner == 0) return nullptr;
+    if (outer == 0 || rows == 0 || inner == 0) return;
     const size_t elem = x.type == napi_float32_array ? sizeof(float) : sizeof(double);
     const char* src = static_cast<const char*>(x.data);
     char* dst = static_cast<char*>(out.data);
@@ -1048,17 +1020,12 @@ napi_value Gather(napi_env env, napi_callback_info info) {
         std::memcpy(dst + static_cast<size_t>(q) * rowBytes, src + (static_cast<size_t>(o) * n + idx[k]) * rowBytes, rowBytes);
       }
     });
-  } catch (const ArgError& e) {
-    throwJs(env, e);
-  }
-  return nullptr;
+  });
 }
 
 // normalKl(locP, logScaleP, locQ, logScaleQ, out): the Gaussian KL elementwise over out.length.
 napi_value NormalKl(napi_env env, napi_callback_info info) {
-  try {
-    napi_value argv[5];
-    getArgs(env, info, argv, "normalKl");
+  return entry<5>(env, info, "normalKl", [&](napi_value(&argv)[5]) {
     const char* const names[5] = {"locP", "logScaleP", "locQ", "logScaleQ", "out"};
     const auto a = flatOperands(env, argv, names, 4, "normalKl");
     const size_t n = a[4].length;
@@ -1069,17 +1036,12 @@ napi_value NormalKl(napi_env env, napi_callback_info info) {
         ek.normalKl(in(0, lo), in(1, lo), in(2, lo), in(3, lo), static_cast<T*>(a[4].data) + lo, hi - lo);
       });
     });
-  } catch (const ArgError& e) {
-    throwJs(env, e);
-  }
-  return nullptr;
+  });
 }
 
 // normalKlGrad(g, locP, logScaleP, locQ, logScaleQ, dLocP, dLogScaleP, dLocQ, dLogScaleQ) over g.length.
 napi_value NormalKlGrad(napi_env env, napi_callback_info info) {
-  try {
-    napi_value argv[9];
-    getArgs(env, info, argv, "normalKlGrad");
+  return entry<9>(env, info, "normalKlGrad", [&](napi_value(&argv)[9]) {
     const char* const names[9] = {"g", "locP", "logScaleP", "locQ", "logScaleQ", "dLocP", "dLogScaleP", "dLocQ", "dLogScaleQ"};
     const auto a = flatOperands(env, argv, names, 0, "normalKlGrad");
     const size_t n = a[0].length;
@@ -1091,10 +1053,7 @@ napi_value NormalKlGrad(napi_env env, napi_callback_info info) {
         ek.normalKlGrad(in(0, lo), in(1, lo), in(2, lo), in(3, lo), in(4, lo), out(5, lo), out(6, lo), out(7, lo), out(8, lo), hi - lo);
       });
     });
-  } catch (const ArgError& e) {
-    throwJs(env, e);
-  }
-  return nullptr;
+  });
 }
 
 napi_value Init(napi_env env, napi_value exports) {

@@ -82,6 +82,21 @@ __attribute__((always_inline)) inline VF expF(VF x) {
   return p * (VF)((n1 + 127) << 23) * (VF)((n2 + 127) << 23);
 }
 
+// The Cephes logf polynomial's tail, m³·P(m) with z = m², for m ∈ [√½ − 1, √2 − 1):
+// shared by logF and log1pUnitF.
+__attribute__((always_inline)) inline VF logTailF(VF m, VF z) {
+  VF y = bc(7.0376836292e-2f);
+  y = fmaF(y, m, bc(-1.1514610310e-1f));
+  y = fmaF(y, m, bc(1.1676998740e-1f));
+  y = fmaF(y, m, bc(-1.2420140846e-1f));
+  y = fmaF(y, m, bc(1.4249322787e-1f));
+  y = fmaF(y, m, bc(-1.6668057665e-1f));
+  y = fmaF(y, m, bc(2.0000714765e-1f));
+  y = fmaF(y, m, bc(-2.4999993993e-1f));
+  y = fmaF(y, m, bc(3.3333331174e-1f));
+  return y * m * z;
+}
+
 // log(x) = e·ln 2 + log(m), m ∈ [√½, √2), by the Cephes logf polynomial (≤ 1 ulp);
 // subnormal inputs are scaled by 2^23 first.
 __attribute__((always_inline)) inline VF logF(VF x0) {
@@ -95,16 +110,7 @@ __attribute__((always_inline)) inline VF logF(VF x0) {
   m = small ? (m + m) - bc(1.0f) : m - bc(1.0f);
   const VF fe = __builtin_convertvector(e, VF);
   const VF z = m * m;
-  VF y = bc(7.0376836292e-2f);
-  y = fmaF(y, m, bc(-1.1514610310e-1f));
-  y = fmaF(y, m, bc(1.1676998740e-1f));
-  y = fmaF(y, m, bc(-1.2420140846e-1f));
-  y = fmaF(y, m, bc(1.4249322787e-1f));
-  y = fmaF(y, m, bc(-1.6668057665e-1f));
-  y = fmaF(y, m, bc(2.0000714765e-1f));
-  y = fmaF(y, m, bc(-2.4999993993e-1f));
-  y = fmaF(y, m, bc(3.3333331174e-1f));
-  y = y * m * z;
+  VF y = logTailF(m, z);
   y = y + fe * bc(-2.12194440e-4f);
   y = y - bc(0.5f) * z;
   VF res = m + y;
@@ -446,16 +452,7 @@ __attribute__((always_inline)) inline VF log1pUnitF(VF e, VF u) {
   const VF k = big ? bc(1.0f) : bc(0.0f);
   const VF f = m - bc(1.0f);
   const VF z = f * f;
-  VF y = bc(7.0376836292e-2f);
-  y = fmaF(y, f, bc(-1.1514610310e-1f));
-  y = fmaF(y, f, bc(1.1676998740e-1f));
-  y = fmaF(y, f, bc(-1.2420140846e-1f));
-  y = fmaF(y, f, bc(1.4249322787e-1f));
-  y = fmaF(y, f, bc(-1.6668057665e-1f));
-  y = fmaF(y, f, bc(2.0000714765e-1f));
-  y = fmaF(y, f, bc(-2.4999993993e-1f));
-  y = fmaF(y, f, bc(3.3333331174e-1f));
-  y = y * f * z;
+  VF y = logTailF(f, z);
   y = y + k * bc(-2.12194440e-4f);
   y = y - bc(0.5f) * z;
   const VF res = (f + y) + k * bc(0.693359375f);

@@ -222,9 +222,10 @@ struct Driver {
   static constexpr long MR = K::MR;
   static constexpr long NR = K::NR;
   // Zero-skipping step lists, ints after the edge tile: the current A panel's,
-  // then a count and a list per B sliver of the block.
+  // then a count and a list per B sliver of the block (none without skipping, so
+  // the pointers to them end at the buffer's end).
   static constexpr long kSlivers = Skip::kOn ? NC / NR : 0;
-  static constexpr size_t kStepInts = Skip::kOn ? KC + kSlivers + kSlivers * KC : 0;
+  static constexpr size_t kStepInts = KC + kSlivers + kSlivers * KC;
   static constexpr size_t kWorkElems =
       (MC + MR) * KC + (NC + NR) * KC + MR * NR + (kStepInts * sizeof(int) + sizeof(T) - 1) / sizeof(T);
 
