@@ -12,7 +12,7 @@ import { klDivergence, klMonteCarlo } from '../src/distributions/kl.js';
 import { MODEL_KINDS } from '../src/models/registry.js';
 import { tensor } from '../src/ops/creation.js';
 import { Rng } from '../src/tensor/random.js';
-import { imageShapeOf } from '../src/train/report.js';
+import { imageShapeOf } from '../src/data/dataset.js';
 import { formatEpoch } from '../src/train/progress.js';
 import {
   encodeRun, evaluateModel, openRun, reconstructRun, runTestData, sampleRun, trainRun, type EvalSummary,
@@ -21,6 +21,7 @@ import type { OptimizerName } from '../src/train/state.js';
 import { runGplvmJob, type GplvmJobSummary } from '../src/train/gplvm-job.js';
 import type { GplvmHistoryEntry } from '../src/models/gplvm.js';
 import { runDerivations } from '../src/models/derivations.js';
+import { DEFAULT_POINTS, MNIST_TEST_SIZE, startWebServer } from '../web/server.js';
 
 interface GlobalOptions {
   json?: boolean;
@@ -263,6 +264,19 @@ export function buildProgram(): Command {
       const out = o.out ?? join(runDir(run), imageShapeOf(ds) ? 'reconstructions.png' : 'reconstructions.csv');
       const res = reconstructRun(r, ds, o.n, out);
       print(g, res, `wrote ${res.n} reconstructions to ${res.file}`);
+    });
+
+  program
+    .command('web')
+    .description("serve the latent-space explorer page for a run's checkpoint (runs until stopped)")
+    .argument('<run>', 'run directory or checkpoint .safetensors')
+    .option('--port <n>', 'port to listen on (0 picks a free one)', int(0), 8080)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--points <n>', `MNIST test images the page encodes (1 to ${MNIST_TEST_SIZE})`, int(1), DEFAULT_POINTS)
+    .action(async (run: string, o: { port: number; host: string; points: number }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      const s = await startWebServer({ source: run, port: o.port, host: o.host, points: o.points });
+      print(g, { url: s.url, checkpoint: s.checkpoint, points: s.points }, `serving ${s.checkpoint} at ${s.url} (Ctrl-C stops)`);
     });
 
   program

@@ -86,3 +86,10 @@ export function trainValSplit(ds: Dataset, valFraction: number, rng: Rng): { tra
     val: subset(ds, perm.subarray(0, nVal), `${ds.name}:val`),
   };
 }
+
+/** [rows, cols] of the images in ds: its imageShape, or a square when dim is a perfect square. */
+export function imageShapeOf(ds: Pick<Dataset, 'dim' | 'imageShape'>): [number, number] | null {
+  if (ds.imageShape) return ds.imageShape;
+  const s = Math.round(Math.sqrt(ds.dim));
+  return s * s === ds.dim && s > 1 ? [s, s] : null;
+}

@@ -46,6 +46,30 @@ function forBatches(data: Float32Array, dim: number, batchSize: number, who: str
   return n;
 }
 
+/** Latent means of the rows of data ([n, inputDim] row-major), as [n, latentDim] row-major. */
+export function encodeMeans(model: LatentModel, data: Float32Array, opts: EvalOptions = {}): Float32Array {
+  const d = model.latentDim;
+  const z = new Float32Array((data.length / model.config.inputDim) * d);
+  let at = 0;
+  forBatches(data, model.config.inputDim, opts.batchSize ?? 1000, 'encodeMeans', (x, b) => {
+    z.set(model.encodeMean(x).contiguousData().subarray(0, b * d), at);
+    at += b * d;
+  });
+  return z;
+}
+
+/** Decoder means (in data space) of the latent rows z ([n, latentDim] row-major), as [n, inputDim] row-major. */
+export function decodeMeans(model: LatentModel, z: Float32Array, opts: EvalOptions = {}): Float32Array {
+  const D = model.config.inputDim;
+  const x = new Float32Array((z.length / model.latentDim) * D);
+  let at = 0;
+  forBatches(z, model.latentDim, opts.batchSize ?? 1000, 'decodeMeans', (t, b) => {
+    x.set(model.decodeMean(t).contiguousData().subarray(0, b * D), at);
+    at += b * D;
+  });
+  return x;
+}
+
 export interface LossSummary {
   /** Mean per-sample evaluation objective. */
   loss: number;

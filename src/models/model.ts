@@ -57,3 +57,15 @@ export interface GenerativeModel extends LatentModel {
   /** Per-sample IWAE bound log p(x) ≥ E[log (1/k) Σ p(x,zᵢ)/q(zᵢ|x)] with k samples: [batch]. */
   iwaeBound(x: Tensor, k: number, rng: Rng): Tensor;
 }
+
+/** Whether m has a latent space the tools can draw (encodeMean, decodeMean, reconstruct, latentDim). */
+export function isLatentModel(m: TrainableModel): m is LatentModel {
+  const o = m as Partial<LatentModel>;
+  return typeof o.encodeMean === 'function' && typeof o.decodeMean === 'function' && typeof o.reconstruct === 'function' && typeof o.latentDim === 'number';
+}
+
+/** Whether m also has a prior to sample from and an IWAE bound. */
+export function isGenerativeModel(m: TrainableModel): m is GenerativeModel {
+  const o = m as Partial<GenerativeModel>;
+  return isLatentModel(m) && typeof o.sample === 'function' && typeof o.iwaeBound === 'function';
+}

@@ -2,7 +2,7 @@
 // assignments as CSV, and the clustering accuracies as JSON. The CLI calls writeClusterOutputs after training.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Dataset } from '../data/dataset.js';
+import { imageShapeOf, type Dataset } from '../data/dataset.js';
 import type { GMVAE } from '../models/gmvae.js';
 import { clusterAccuracy, type ClusterAccuracy } from '../models/clustering.js';
 import { noGrad } from '../autograd/tape.js';
@@ -10,7 +10,6 @@ import type { Rng } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { imageGrid, upscale } from '../viz/grid.js';
 import { writePng } from '../viz/node.js';
-import { imageShapeOf } from './report.js';
 
 export interface ClusterFiles {
   /** K rows of samples, row k drawn from p(x|w), w ~ p(w|z = k) (image data only). */

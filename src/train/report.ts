@@ -3,8 +3,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dataset } from '../data/index.js';
-import { takeFirst } from '../data/index.js';
-import type { GenerativeModel, LatentModel, ModelConfig, TrainableModel } from '../models/model.js';
+import { imageShapeOf, takeFirst } from '../data/index.js';
+import { isGenerativeModel, isLatentModel, type GenerativeModel, type LatentModel, type ModelConfig, type TrainableModel } from '../models/model.js';
+import { decodeMeans, encodeMeans } from '../models/evaluate.js';
 import { noGrad } from '../autograd/tape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Rng } from '../tensor/random.js';
@@ -13,23 +14,6 @@ import type { LossRow, ScatterPoint } from '../viz/index.js';
 import { manifoldLatents, pca2 } from '../viz/latent.js';
 import { writePng, writeSpecPng } from '../viz/node.js';
 import type { EpochMetrics, TrainSettings } from './state.js';
-
-export function isLatentModel(m: TrainableModel): m is LatentModel {
-  const o = m as Partial<LatentModel>;
-  return typeof o.encodeMean === 'function' && typeof o.decodeMean === 'function' && typeof o.reconstruct === 'function' && typeof o.latentDim === 'number';
-}
-
-export function isGenerativeModel(m: TrainableModel): m is GenerativeModel {
-  const o = m as Partial<GenerativeModel>;
-  return isLatentModel(m) && typeof o.sample === 'function' && typeof o.iwaeBound === 'function';
-}
-
-/** [rows, cols] of the images in ds: its imageShape, or a square when dim is a perfect square. */
-export function imageShapeOf(ds: Pick<Dataset, 'dim' | 'imageShape'>): [number, number] | null {
-  if (ds.imageShape) return ds.imageShape;
-  const s = Math.round(Math.sqrt(ds.dim));
-  return s * s === ds.dim && s > 1 ? [s, s] : null;
-}
 
 /** Every figure file a run directory can hold. */
 export const RUN_FIGURES = ['loss-curves.png', 'reconstructions.png', 'samples.png', 'manifold.png', 'latent-scatter.png', 'active-units.png', 'cluster-samples.png', 'cluster-assignments.csv', 'clustering.json'] as const;
@@ -44,10 +28,6 @@ export interface FigureSet {
   klPerUnit?: string;
   /** Gaussian-mixture VAE: one row of samples per cluster. */
   clusterSamples?: string;
-}
-
-function decode(model: LatentModel, z: Float32Array, n: number): Float32Array {
-  return Float32Array.from(noGrad(() => model.decodeMean(new Tensor(z, [n, model.latentDim]))).contiguousData());
 }
 
 /** Inputs above, reconstructions below: `cols` × `rows` test images each. */
@@ -73,14 +53,14 @@ export function writeSamples(path: string, model: GenerativeModel, imageShape: [
 /** Decoder means over Φ⁻¹ of an n×n grid of the unit square (Kingma & Welling 2014, fig. 4); needs d = 2. */
 export function writeManifold(path: string, model: LatentModel, imageShape: [number, number], n = 20): void {
   if (model.latentDim !== 2) throw new Error(`writeManifold: needs a 2-D latent space (model has ${model.latentDim})`);
-  const x = decode(model, manifoldLatents(n), n * n);
+  const x = decodeMeans(model, manifoldLatents(n));
   writePng(path, upscale(imageGrid(x, n * n, imageShape[0], imageShape[1], { cols: n, padding: 0 }), 2));
 }
 
 /** Test-set latent means coloured by label: the first two dims when d ≤ 2, else the top two principal components. */
 export async function writeLatentScatter(path: string, model: LatentModel, ds: Dataset, maxPoints = 5000): Promise<void> {
   const sub = takeFirst(ds, maxPoints);
-  const z = noGrad(() => model.encodeMean(new Tensor(sub.x, [sub.n, ds.dim]))).contiguousData();
+  const z = encodeMeans(model, sub.x);
   const d = model.latentDim;
   const usePca = d > 2;
   const pts = usePca ? pca2(z, sub.n, d).points : null;

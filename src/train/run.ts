@@ -3,11 +3,11 @@
 // The CLI parses flags and calls these; all work happens here and in the library below.
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { takeFirst, trainValSplit, type Dataset } from '../data/index.js';
+import { imageShapeOf, takeFirst, trainValSplit, type Dataset } from '../data/index.js';
 import { loadDataset } from '../data/node.js';
 import { createModel, MODEL_KINDS, type ModelKind } from '../models/registry.js';
-import { activeUnits, evaluateElbo, evaluateIwae, evaluateLoss, type ElboModel } from '../models/evaluate.js';
-import type { LatentModel, ModelConfig, TrainableModel } from '../models/model.js';
+import { activeUnits, encodeMeans, evaluateElbo, evaluateIwae, evaluateLoss, type ElboModel } from '../models/evaluate.js';
+import { isGenerativeModel, isLatentModel, type LatentModel, type ModelConfig, type TrainableModel } from '../models/model.js';
 import { noGrad } from '../autograd/tape.js';
 import { getBackend } from '../backend/registry.js';
 import { Rng } from '../tensor/random.js';
@@ -15,10 +15,10 @@ import { Tensor } from '../tensor/tensor.js';
 import { loadCheckpoint, saveCheckpoint, writeFileAtomicSync } from './checkpoint.js';
 import { EpochProgress } from './progress.js';
 import {
-  imageShapeOf, isGenerativeModel, isLatentModel, RUN_FIGURES, writeFigures, writeKlPerUnit, writeReconstructions, writeReport, writeSamples,
+  RUN_FIGURES, writeFigures, writeKlPerUnit, writeReconstructions, writeReport, writeSamples,
   type FigureSet,
 } from './report.js';
-import type { EpochMetrics, OptimizerName, TrainSettings, TrainState } from './state.js';
+import { restoreModel, type EpochMetrics, type OptimizerName, type TrainSettings, type TrainState } from './state.js';
 import { NonFiniteError, train } from './trainer.js';
 import { GMVAE } from '../models/gmvae.js';
 import { writeClusterOutputs, type ClusterOutputs } from './clusters.js';
@@ -338,9 +338,7 @@ export interface OpenedRun {
 export function openRun(run: string): OpenedRun {
   const path = run.endsWith('.safetensors') ? run : runPaths(run).checkpoint;
   const state = loadCheckpoint(path);
-  const model = createModel(state.config, new Rng(0));
-  model.loadStateDict(new Map([...state.params].map(([k, v]) => [k, new Tensor(v.data, v.shape)])));
-  return { state, model, settings: state.settings };
+  return { state, model: restoreModel(state), settings: state.settings };
 }
 
 /** The test data a run was evaluated on, rebuilt from its settings (or the dataset `spec` instead). */
@@ -397,13 +395,7 @@ export function encodeRun(r: OpenedRun, ds: Dataset, out: string): { file: strin
   const m = requireLatent(r.model, 'encode');
   if (ds.dim !== m.config.inputDim) throw new Error(`encode: data "${ds.name}" has ${ds.dim} features, the model expects ${m.config.inputDim}`);
   const d = m.latentDim;
-  const z = new Float32Array(ds.n * d);
-  noGrad(() => {
-    for (let s = 0; s < ds.n; s += 1000) {
-      const b = Math.min(1000, ds.n - s);
-      z.set(m.encodeMean(new Tensor(ds.x.slice(s * ds.dim, (s + b) * ds.dim), [b, ds.dim])).contiguousData(), s * d);
-    }
-  });
+  const z = encodeMeans(m, ds.x);
   const header = Array.from({ length: d }, (_, j) => `z${j}`);
   if (ds.labels) header.push('label');
   writeOut(out, csvOf(ds.n, d, z, header, ds.labels));

@@ -1,9 +1,12 @@
 // A training run's resumable state (weights, optimizer moments, rng, epoch, metrics, config)
 // packed into one safetensors file: tensors for the weights and optimizer buffers, JSON strings
-// in __metadata__ for the rest. Pure and browser-safe; checkpoint.ts does the file I/O.
+// in __metadata__ for the rest, and the model rebuilt from it. Pure and browser-safe; checkpoint.ts
+// does the file I/O.
 import type { FloatArray } from '../backend/backend.js';
 import type { ModelConfig } from '../models/model.js';
-import type { RngState } from '../tensor/random.js';
+import { createModel } from '../models/registry.js';
+import { Rng, type RngState } from '../tensor/random.js';
+import { Tensor } from '../tensor/tensor.js';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
 
 export const CHECKPOINT_FORMAT = 'elbo-checkpoint/1';
@@ -175,4 +178,11 @@ export function decodeTrainState(bytes: Uint8Array, source = 'checkpoint'): Trai
     metrics: metrics as EpochMetrics[],
     settings,
   };
+}
+
+/** The checkpoint's model, rebuilt from its config with the saved weights loaded. */
+export function restoreModel(state: Pick<TrainState, 'config' | 'params'>): ReturnType<typeof createModel> {
+  const model = createModel(state.config, new Rng(0));
+  model.loadStateDict(new Map([...state.params].map(([k, v]) => [k, new Tensor(v.data, v.shape)])));
+  return model;
 }
