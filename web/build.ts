@@ -3,28 +3,11 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type Plugin } from 'esbuild';
+import { build } from 'esbuild';
 import { PAGE_DIR, WEB_SOURCE_DIR } from './paths.js';
 
 /** The static files copied as they are. */
 const STATIC_FILES = ['index.html', 'style.css'] as const;
-
-/**
- * csv-parse arrives through src/data/index.ts (the trainer imports it) though the page never parses
- * CSV; it builds Node Buffers at load time and does not declare itself free of side effects, so
- * saying so here lets esbuild drop it instead of failing in the browser with "Buffer is not defined".
- */
-const csvParseIsPure: Plugin = {
-  name: 'csv-parse-is-pure',
-  setup(b) {
-    const again = Symbol('csv-parse-is-pure');
-    b.onResolve({ filter: /^csv-parse(\/|$)/ }, async (args) => {
-      if (args.pluginData === again) return undefined;
-      const r = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: again });
-      return r.errors.length > 0 ? { errors: r.errors } : { path: r.path, sideEffects: false };
-    });
-  },
-};
 
 /** Write index.html, style.css and app.js (with its source map) into outDir. */
 export async function buildPage(outDir: string = PAGE_DIR): Promise<void> {
@@ -40,7 +23,6 @@ export async function buildPage(outDir: string = PAGE_DIR): Promise<void> {
     minify: true,
     sourcemap: true,
     logLevel: 'warning',
-    plugins: [csvParseIsPure],
   });
   for (const f of STATIC_FILES) copyFileSync(join(WEB_SOURCE_DIR, f), join(outDir, f));
 }

@@ -1,7 +1,8 @@
 // The training loop, browser-safe: seeded per-epoch shuffles, one optimizer step per batch,
 // per-epoch evaluation, a NaN/Inf guard, and exact resume from a TrainState. Models provide
 // only their objective (models/model.ts); the loop lives here and nowhere else.
-import { batchCount, batches, type Dataset } from '../data/index.js';
+import { batchCount, batches } from '../data/batches.js';
+import type { Dataset } from '../data/dataset.js';
 import { dynamicBinarize } from '../data/preprocess.js';
 import type { TrainableModel } from '../models/model.js';
 import { evaluateLoss } from '../models/evaluate.js';
