@@ -1,8 +1,10 @@
 // AVX-512F + FMA GEMM kernels (built with -mavx512f -mfma; only called after
-// __builtin_cpu_supports says so). 32 zmm registers allow a 16×16 float tile
-// with room to spare; 16 divides the reference VAE's 784 and 400, and edge
-// tiles (fewer rows, narrower vectors) cover its latent width 20 in place.
-// Float GEMMs skip k steps that are zero across a whole panel (SkipF32x16).
+// __builtin_cpu_supports says so). The float tile is 8 rows × 32 columns (two
+// zmm of B, eight broadcasts of A, 16 accumulators): 10 loads per 16 FMAs, where
+// a 16×16 tile needs 17, which bounds it below the FMA rate of cores with full
+// 512-bit FMA units. 8 divides the reference VAE's batch 128 and widths 784 and
+// 400; edge tiles (fewer rows, narrower vectors) cover the rest in place.
+// Float GEMMs skip k steps that are zero across a whole panel (SkipF32).
 #include <immintrin.h>
 
 #include "gemm_driver.h"
@@ -43,9 +45,10 @@ struct F32x4 {
   static void storePart(T* p, V v, int) { _mm_storeu_ps(p, v); }
 };
 
-// Edges of the 16×16 float tile (m = 20, n = 20 in the reference VAE's latent
-// layers): rows in runs of 16, 8, 4, 2, 1; columns as ymm + xmm when a multiple
-// of 4, else one masked zmm. Every edge is thus computed in place.
+// Edges of the 8×32 float tile (m = 20, n = 20 in the reference VAE's latent
+// layers): rows in runs of 16, 8, 4, 2, 1; columns in runs of 16, the last as
+// ymm + xmm when a multiple of 4, else one masked zmm. Every edge is thus
+// computed in place.
 struct EdgeF32 {
   static constexpr bool kInPlace = true;
   template <class VT>
@@ -73,16 +76,20 @@ struct EdgeF32 {
       }
     }
   }
-  static bool run(long kc, long mr, long nr, const float* a, long aStep, long aRow, const float* b, long bStep, float* c,
-                  long ldc, bool beta1) {
-    if (nr == 16 || nr % 4 != 0)
-      return rows<F32x16>(kc, mr, a, aStep, aRow, b, bStep, c, ldc, beta1, static_cast<int>(nr)), true;
+  // Up to 16 columns: one zmm, or ymm / xmm / both when a multiple of 4, else one masked zmm.
+  static void cols16(long kc, long mr, long nr, const float* a, long aStep, long aRow, const float* b, long bStep,
+                     float* c, long ldc, bool beta1) {
+    if (nr == 16 || nr % 4 != 0) return rows<F32x16>(kc, mr, a, aStep, aRow, b, bStep, c, ldc, beta1, static_cast<int>(nr));
     long j = 0;
     if (nr >= 8) {
       rows<F32x8>(kc, mr, a, aStep, aRow, b, bStep, c, ldc, beta1, 8);
       j = 8;
     }
     if (nr - j == 4) rows<F32x4>(kc, mr, a, aStep, aRow, b + j, bStep, c + j, ldc, beta1, 4);
+  }
+  static bool run(long kc, long mr, long nr, const float* a, long aStep, long aRow, const float* b, long bStep, float* c,
+                  long ldc, bool beta1) {
+    for (long j = 0; j < nr; j += 16) cols16(kc, mr, minL(16, nr - j), a, aStep, aRow, b + j, bStep, c + j, ldc, beta1);
     return true;
   }
 };
@@ -99,52 +106,72 @@ struct F64x8 {
   static void store(T* p, V v) { _mm512_storeu_pd(p, v); }
 };
 
-// 16×16 float transpose in registers (unpack, then 128-bit lane shuffles):
-// the packing of non-transposed A and transposed B, ~4× faster than scalar.
-// Rows past `rows` read as zero; columns past kc are masked off.
-template <>
-void packTransposed<float, 16>(const float* __restrict src, long ld, long rows, long kc, float* __restrict dst) {
+// 16×16 float transposes in registers (unpack, then 128-bit lane shuffles):
+// the packing of transposed B into 32-wide panels, ~4× faster than scalar.
+// Rows 16·h .. 16·h + 15 of a panel R wide go to columns 16·h onward of each
+// packed step; rows past `rows` read as zero; columns past kc are masked off.
+template <int R>
+void packTransposed16(const float* __restrict src, long ld, long rows, long kc, float* __restrict dst) {
+  static_assert(R % 16 == 0, "panels of whole 16-row groups");
   for (long p0 = 0; p0 < kc; p0 += 16) {
     const long run = minL(16, kc - p0);
     const __mmask16 mask = static_cast<__mmask16>((1u << run) - 1);
-    __m512 r[16], t[16];
-    for (int i = 0; i < 16; ++i)
-      r[i] = i < rows ? _mm512_maskz_loadu_ps(mask, src + i * ld + p0) : _mm512_setzero_ps();
-    for (int i = 0; i < 16; i += 2) {
-      t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
-      t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
-    }
-    // u[4g + c], lane L = rows 4g..4g+3 of column 4L + c.
-    for (int g = 0; g < 4; ++g) {
-      const __m512 lo0 = t[4 * g], hi0 = t[4 * g + 1], lo1 = t[4 * g + 2], hi1 = t[4 * g + 3];
-      r[4 * g] = _mm512_shuffle_ps(lo0, lo1, 0x44);
-      r[4 * g + 1] = _mm512_shuffle_ps(lo0, lo1, 0xEE);
-      r[4 * g + 2] = _mm512_shuffle_ps(hi0, hi1, 0x44);
-      r[4 * g + 3] = _mm512_shuffle_ps(hi0, hi1, 0xEE);
-    }
-    // Column 4L + c gathers lane L of u[c], u[4 + c], u[8 + c], u[12 + c].
-    float* out = dst + p0 * 16;
-    for (int c = 0; c < 4; ++c) {
-      const __m512 x0 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0x44), x1 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0xEE);
-      const __m512 y0 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0x44),
-                   y1 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0xEE);
-      const __m512 cols[4] = {_mm512_shuffle_f32x4(x0, y0, 0x88), _mm512_shuffle_f32x4(x0, y0, 0xDD),
-                              _mm512_shuffle_f32x4(x1, y1, 0x88), _mm512_shuffle_f32x4(x1, y1, 0xDD)};
-      for (int L = 0; L < 4; ++L)
-        if (4 * L + c < run) _mm512_storeu_ps(out + (4 * L + c) * 16, cols[L]);
+    for (int h = 0; h < R / 16; ++h) {
+      __m512 r[16], t[16];
+      for (int i = 0; i < 16; ++i)
+        r[i] = 16 * h + i < rows ? _mm512_maskz_loadu_ps(mask, src + (16 * h + i) * ld + p0) : _mm512_setzero_ps();
+      for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+      }
+      // u[4g + c], lane L = rows 4g..4g+3 of column 4L + c.
+      for (int g = 0; g < 4; ++g) {
+        const __m512 lo0 = t[4 * g], hi0 = t[4 * g + 1], lo1 = t[4 * g + 2], hi1 = t[4 * g + 3];
+        r[4 * g] = _mm512_shuffle_ps(lo0, lo1, 0x44);
+        r[4 * g + 1] = _mm512_shuffle_ps(lo0, lo1, 0xEE);
+        r[4 * g + 2] = _mm512_shuffle_ps(hi0, hi1, 0x44);
+        r[4 * g + 3] = _mm512_shuffle_ps(hi0, hi1, 0xEE);
+      }
+      // Column 4L + c gathers lane L of u[c], u[4 + c], u[8 + c], u[12 + c].
+      float* out = dst + p0 * R + 16 * h;
+      for (int c = 0; c < 4; ++c) {
+        const __m512 x0 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0x44), x1 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0xEE);
+        const __m512 y0 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0x44),
+                     y1 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0xEE);
+        const __m512 cols[4] = {_mm512_shuffle_f32x4(x0, y0, 0x88), _mm512_shuffle_f32x4(x0, y0, 0xDD),
+                                _mm512_shuffle_f32x4(x1, y1, 0x88), _mm512_shuffle_f32x4(x1, y1, 0xDD)};
+        for (int L = 0; L < 4; ++L)
+          if (4 * L + c < run) _mm512_storeu_ps(out + (4 * L + c) * R, cols[L]);
+      }
     }
   }
 }
 
-// Zero-skipping scans for float panels of 16 (see NoSkip in gemm_driver.h): a
-// step's 16 values are tested at once, and the live steps of each run of 16 are
-// written to the list by one compress-store of their indices.
-struct SkipF32x16 {
+template <>
+void packTransposed<float, 32>(const float* __restrict src, long ld, long rows, long kc, float* __restrict dst) {
+  packTransposed16<32>(src, ld, rows, kc, dst);
+}
+
+// Zero-skipping scans for float panels of 8 (A) and 32 (B) values per step
+// (see NoSkip in gemm_driver.h): a step's values are tested at once, and the
+// live steps of each run of 16 are written to the list by one compress-store of
+// their indices.
+struct SkipF32 {
   static constexpr bool kOn = true;
 
   // Bits other than the sign: zero for ±0 only.
   static __m512i magnitude() { return _mm512_set1_epi32(0x7fffffff); }
   static __mmask16 firstSteps(long n) { return n >= 16 ? 0xffff : static_cast<__mmask16>((1u << n) - 1); }
+
+  // The W contiguous values at v (W = 8, 16 or 32) OR'd lanewise, as integer bits.
+  template <int W>
+  static __m512i bits(const float* v) {
+    static_assert(W == 8 || W == 16 || W == 32, "panel widths of the float tile");
+    if constexpr (W == 8) return _mm512_maskz_loadu_epi32(0xff, v);
+    const __m512i lo = _mm512_castps_si512(_mm512_loadu_ps(v));
+    if constexpr (W == 16) return lo;
+    return _mm512_or_si512(lo, _mm512_castps_si512(_mm512_loadu_ps(v + 16)));
+  }
 
   // Appends the steps p0 + s for the set bits s of live; true while the panel
   // still looks worth skipping after its first kSkipProbe steps.
@@ -156,30 +183,33 @@ struct SkipF32x16 {
     return p0 + 16 != kSkipProbe || worthSkipping(n, kSkipProbe);
   }
 
+  template <int W>
   static long across(long kc, const float* v, long step, int* idx) {
     if (kc < kSkipMinK) return -1;
     long n = 0;
     for (long p0 = 0; p0 < kc; p0 += 16) {
       unsigned live = 0;
       for (long s = 0, e = minL(16, kc - p0); s < e; ++s, v += step)
-        live |= (_mm512_test_epi32_mask(_mm512_castps_si512(_mm512_loadu_ps(v)), magnitude()) != 0) << s;
+        live |= (_mm512_test_epi32_mask(bits<W>(v), magnitude()) != 0) << s;
       if (!append(static_cast<__mmask16>(live), p0, idx, n)) return -1;
     }
     return worthSkipping(n, kc) ? n : -1;
   }
 
+  template <int R>
   static long along(long kc, const float* v, long lane, int* idx) {
     if (kc < kSkipMinK) return -1;
     long n = 0;
     for (long p0 = 0; p0 < kc; p0 += 16) {
       const __mmask16 m = firstSteps(kc - p0);
       __m512i any = _mm512_setzero_si512();
-      for (int l = 0; l < 16; ++l) any = _mm512_or_si512(any, _mm512_maskz_loadu_epi32(m, v + l * lane + p0));
+      for (int l = 0; l < R; ++l) any = _mm512_or_si512(any, _mm512_maskz_loadu_epi32(m, v + l * lane + p0));
       if (!append(_mm512_test_epi32_mask(any, magnitude()), p0, idx, n)) return -1;
     }
     return worthSkipping(n, kc) ? n : -1;
   }
 
+  template <int W>
   static void rows(long kc, const float* v, long ld, long slivers, int* idx, long stride, int* live) {
     for (long s = 0; s < slivers; ++s) live[s] = kc < kSkipMinK ? -1 : 0;
     if (kc < kSkipMinK) return;
@@ -187,7 +217,7 @@ struct SkipF32x16 {
       for (long s = 0; s < slivers; ++s) {
         if (live[s] < 0) continue;
         idx[s * stride + live[s]] = static_cast<int>(p);
-        live[s] += _mm512_test_epi32_mask(_mm512_castps_si512(_mm512_loadu_ps(v + s * 16)), magnitude()) != 0;
+        live[s] += _mm512_test_epi32_mask(bits<W>(v + s * W), magnitude()) != 0;
       }
       if (p + 1 == kSkipProbe)
         for (long s = 0; s < slivers; ++s)
@@ -209,7 +239,7 @@ struct SkipF32x16 {
   }
 };
 
-using F32 = Driver<Micro<F32x16, 16, 1>, 128, 384, 512, EdgeF32, SkipF32x16>;
+using F32 = Driver<Micro<F32x16, 8, 2>, 128, 384, 512, EdgeF32, SkipF32>;
 using F64 = Driver<Micro<F64x8, 16, 2>, 128, 256, 384>;
 
 }  // namespace

@@ -37,15 +37,15 @@ void packTransposed(const T* __restrict src, long ld, long rows, long kc, T* __r
 // Zero skipping, as the reference BLAS skips zero entries of B: a k step whose
 // A panel (or B sliver) holds only ±0 adds exactly zero to the tile, so the
 // microkernel may leave it out. MNIST pixels are 81% zeros, and about half of
-// the k steps of a 16-image panel of them are zero in every image. NaN and ±Inf
+// the k steps of an 8-image panel of them are zero in every image. NaN and ±Inf
 // count as live, and a list is used only when the other operand's values that
 // it pairs with are all finite (0·NaN and 0·Inf are NaN), so NaN propagates as
 // in the full product.
 //
 // A Skip policy scans panels; the driver only calls it when Skip::kOn:
-//   across(kc, v, step, idx): panel of MR or NR values per step, contiguous, steps `step` apart;
-//   along(kc, v, lane, idx): panel of MR rows `lane` apart, steps contiguous (a row-major A in place);
-//   rows(kc, v, ld, slivers, idx, stride, live): every NR-wide sliver of a row-major B read in place,
+//   across<W>(kc, v, step, idx): panel of W (MR or NR) values per step, contiguous, steps `step` apart;
+//   along<MR>(kc, v, lane, idx): panel of MR rows `lane` apart, steps contiguous (a row-major A in place);
+//   rows<NR>(kc, v, ld, slivers, idx, stride, live): every NR-wide sliver of a row-major B read in place,
 //     row by row (slivers apart in memory would each touch a cache line per step); sliver s lists
 //     its steps at idx + s·stride and its count (or -1) goes to live[s];
 //   allFinite(v, rows, cols, ld): cols contiguous values per row, rows ld apart.
@@ -54,11 +54,11 @@ void packTransposed(const T* __restrict src, long ld, long rows, long kc, T* __r
 // would cost more than they save.
 struct NoSkip {
   static constexpr bool kOn = false;
-  template <typename T>
+  template <int W, typename T>
   static long across(long, const T*, long, int*) { return -1; }
-  template <typename T>
+  template <int R, typename T>
   static long along(long, const T*, long, int*) { return -1; }
-  template <typename T>
+  template <int W, typename T>
   static void rows(long, const T*, long, long, int*, long, int*) {}
   template <typename T>
   static bool allFinite(const T*, long, long, long) { return false; }
@@ -306,7 +306,7 @@ struct Driver {
 
   // The A panel at a (full, MR rows) over kc steps: its live steps into idx and their count, or -1.
   static long scanPanel(long kc, const T* a, long aStep, long aRow, int* idx) {
-    return aRow == 1 ? Skip::across(kc, a, aStep, idx) : Skip::along(kc, a, aRow, idx);
+    return aRow == 1 ? Skip::template across<MR>(kc, a, aStep, idx) : Skip::template along<MR>(kc, a, aRow, idx);
   }
 
   // Lists of every full panel of an A read in place, per k block: entry (block, panel) at
@@ -366,11 +366,11 @@ struct Driver {
         }
         if constexpr (Skip::kOn) {
           if (bCol == 1) {
-            Skip::rows(kc, Bblock, bStep, nc / NR, bSteps, KC, bLive);
+            Skip::template rows<NR>(kc, Bblock, bStep, nc / NR, bSteps, KC, bLive);
             if (nc % NR != 0) bLive[nc / NR] = -1;
           } else {
             for (long jr = 0; jr < nc; jr += NR)
-              bLive[jr / NR] = nc - jr >= NR ? Skip::across(kc, Bblock + jr * bCol, bStep, bSteps + jr / NR * KC) : -1;
+              bLive[jr / NR] = nc - jr >= NR ? Skip::template across<NR>(kc, Bblock + jr * bCol, bStep, bSteps + jr / NR * KC) : -1;
           }
         }
         // Checked once per block, and only if some A panel has a list to use.
