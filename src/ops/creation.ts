@@ -104,7 +104,7 @@ export function linspace(start: number, stop: number, n: number, opts: CreateOpt
 export function randn(shape: Shape, rng: Rng, opts: CreateOptions = {}): Tensor {
   checkShape(shape, 'randn');
   const data = allocateUninit(opts.dtype ?? 'float32', sizeOf(shape));
-  for (let i = 0; i < data.length; i++) data[i] = rng.normal();
+  rng.fillNormal(data);
   return new Tensor(data, shape, undefined, 0, opts.requiresGrad ?? false);
 }
 
