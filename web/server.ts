@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { encodeIdx, parseIdx } from '../src/data/idx.js';
 import { mnistDir, readMaybeGzip } from '../src/data/node.js';
 import { decodeTrainState } from '../src/train/state.js';
-import { CHECKPOINT_FILE } from '../src/train/run.js';
+import { checkpointPathOf } from '../src/train/run.js';
 import { PAGE_DIR } from './paths.js';
 
 export const DEFAULT_POINTS = 3000;
@@ -36,10 +36,9 @@ export interface WebServer {
 
 /** The checkpoint a `elbo web` argument names, or a one-line error saying what was expected. */
 export function resolveCheckpoint(source: string): string {
-  const file = source.endsWith('.safetensors');
-  const path = file ? source : join(source, CHECKPOINT_FILE);
+  const path = checkpointPathOf(source);
   if (!existsSync(path) || !statSync(path).isFile()) {
-    throw new Error(file ? `web: no checkpoint file ${source}` : `web: no checkpoint at ${source} (expected ${path})`);
+    throw new Error(path === source ? `web: no checkpoint file ${source}` : `web: no checkpoint at ${source} (expected ${path})`);
   }
   return path;
 }

@@ -120,6 +120,11 @@ export function runPaths(dir: string): RunPaths {
   return { dir, checkpoint: join(dir, CHECKPOINT_FILE), metrics: join(dir, METRICS_FILE) };
 }
 
+/** The checkpoint a run argument names: the .safetensors file itself, or the run directory's checkpoint. */
+export function checkpointPathOf(run: string): string {
+  return run.endsWith('.safetensors') ? run : runPaths(run).checkpoint;
+}
+
 function writeMetrics(path: string, metrics: readonly EpochMetrics[]): void {
   writeFileAtomicSync(path, new TextEncoder().encode(metrics.map((m) => JSON.stringify(m)).join('\n') + (metrics.length ? '\n' : '')));
 }
@@ -336,7 +341,7 @@ export interface OpenedRun {
 
 /** A run's model rebuilt from its checkpoint (a run directory or the .safetensors file itself). */
 export function openRun(run: string): OpenedRun {
-  const path = run.endsWith('.safetensors') ? run : runPaths(run).checkpoint;
+  const path = checkpointPathOf(run);
   const state = loadCheckpoint(path);
   return { state, model: restoreModel(state), settings: state.settings };
 }

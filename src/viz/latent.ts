@@ -25,6 +25,8 @@ export interface Pca2Result {
   points: Float64Array;
   /** Variance along each component (NaN when d ≤ 2). */
   explained: [number, number];
+  /** Total variance, the trace of the covariance (NaN when d ≤ 2). */
+  total: number;
   /** The d column means that were subtracted. */
   mean: Float64Array;
   /** 2×d row-major unit axes (the first two standard axes when d ≤ 2). */
@@ -34,7 +36,7 @@ export interface Pca2Result {
 /**
  * Project n rows of d features onto their first two principal components (power iteration with
  * deflation on the d×d covariance, in float64). Returns n×2 row-major, the variance each
- * component explains, the mean and the axes. For d ≤ 2 the centred input is returned (padded
+ * component explains, their total, the mean and the axes. For d ≤ 2 the centred input is returned (padded
  * with zeros when d = 1).
  */
 export function pca2(x: ArrayLike<number>, n: number, d: number): Pca2Result {
@@ -46,7 +48,7 @@ export function pca2(x: ArrayLike<number>, n: number, d: number): Pca2Result {
     for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) points[2 * i + j] = x[i * d + j]! - mean[j]!;
     const axes = new Float64Array(2 * d);
     for (let j = 0; j < d; j++) axes[j * d + j] = 1;
-    return { points, explained: [NaN, NaN], mean, components: axes };
+    return { points, explained: [NaN, NaN], total: NaN, mean, components: axes };
   }
   const C = new Float64Array(d * d);
   for (let i = 0; i < n; i++) {
@@ -95,7 +97,9 @@ export function pca2(x: ArrayLike<number>, n: number, d: number): Pca2Result {
   const components = new Float64Array(2 * d);
   components.set(comps[0]!, 0);
   components.set(comps[1]!, d);
-  return { points, explained, mean, components };
+  let total = 0;
+  for (let a = 0; a < d; a++) total += C[a * d + a]!;
+  return { points, explained, total, mean, components };
 }
 
 /** A 2-D view of a d-dimensional latent space: where latents land on the plane, and the latent a plane point stands for. */
@@ -135,13 +139,7 @@ export function latentPlane(z: ArrayLike<number>, n: number, d: number): LatentP
       toPlane: (p) => [p[0]!, d === 2 ? p[1]! : 0],
     };
   }
-  const { points, explained, mean, components: C } = pca2(z, n, d);
-  let total = 0;
-  for (let j = 0; j < d; j++) {
-    let s = 0;
-    for (let i = 0; i < n; i++) s += (z[i * d + j]! - mean[j]!) ** 2;
-    total += s / Math.max(1, n - 1);
-  }
+  const { points, explained, total, mean, components: C } = pca2(z, n, d);
   return {
     latentDim: d,
     kind: 'pca',
