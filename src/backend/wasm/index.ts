@@ -98,9 +98,9 @@ interface KernelExports {
   gemmWorkBytes(): number;
   packedABytes(m: number, k: number): number;
   packedBBytes(n: number, k: number): number;
-  /** Returns 1 when it made row lists (gemm's preRowsA), else 0. */
-  prepackA(transA: number, m: number, n: number, k: number, a: number, lda: number, dst: number, skip: number): number;
-  prepackB(transB: number, m: number, n: number, k: number, b: number, ldb: number, dst: number, skip: number): void;
+  /** 2 for row lists (gemm's preRowsA), 1 for panels with zero steps listed, 0 for plain panels. */
+  prepackModeA(transA: number, m: number, n: number, k: number, a: number, lda: number, skip: number): number;
+  prepackModeB(transB: number, m: number, n: number, k: number, b: number, ldb: number, skip: number): number;
   initConstants(): void;
   gemmNr(): number;
   gemmMr(): number;
@@ -126,7 +126,7 @@ interface KernelExports {
   help?(ctrl: number, work: number): void;
 }
 
-const KERNEL_NAMES = ['gemm', 'gemmWorkBytes', 'packedABytes', 'packedBBytes', 'prepackA', 'prepackB', 'initConstants', 'gemmNr', 'gemmMr', 'gemmRowStrip', 'binaryF32', 'whereF32', 'unaryF32', 'sumF32', 'sumBlockLength', 'sumBlocksF32', 'adamF32', 'bceF32', 'bceGradF32', 'normalKlF32', 'normalKlGradF32'] as const;
+const KERNEL_NAMES = ['gemm', 'gemmWorkBytes', 'packedABytes', 'packedBBytes', 'prepackModeA', 'prepackModeB', 'initConstants', 'gemmNr', 'gemmMr', 'gemmRowStrip', 'binaryF32', 'whereF32', 'unaryF32', 'sumF32', 'sumBlockLength', 'sumBlocksF32', 'adamF32', 'bceF32', 'bceGradF32', 'normalKlF32', 'normalKlGradF32'] as const;
 
 function isKernelExports(x: WebAssembly.Exports): x is WebAssembly.Exports & KernelExports {
   return KERNEL_NAMES.every((name) => typeof x[name] === 'function');
@@ -218,6 +218,8 @@ const DONE = 1;
 const QUIT = 2;
 const TICKET = 3;
 const SPIN = 4;
+const READY = 5;
+const SLEEPERS = 6;
 const JOB = 16;
 const JOB_GEMM = 1;
 const JOB_ADAM = 2;
@@ -227,11 +229,15 @@ const JOB_SUM = 5;
 /** A cap on threads: each holds its own gemm packing scratch (gemmWorkBytes, ≈ 1.2 MB). */
 const MAX_WORKERS = 31;
 /**
- * Chunks per thread in a shared job. The operand all chunks read is packed once (prepackA/B), so
+ * Chunks per thread in a shared job. The operand all chunks read is packed once (prepackAPart/BPart), so
  * finer chunks cost little and bound the wait for a straggling or descheduled thread (a chunk of a
  * reference gemm on two threads is ≈ 80 µs).
  */
 const CHUNKS_PER_THREAD = 6;
+/** Leading chunks per thread that pack a shared gemm operand (≈ 10–50 µs each for the reference VAE). */
+const PACK_CHUNKS_PER_THREAD = 2;
+/** prepackModeA's code for row lists (assembly/gemm.ts PACK_ROWS). */
+const PACK_ROWS = 2;
 const SCRATCH_BASE = 4096;
 const PAGE = 65536;
 const MIN_WASM_MACS = 4096;
@@ -436,28 +442,32 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
 
   /**
    * Run a job of `total` units on every thread: chunks of whole `unit`s, claimed from a shared
-   * ticket (assembly/threads.ts), so a late or descheduled worker costs at most one chunk. `fill`
-   * writes the kind's arguments into ctl from slot JOB + 4.
+   * ticket (assembly/threads.ts), so a late or descheduled worker costs at most one chunk. The
+   * `lead` chunks claimed first prepare what the others read, which wait for them. `fill` writes
+   * the kind's arguments into ctl from slot JOB + 6.
    */
-  const share = (kind: number, total: number, unit: number, fill: () => void): void => {
+  const share = (kind: number, total: number, unit: number, fill: () => void, lead = 0): void => {
     if (!help) throw new Error('wasm backend: workers without a shared-memory build');
     // Whole units per chunk, rounded down: between `parts` and 2·parts chunks (rounding up could
     // leave 7 chunks of 2 for 13 units, one thread running 4 and the other 3).
     const units = Math.ceil(total / unit);
     const parts = Math.min(units, CHUNKS_PER_THREAD * (nWorkers + 1));
     const len = Math.floor(units / parts) * unit;
-    const chunks = Math.ceil(total / len);
+    const chunks = lead + Math.ceil(total / len);
     jobTag = (jobTag + 1) & 0xffff;
     ctl[JOB] = kind;
     ctl[JOB + 1] = chunks;
     ctl[JOB + 2] = jobTag;
     ctl[JOB + 3] = len;
+    ctl[JOB + 4] = lead;
     ctl[JOB + 5] = total;
     fill();
     Atomics.store(ctl, DONE, 0);
+    Atomics.store(ctl, READY, 0);
     Atomics.store(ctl, TICKET, jobTag << 16);
     Atomics.add(ctl, SEQ, 1);
-    Atomics.notify(ctl, SEQ);
+    // A notify is a system call (≈ 7 µs here): skip it while every worker is still polling.
+    if (Atomics.load(ctl, SLEEPERS) > 0) Atomics.notify(ctl, SEQ);
     const t0 = performance.now();
     help(CTRL, SCRATCH_BASE);
     // The workers may still be running their last chunks. One still running after many times the
@@ -489,20 +499,21 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
       return true;
     }
     // Chunks of C's columns all read all of op(A), chunks of its rows all of op(B): that operand is
-    // packed once here for every thread. Split the side whose shared operand is the smaller
-    // (m·k < k·n ⇔ m < n), in register-block-aligned chunks.
+    // packed once for every thread, by the job's leading chunks. Split the side whose shared
+    // operand is the smaller (m·k < k·n ⇔ m < n), in register-block-aligned chunks.
     const byCols = n >= m;
     const pre = heap.alloc(byCols ? ex.packedABytes(m, k) : ex.packedBBytes(n, k));
     if (pre < 0) return false;
     scratch.push(pre);
-    let preRows = 0;
-    if (byCols) preRows = ex.prepackA(ta, m, n, k, aP, lda, pre, skip);
-    else ex.prepackB(tb, m, n, k, bP, ldb, pre, skip);
+    const mode = byCols ? ex.prepackModeA(ta, m, n, k, aP, lda, skip) : ex.prepackModeB(tb, m, n, k, bP, ldb, skip);
+    const preRows = byCols && mode === PACK_ROWS ? 1 : 0;
+    const panels = byCols ? Math.ceil(m / MR) : Math.ceil(n / NR);
+    const lead = Math.min(panels, PACK_CHUNKS_PER_THREAD * (nWorkers + 1));
+    const packLen = Math.ceil(panels / lead);
     // Row lists go by strips of columns: a chunk ending mid-strip would compute the whole strip.
     share(JOB_GEMM, byCols ? n : m, byCols ? (preRows ? STRIP : NR) : MR, () => {
-      ctl.set([byCols ? 1 : 0], JOB + 4);
-      ctl.set([ta, tb, m, n, k, aP, lda, bP, ldb, beta, cP, ldc, pre, skip, preRows], JOB + 6);
-    });
+      ctl.set([ta, tb, m, n, k, aP, lda, bP, ldb, beta, cP, ldc, pre, skip, preRows, byCols ? 1 : 0, packLen, mode, panels], JOB + 6);
+    }, Math.ceil(panels / packLen));
     return true;
   };
 

@@ -30,7 +30,7 @@ const SPARSE_HITS: i32 = 4;
 // Listing a panel's steps costs about one or two microkernel steps per step; each all-zero step
 // saves one per panel of the other operand. Scan when the expected saving is SCAN_PAYOFF times that.
 const SCAN_PAYOFF: i32 = 4;
-// The skip argument of gemm and prepackA/B: 0 lists no zero steps, SKIP_AUTO lists them where
+// The skip argument of gemm and prepackModeA/B: 0 lists no zero steps, SKIP_AUTO lists them where
 // looksSparse says it pays, SKIP_ALWAYS for every operand (tests: the skipping on any shape).
 const SKIP_AUTO: i32 = 1;
 const SKIP_ALWAYS: i32 = 2;
@@ -69,7 +69,7 @@ export function gemmNr(): i32 {
   return NR;
 }
 
-/** Column granularity of a thread's [j0, j1) range when op(A) is in row lists (prepackA returned 1). */
+/** Column granularity of a thread's [j0, j1) range when op(A) is in row lists (prepackModeA returned 2). */
 export function gemmRowStrip(): i32 {
   return STRIP;
 }
@@ -430,7 +430,7 @@ function packB(transB: bool, b: usize, ldb: i32, p0: i32, j0: i32, kb: i32, nb: 
   }
 }
 
-// Whole-operand packing (prepackA/B): the panels of every KC block of k, then from stepsOffset
+// Whole-operand packing (prepackAPart/BPart): the panels of every KC block of k, then from stepsOffset
 // their steps, block by block, panel by panel.
 @inline function stepsOffset(panels: i32, k: i32, width: i32): usize {
   return (<usize>panels * width * k * 4 + 63) & ~63;
@@ -441,49 +441,75 @@ function packB(transB: bool, b: usize, ldb: i32, p0: i32, j0: i32, kb: i32, nb: 
 }
 
 /**
- * Bytes of op(A) (m×k) packed whole by prepackA: every KC block of k, all of m in MR-row panels
+ * Bytes of op(A) (m×k) packed whole by prepackAPart: every KC block of k, all of m in MR-row panels
  * and their steps, or the row lists of every KC block (see ROW_BYTES).
  */
 export function packedABytes(m: i32, k: i32): i32 {
   return max(packedBytes((m + MR - 1) / MR, k, MR), <i32>(<usize>((k + KC - 1) / KC) * m * ROW_BYTES));
 }
 
-/** Bytes of op(B) (k×n) packed whole by prepackB: every KC block of k, all of n in NR-column panels, and their steps. */
+/** Bytes of op(B) (k×n) packed whole by prepackBPart: every KC block of k, all of n in NR-column panels, and their steps. */
 export function packedBBytes(n: i32, k: i32): i32 {
   return packedBytes((n + NR - 1) / NR, k, NR);
 }
 
+// Packing modes of a whole operand (prepackModeA/B, prepackAPart/BPart).
+const PACK_PANELS: i32 = 0;
+const PACK_SCAN: i32 = 1;
+const PACK_ROWS: i32 = 2;
+
 /**
- * Pack all of op(A) at dst, the layout gemm reads when given it, so threads splitting C by columns
- * share one copy, listing its zero steps as `skip` says (see SKIP_AUTO). Returns 1 when it made
- * the row kernel's row lists instead (gemm's preRowsA), block by block, else 0.
+ * How prepackAPart packs all of op(A) (m×k) for n columns of C, as `skip` says (see SKIP_AUTO):
+ * 2 for the row kernel's row lists (gemm's preRowsA), 1 for MR-row panels with their zero steps
+ * listed, 0 for plain panels. Decided once, from samples, so threads packing parts agree.
  */
-export function prepackA(transA: bool, m: i32, n: i32, k: i32, a: usize, lda: i32, dst: usize, skip: i32): i32 {
-  if (rowMode(skip, transA, a, lda, m, n, k)) {
-    for (let pc = 0; pc < k; pc += KC) packRows(a, lda, 0, pc, m, min(KC, k - pc), dst + <usize>(pc / KC) * m * ROW_BYTES);
-    return 1;
-  }
-  const panels = (m + MR - 1) / MR;
-  const steps = dst + stepsOffset(panels, k, MR);
+export function prepackModeA(transA: bool, m: i32, n: i32, k: i32, a: usize, lda: i32, skip: i32): i32 {
+  if (rowMode(skip, transA, a, lda, m, n, k)) return PACK_ROWS;
   const scan = skip == SKIP_ALWAYS || (skip == SKIP_AUTO && looksSparse(transA, a, lda, m, k, MR, (n + NR - 1) / NR));
-  for (let pc = 0; pc < k; pc += KC) {
-    const at = dst + (<usize>pc * panels * MR << 2);
-    packA(transA, a, lda, 0, pc, m, min(KC, k - pc), at, steps + <usize>(pc / KC) * panels * STEPS_BYTES, scan);
-  }
-  return 0;
+  return scan ? PACK_SCAN : PACK_PANELS;
+}
+
+/** How prepackBPart packs all of op(B) (k×n) for m rows of C: 1 with zero steps listed, else 0. */
+export function prepackModeB(transB: bool, m: i32, n: i32, k: i32, b: usize, ldb: i32, skip: i32): i32 {
+  const scan = skip == SKIP_ALWAYS || (skip == SKIP_AUTO && looksSparse(!transB, b, ldb, n, k, NR, (m + MR - 1) / MR));
+  return scan ? PACK_SCAN : PACK_PANELS;
 }
 
 /**
- * Pack all of op(B) at dst, the layout gemm reads when given it, so threads splitting C by rows
- * share one copy, listing its zero steps as `skip` says (see SKIP_AUTO).
+ * Pack rows [q0·MR, q1·MR) of op(A) at dst in `mode` (prepackModeA), in the layout gemm reads as
+ * preA for all of op(A), so threads splitting C by columns share one copy that they packed in parts.
  */
-export function prepackB(transB: bool, m: i32, n: i32, k: i32, b: usize, ldb: i32, dst: usize, skip: i32): void {
+export function prepackAPart(transA: bool, m: i32, k: i32, a: usize, lda: i32, dst: usize, mode: i32, q0: i32, q1: i32): void {
+  const i0 = q0 * MR;
+  const mb = min(m, q1 * MR) - i0;
+  if (mb <= 0) return;
+  if (mode == PACK_ROWS) {
+    for (let pc = 0; pc < k; pc += KC) packRows(a, lda, i0, pc, mb, min(KC, k - pc), dst + (<usize>(pc / KC) * m + i0) * ROW_BYTES);
+    return;
+  }
+  const panels = (m + MR - 1) / MR;
+  const steps = dst + stepsOffset(panels, k, MR);
+  for (let pc = 0; pc < k; pc += KC) {
+    const kb = min(KC, k - pc);
+    const at = dst + ((<usize>pc * panels * MR + <usize>i0 * kb) << 2);
+    packA(transA, a, lda, i0, pc, mb, kb, at, steps + (<usize>(pc / KC) * panels + q0) * STEPS_BYTES, mode == PACK_SCAN);
+  }
+}
+
+/**
+ * Pack columns [q0·NR, q1·NR) of op(B) at dst in `mode` (prepackModeB), in the layout gemm reads
+ * as preB for all of op(B), so threads splitting C by rows share one copy that they packed in parts.
+ */
+export function prepackBPart(transB: bool, n: i32, k: i32, b: usize, ldb: i32, dst: usize, mode: i32, q0: i32, q1: i32): void {
+  const j0 = q0 * NR;
+  const nb = min(n, q1 * NR) - j0;
+  if (nb <= 0) return;
   const panels = (n + NR - 1) / NR;
   const steps = dst + stepsOffset(panels, k, NR);
-  const scan = skip == SKIP_ALWAYS || (skip == SKIP_AUTO && looksSparse(!transB, b, ldb, n, k, NR, (m + MR - 1) / MR));
   for (let pc = 0; pc < k; pc += KC) {
-    const at = dst + (<usize>pc * panels * NR << 2);
-    packB(transB, b, ldb, pc, 0, min(KC, k - pc), n, at, steps + <usize>(pc / KC) * panels * STEPS_BYTES, scan);
+    const kb = min(KC, k - pc);
+    const at = dst + ((<usize>pc * panels * NR + <usize>j0 * kb) << 2);
+    packB(transB, b, ldb, pc, j0, kb, nb, at, steps + (<usize>(pc / KC) * panels + q0) * STEPS_BYTES, mode == PACK_SCAN);
   }
 }
 
@@ -491,8 +517,8 @@ export function prepackB(transB: bool, m: i32, n: i32, k: i32, b: usize, ldb: i3
  * Columns [j0, j1) of C = op(A)·op(B) + beta·C, all float32 row-major at byte addresses a, b, c
  * with leading dimensions in elements. `work` is gemmWorkBytes() of private scratch, so threads
  * given disjoint column ranges run concurrently on shared memory. preA (preB), when not 0, holds
- * all of op(A) (op(B)) from prepackA (prepackB) and is read instead of packing (j0 a multiple of NR
- * then; preRowsA says it holds row lists, as prepackA returned). Steps where an operand is all ±0
+ * all of op(A) (op(B)) from prepackAPart (prepackBPart) and is read instead of packing (j0 a multiple of NR
+ * then; preRowsA says it holds row lists, prepackModeA's 2). Steps where an operand is all ±0
  * are left out (exactly) as `skip` says (see SKIP_AUTO).
  */
 export function gemm(

@@ -1,8 +1,9 @@
 // @ts-nocheck — AssemblyScript, compiled by scripts/build-wasm.mjs (asc) into the shared-memory builds only.
 // Work sharing on the shared linear memory: the main thread publishes one job split into chunks,
 // and it and the worker threads claim chunks until none are left (so a thread the OS has parked
-// delays the job by at most one chunk). No JS runs per chunk.
-import { gemm } from './gemm';
+// delays the job by at most one chunk). No JS runs per chunk. A job's leading chunks may prepare
+// what all its other chunks read (a gemm's shared packed operand): those wait until they are done.
+import { gemm, prepackAPart, prepackBPart } from './gemm';
 import { adamF32, bceF32, sumBlocksF32, unaryF32 } from './elementwise';
 
 // Control block layout (byte offsets from ctrl), shared with src/backend/wasm/index.ts:
@@ -11,13 +12,18 @@ import { adamF32, bceF32, sumBlocksF32, unaryF32 } from './elementwise';
 //   8 quit    non-zero: return from workerLoop
 //  12 ticket  (job tag << 16) | next unclaimed chunk
 //  16 spin    polls of seq before a worker sleeps (see WasmBackendOptions.workerSpin)
-//  JOB (64)   the job: i32 kind, i32 chunk count, i32 tag, i32 chunk length, i32 at 20 the
-//             length chunks split (all kinds), the kind's other arguments as runChunk reads them.
+//  20 ready   leading chunks of the current job finished
+//  24 sleepers  workers asleep or about to sleep on seq (the main thread notifies only then)
+//  JOB (64)   the job: i32 kind, i32 chunk count (leading ones included), i32 tag, i32 chunk
+//             length, i32 at 16 the leading chunks, i32 at 20 the length the other chunks split,
+//             the kind's other arguments as runChunk reads them.
 const SEQ: usize = 0;
 const DONE: usize = 4;
 const QUIT: usize = 8;
 const TICKET: usize = 12;
 const SPIN: usize = 16;
+const READY: usize = 20;
+const SLEEPERS: usize = 24;
 const JOB: usize = 64;
 
 // Job kinds.
@@ -30,15 +36,24 @@ const JOB_SUM: i32 = 5;
 // Run chunk c of the job at j, with `work` as this thread's gemm packing scratch.
 function runChunk(j: usize, c: i32, work: usize): void {
   const kind = load<i32>(j);
+  const lead = load<i32>(j, 16);
+  if (c < lead) {
+    runLeading(j, c);
+    atomic.add<i32>(j - JOB + READY, 1);
+    return;
+  }
+  // The leading chunks were all claimed before this one: wait for those still running.
+  while (atomic.load<i32>(j - JOB + READY) < lead) {}
+  c -= lead;
   const len = load<i32>(j, 12);
   const total = load<i32>(j, 20);
   const lo = c * len;
   const hi = min(total, lo + len);
   if (kind == JOB_GEMM) {
-    // Arguments: byCols, total, ta, tb, m, n, k, a, lda, b, ldb, beta, c, ldc, then the operand
-    // packed whole for all chunks (preA when split by columns, preB by rows), skip, whether preA
-    // holds row lists, bytes 16..83.
-    const byCols = load<i32>(j, 16) != 0;
+    // Arguments: byCols, ta, tb, m, n, k, a, lda, b, ldb, beta, c, ldc, then the operand packed
+    // whole for all chunks (preA when split by columns, preB by rows), skip, whether preA holds
+    // row lists, bytes 84..99 the leading chunks' packing (see runLeading).
+    const byCols = load<i32>(j, 84) != 0;
     const ta = load<i32>(j, 24) != 0;
     const tb = load<i32>(j, 28) != 0;
     const m = load<i32>(j, 32);
@@ -86,6 +101,20 @@ function runChunk(j: usize, c: i32, work: usize): void {
   }
 }
 
+// Leading chunk c of a gemm job: pack panels [c·len, (c+1)·len) of its shared operand, in the
+// mode (prepackModeA/B) at byte 92 and panels of that length at 88; `total` panels at 96.
+function runLeading(j: usize, c: i32): void {
+  const byCols = load<i32>(j, 84) != 0;
+  const len = load<i32>(j, 88);
+  const mode = load<i32>(j, 92);
+  const q0 = c * len;
+  const q1 = min(load<i32>(j, 96), q0 + len);
+  const k = load<i32>(j, 40);
+  const pre = load<u32>(j, 72);
+  if (byCols) prepackAPart(load<i32>(j, 24) != 0, load<i32>(j, 32), k, load<u32>(j, 44), load<i32>(j, 48), pre, mode, q0, q1);
+  else prepackBPart(load<i32>(j, 28) != 0, load<i32>(j, 36), k, load<u32>(j, 52), load<i32>(j, 56), pre, mode, q0, q1);
+}
+
 /**
  * Claim and run chunks of the published job until none are left; each finished chunk counts in
  * `done`. A ticket whose tag differs from the job's is from a job being replaced: nothing to do.
@@ -117,7 +146,11 @@ export function workerLoop(ctrl: usize, work: usize, seen: i32): void {
     const spin = atomic.load<i32>(ctrl + SPIN);
     for (let s = 0; seq == seen && s < spin; s++) seq = atomic.load<i32>(ctrl + SEQ);
     if (seq == seen) {
+      // The main thread bumps seq, then notifies only if it reads sleepers > 0. Either it reads
+      // this add, and notifies, or the add came after the bump, and the wait returns at once.
+      atomic.add<i32>(ctrl + SLEEPERS, 1);
       memory.atomic.wait32(ctrl + SEQ, seen, -1);
+      atomic.sub<i32>(ctrl + SLEEPERS, 1);
       continue;
     }
     seen = seq;
