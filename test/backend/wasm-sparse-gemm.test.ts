@@ -142,6 +142,23 @@ test('gemm on sparse operands equals the non-skipping kernel bit for bit and the
   }
 });
 
+test('a gemm split over two threads, its shared operand packed in parts by the job\'s leading chunks, gives the single thread\'s bits', () => {
+  const rng = new Rng(78);
+  // Row splits (m > n) and column splits, with panel counts that the leading chunks split unevenly,
+  // over row lists, listed zero steps and plain panels.
+  const shapes: [number, number, number][] = [[128, 400, 300], [400, 128, 130], [23, 61, 257], [61, 23, 40], [9, 300, 64]];
+  for (const [m, n, k] of shapes) {
+    for (const [tA, tB] of COMBOS) {
+      for (const name of ['random 80% zeros', 'zero border, ink band', 'no zeros']) {
+        const cs = makeGemmCase(rng, m, n, k, tA, tB, 0);
+        const o = operands(rng, cs, PATTERNS[name]!, PATTERNS['whole k-steps zero (60%)']!);
+        assertSame(run(split, cs, o), run(single, cs, o), `split against single, A: ${name}, ${describe(cs)}`);
+        assertSame(run(splitDense, cs, o), run(singleDense, cs, o), `splitDense against singleDense, A: ${name}, ${describe(cs)}`);
+      }
+    }
+  }
+});
+
 test('gemm on the reference VAE first-layer shapes (x·W1ᵀ and gᵀ·x) with an 81%-zero input matches the JS backend', () => {
   const rng = new Rng(5);
   const band = PATTERNS['zero border, ink band']!;

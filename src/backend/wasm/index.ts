@@ -220,6 +220,7 @@ const TICKET = 3;
 const SPIN = 4;
 const READY = 5;
 const SLEEPERS = 6;
+const STALLED = 7;
 const JOB = 16;
 const JOB_GEMM = 1;
 const JOB_ADAM = 2;
@@ -464,6 +465,7 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     fill();
     Atomics.store(ctl, DONE, 0);
     Atomics.store(ctl, READY, 0);
+    Atomics.store(ctl, STALLED, 0);
     Atomics.store(ctl, TICKET, jobTag << 16);
     Atomics.add(ctl, SEQ, 1);
     // A notify is a system call (≈ 7 µs here): skip it while every worker is still polling.
@@ -473,16 +475,21 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     // The workers may still be running their last chunks. One still running after many times the
     // whole job's length on this thread (and ≥ 10 s) has died: its errors cannot reach us here.
     const deadline = performance.now() + Math.max(JOIN_TIMEOUT_MS, 100 * (performance.now() - t0));
+    const giveUp = (what: string): never => {
+      const n = nWorkers;
+      nWorkers = 0; // later calls run on this thread alone
+      throw new Error(`wasm backend: ${what} on ${n} worker threads; continuing single-threaded`);
+    };
     for (let spins = 0; ; spins++) {
       const done = Atomics.load(ctl, DONE);
-      if (done === chunks) return;
+      if (done === chunks) {
+        // A chunk that waited seconds for the leading chunks left its part of the result undone.
+        if (Atomics.load(ctl, STALLED) !== 0) giveUp('a job\'s leading chunks never finished');
+        return;
+      }
       if (spins > JOIN_SPIN) {
         if (mayBlock) Atomics.wait(ctl, DONE, done, 1);
-        if ((spins & 255) === 0 && performance.now() > deadline) {
-          const n = nWorkers;
-          nWorkers = 0; // later calls run on this thread alone
-          throw new Error(`wasm backend: ${chunks - done} chunks of a job never finished on ${n} worker threads; continuing single-threaded`);
-        }
+        if ((spins & 255) === 0 && performance.now() > deadline) giveUp(`${chunks - done} chunks of a job never finished`);
       }
     }
   };

@@ -14,6 +14,7 @@ import { adamF32, bceF32, sumBlocksF32, unaryF32 } from './elementwise';
 //  16 spin    polls of seq before a worker sleeps (see WasmBackendOptions.workerSpin)
 //  20 ready   leading chunks of the current job finished
 //  24 sleepers  workers asleep or about to sleep on seq (the main thread notifies only then)
+//  28 stalled   non-zero: a chunk gave up waiting for the leading chunks (a thread holding one died)
 //  JOB (64)   the job: i32 kind, i32 chunk count (leading ones included), i32 tag, i32 chunk
 //             length, i32 at 16 the leading chunks, i32 at 20 the length the other chunks split,
 //             the kind's other arguments as runChunk reads them.
@@ -24,6 +25,10 @@ const TICKET: usize = 12;
 const SPIN: usize = 16;
 const READY: usize = 20;
 const SLEEPERS: usize = 24;
+const STALLED: usize = 28;
+// Polls of `ready` before a chunk gives up on the leading chunks (seconds; the main thread's join
+// gives up on a job after ≥ 10 s too, see index.ts).
+const READY_POLLS: i32 = 0x7fffffff;
 const JOB: usize = 64;
 
 // Job kinds.
@@ -43,7 +48,13 @@ function runChunk(j: usize, c: i32, work: usize): void {
     return;
   }
   // The leading chunks were all claimed before this one: wait for those still running.
-  while (atomic.load<i32>(j - JOB + READY) < lead) {}
+  let polls = 0;
+  while (atomic.load<i32>(j - JOB + READY) < lead) {
+    if (++polls == READY_POLLS) {
+      atomic.store<i32>(j - JOB + STALLED, 1);
+      return;
+    }
+  }
   c -= lead;
   const len = load<i32>(j, 12);
   const total = load<i32>(j, 20);
