@@ -342,6 +342,25 @@ test('bceLogitsGrad is bit-identical to the JS backend: one g per row (awkward v
   }
 });
 
+test('allFinite finds one NaN, +∞ or −∞ wherever it sits (vector body, tail, any thread\'s chunk) and passes ±0, subnormals and FLT_MAX', () => {
+  const rng = new Rng(26);
+  for (const n of [1, 5, 16, 17, 63, 2048, 40_000, 313_600]) {
+    const x = randomArray(rng, n);
+    x[0] = -0;
+    x[n - 1] = n > 1 ? 3.4028234663852886e38 : x[n - 1]!;
+    if (n > 2) x[1] = 1e-40;
+    for (const be of variants) assert.equal(be.allFinite!(x), true, `${be.name} n=${n}, all finite`);
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      for (const at of [0, Math.floor(n / 2), n - 1, Math.floor(rng.uniform() * n)]) {
+        const y = x.slice();
+        y[at] = bad;
+        for (const be of variants) assert.equal(be.allFinite!(y), false, `${be.name} n=${n}, ${bad} at ${at}`);
+      }
+    }
+  }
+  for (const be of variants) assert.equal(be.allFinite!(new Float64Array([1, NaN])), false, `${be.name} float64`);
+});
+
 test('bceLogitsGrad rejects a bad cols, short operands and too few g', () => {
   const f = (n: number): Float32Array => new Float32Array(n);
   for (const be of variants) {

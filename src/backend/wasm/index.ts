@@ -116,6 +116,7 @@ interface KernelExports {
   sumBlocksF32(x: number, n: number, b0: number, b1: number, out: number): void;
   bceF32(l: number, t: number, out: number, sig: number, n: number): void;
   bceGradF32(g: number, sig: number, y: number, out: number, n: number, cols: number): void;
+  nonFiniteF32(x: number, n: number): number;
   normalKlF32(lp: number, sp: number, lq: number, sq: number, out: number, n: number): void;
   normalKlGradF32(g: number, lp: number, sp: number, lq: number, sq: number, dlp: number, dsp: number, dlq: number, dsq: number, n: number): void;
   adamF32(
@@ -126,7 +127,7 @@ interface KernelExports {
   help?(ctrl: number, work: number): void;
 }
 
-const KERNEL_NAMES = ['gemm', 'gemmWorkBytes', 'packedABytes', 'packedBBytes', 'prepackModeA', 'prepackModeB', 'initConstants', 'gemmNr', 'gemmMr', 'gemmRowStrip', 'binaryF32', 'whereF32', 'unaryF32', 'sumF32', 'sumBlockLength', 'sumBlocksF32', 'adamF32', 'bceF32', 'bceGradF32', 'normalKlF32', 'normalKlGradF32'] as const;
+const KERNEL_NAMES = ['gemm', 'gemmWorkBytes', 'packedABytes', 'packedBBytes', 'prepackModeA', 'prepackModeB', 'initConstants', 'gemmNr', 'gemmMr', 'gemmRowStrip', 'binaryF32', 'whereF32', 'unaryF32', 'sumF32', 'sumBlockLength', 'sumBlocksF32', 'adamF32', 'bceF32', 'bceGradF32', 'nonFiniteF32', 'normalKlF32', 'normalKlGradF32'] as const;
 
 function isKernelExports(x: WebAssembly.Exports): x is WebAssembly.Exports & KernelExports {
   return KERNEL_NAMES.every((name) => typeof x[name] === 'function');
@@ -221,12 +222,15 @@ const SPIN = 4;
 const READY = 5;
 const SLEEPERS = 6;
 const STALLED = 7;
+const FLAG = 8;
 const JOB = 16;
 const JOB_GEMM = 1;
 const JOB_ADAM = 2;
 const JOB_UNARY = 3;
 const JOB_BCE = 4;
 const JOB_SUM = 5;
+const JOB_FINITE = 6;
+const JOB_BCE_GRAD = 7;
 /** A cap on threads: each holds its own gemm packing scratch (gemmWorkBytes, ≈ 1.2 MB). */
 const MAX_WORKERS = 31;
 /**
@@ -650,6 +654,31 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     });
   };
 
+  const scanFinite = (x: FloatArray): boolean => {
+    for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i]!)) return false;
+    return true;
+  };
+  const allFinite = (x: FloatArray): boolean => {
+    const n = x.length;
+    if (n < minWasmElements || !(x instanceof Float32Array)) return scanFinite(x);
+    let finite = true;
+    withScratch(() => {
+      const xP = addr(x, 0, n, true);
+      if (xP < 0) return false;
+      if (nWorkers > 0 && n >= minParallelElements) {
+        Atomics.store(ctl, FLAG, 0);
+        share(JOB_FINITE, n, ELEMENT_UNIT, () => ctl.set([xP, CTRL + FLAG * 4], JOB + 6));
+        finite = Atomics.load(ctl, FLAG) === 0;
+      } else {
+        finite = ex.nonFiniteF32(xP, n) === 0;
+      }
+      return true;
+    }, () => {
+      finite = scanFinite(x);
+    });
+    return finite;
+  };
+
   const bceLogitsGrad: Backend['bceLogitsGrad'] = (g, sig, target, cols, out) => {
     const fallback = (): void => base.bceLogitsGrad(g, sig, target, cols, out);
     if (!Number.isInteger(cols) || cols < 1) throw new RangeError(`bceLogitsGrad: cols must be a positive integer (got ${cols})`);
@@ -667,7 +696,8 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
       const tP = addr(target, 0, n, true);
       const oP = addr(out, 0, n, false);
       if (gP < 0 || sP < 0 || tP < 0 || oP < 0) return false;
-      ex.bceGradF32(gP, sP, tP, oP, n, cols);
+      if (nWorkers > 0 && n >= minParallelElements) share(JOB_BCE_GRAD, rows, 1, () => ctl.set([gP, sP, tP, oP, n, cols], JOB + 6));
+      else ex.bceGradF32(gP, sP, tP, oP, n, cols);
       storeBack(out, 0, oP, n);
       return true;
     }, fallback);
@@ -745,6 +775,7 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     adamStep,
     bceLogits,
     bceLogitsGrad,
+    allFinite,
     normalKl,
     normalKlGrad,
     wasm: info,

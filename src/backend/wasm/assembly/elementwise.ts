@@ -453,6 +453,26 @@ export function bceGradF32(g: usize, sig: usize, y: usize, out: usize, n: i32, c
   }
 }
 
+/**
+ * 1 when some of the n floats at x is NaN or ±∞ (all exponent bits set), else 0: a bit test, so
+ * cheaper than a sum, for the trainer's check of every gradient before the optimizer step.
+ */
+export function nonFiniteF32(x: usize, n: i32): i32 {
+  const exponent = i32x4.splat(0x7f800000);
+  let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const p = x + (<usize>i << 2);
+    a0 = v128.or(a0, i32x4.eq(v128.and(v128.load(p), exponent), exponent));
+    a1 = v128.or(a1, i32x4.eq(v128.and(v128.load(p, 16), exponent), exponent));
+    a2 = v128.or(a2, i32x4.eq(v128.and(v128.load(p, 32), exponent), exponent));
+    a3 = v128.or(a3, i32x4.eq(v128.and(v128.load(p, 48), exponent), exponent));
+  }
+  let bad = v128.any_true(v128.or(v128.or(a0, a1), v128.or(a2, a3)));
+  for (; i < n; i++) bad = bad || (load<u32>(x + (<usize>i << 2)) & 0x7f800000) == 0x7f800000;
+  return bad ? 1 : 0;
+}
+
 // Σ x[0..n) in 16 float64 accumulators (8 f64x2), combined by halves: the native backend's sumDouble
 // (native/src/elem_impl.h), so the two agree bit for bit. NOTE: not the JS kernel's sequential float
 // sum; it differs by that sum's rounding error (and is the more accurate), the price of vectorizing.

@@ -4,7 +4,7 @@
 // delays the job by at most one chunk). No JS runs per chunk. A job's leading chunks may prepare
 // what all its other chunks read (a gemm's shared packed operand): those wait until they are done.
 import { gemm, prepackAPart, prepackBPart } from './gemm';
-import { adamF32, bceF32, sumBlocksF32, unaryF32 } from './elementwise';
+import { adamF32, bceF32, bceGradF32, nonFiniteF32, sumBlocksF32, unaryF32 } from './elementwise';
 
 // Control block layout (byte offsets from ctrl), shared with src/backend/wasm/index.ts:
 //   0 seq     bumped by the main thread to wake the workers for a job
@@ -15,6 +15,7 @@ import { adamF32, bceF32, sumBlocksF32, unaryF32 } from './elementwise';
 //  20 ready   leading chunks of the current job finished
 //  24 sleepers  workers asleep or about to sleep on seq (the main thread notifies only then)
 //  28 stalled   non-zero: a chunk gave up waiting for the leading chunks (a thread holding one died)
+//  32 flag      set by a finiteness job's chunks that find a NaN or ±∞
 //  JOB (64)   the job: i32 kind, i32 chunk count (leading ones included), i32 tag, i32 chunk
 //             length, i32 at 16 the leading chunks, i32 at 20 the length the other chunks split,
 //             the kind's other arguments as runChunk reads them.
@@ -37,6 +38,8 @@ const JOB_ADAM: i32 = 2;
 const JOB_UNARY: i32 = 3;
 const JOB_BCE: i32 = 4;
 const JOB_SUM: i32 = 5;
+const JOB_FINITE: i32 = 6;
+const JOB_BCE_GRAD: i32 = 7;
 
 // Run chunk c of the job at j, with `work` as this thread's gemm packing scratch.
 function runChunk(j: usize, c: i32, work: usize): void {
@@ -104,6 +107,15 @@ function runChunk(j: usize, c: i32, work: usize): void {
     // Arguments: logits, target, out, sig at 24..39.
     const o = <usize>lo << 2;
     bceF32(load<u32>(j, 24) + o, load<u32>(j, 28) + o, load<u32>(j, 32) + o, load<u32>(j, 36) + o, hi - lo);
+  } else if (kind == JOB_FINITE) {
+    // Arguments: x, the flag a chunk with a NaN or ±∞ sets, at 24..31.
+    if (nonFiniteF32(load<u32>(j, 24) + (<usize>lo << 2), hi - lo) != 0) atomic.store<i32>(load<u32>(j, 28), 1);
+  } else if (kind == JOB_BCE_GRAD) {
+    // Arguments: g, sig, y, out, the element count, the row length at 24..47; chunks split the rows.
+    const cols = load<i32>(j, 44);
+    const o = (<usize>lo * cols) << 2;
+    const n = min(load<i32>(j, 40) - lo * cols, (hi - lo) * cols);
+    bceGradF32(load<u32>(j, 24) + (<usize>lo << 2), load<u32>(j, 28) + o, load<u32>(j, 32) + o, load<u32>(j, 36) + o, n, cols);
   } else if (kind == JOB_SUM) {
     // Arguments: x, its length, the float64 block sums at 24..35; chunks split the blocks.
     sumBlocksF32(load<u32>(j, 24), load<i32>(j, 28), lo, hi, load<u32>(j, 32));
