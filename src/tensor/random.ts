@@ -1,11 +1,38 @@
 // Seeded pseudo-random numbers. Library code never calls Math.random: every
 // random draw takes an explicit Rng so runs are reproducible and resumable.
-// Generator: xoshiro128** (Blackman & Vigna, 2018), seeded by splitmix32.
+// Generator: xoshiro128** (Blackman & Vigna, 2018), seeded by splitmix32; normals by the
+// ziggurat method (Marsaglia & Tsang, J. Stat. Softw. 5(8), 2000).
 
 export interface RngState {
   readonly s: readonly [number, number, number, number];
   readonly spare: number | null;
 }
+
+// Ziggurat for the standard normal: f(x) = exp(−x²/2) on x ≥ 0 covered by ZIG_N strips of equal
+// area ZIG_V. Strip i ≥ 1 is the box [0, x_i] × [f(x_i), f(x_{i+1})], so its part left of x_{i+1}
+// lies under f; strip 0 is [0, x_0] × [0, f(r)] with x_0 = V/f(r), whose part right of x_1 = r
+// stands for the tail beyond r. r and V are the paper's for 256 strips (they make the top strip
+// end at height 1 to 2e-11).
+const ZIG_N = 256;
+const ZIG_R = 3.6541528853610088;
+const ZIG_V = 4.92867323399e-3;
+/** Strip widths x_0 … x_N (x_N = 0). */
+const ZIG_X = new Float64Array(ZIG_N + 1);
+/** f(x_i): the strips' lower edges, rising with i. */
+const ZIG_F = new Float64Array(ZIG_N + 1);
+/** x_{i+1}/x_i: a uniform u below it puts u·x_i under f at once (98.5% of draws, averaged over strips). */
+const ZIG_K = new Float64Array(ZIG_N);
+{
+  const f = (x: number): number => Math.exp(-0.5 * x * x);
+  ZIG_X[0] = ZIG_V / f(ZIG_R);
+  ZIG_X[1] = ZIG_R;
+  for (let i = 1; i < ZIG_N - 1; i++) ZIG_X[i + 1] = Math.sqrt(-2 * Math.log(f(ZIG_X[i]!) + ZIG_V / ZIG_X[i]!));
+  ZIG_X[ZIG_N] = 0;
+  for (let i = 0; i <= ZIG_N; i++) ZIG_F[i] = i === 0 ? 0 : f(ZIG_X[i]!);
+  for (let i = 0; i < ZIG_N; i++) ZIG_K[i] = ZIG_X[i + 1]! / ZIG_X[i]!;
+}
+/** 2⁻⁵³: a draw's top 21 bits and a second draw make a 53-bit uniform in [0, 1), exact in a double. */
+const TWO_M53 = 2 ** -53;
 
 function splitmix32(seed: number): () => number {
   let x = seed >>> 0;
@@ -24,7 +51,10 @@ export class Rng {
    * small integers to V8, so fields would be boxed doubles and every draw ~10× slower.
    */
   private readonly st = new Uint32Array(4);
-  /** Box–Muller yields normals in pairs; the second is kept for the next call. */
+  /**
+   * A normal still owed from the Box–Muller pairs of earlier versions: a restored state may hold
+   * one, which the next draw returns. Ziggurat draws never leave one.
+   */
   private spare: number | null = null;
 
   constructor(seed = 0) {
@@ -61,18 +91,50 @@ export class Rng {
     return u;
   }
 
-  /** Standard normal draw (Box–Muller). */
+  /**
+   * Standard normal draw by the ziggurat: two 32-bit draws give the strip (8 bits), the sign
+   * (1 bit) and a 53-bit uniform u; u·x_i is the normal when it falls under f's inner box.
+   */
   normal(): number {
     if (this.spare !== null) {
       const v = this.spare;
       this.spare = null;
       return v;
     }
-    const u1 = this.uniformOpen();
-    const u2 = this.uniform();
-    const r = Math.sqrt(-2 * Math.log(u1));
-    this.spare = r * Math.sin(2 * Math.PI * u2);
-    return r * Math.cos(2 * Math.PI * u2);
+    const a = this.nextUint32();
+    const b = this.nextUint32();
+    const i = a & 255;
+    const u = ((a >>> 11) * 4294967296 + b) * TWO_M53;
+    if (u < ZIG_K[i]!) return a & 256 ? -u * ZIG_X[i]! : u * ZIG_X[i]!;
+    return this.zigguratEdge(a, u);
+  }
+
+  /**
+   * The rest of a ziggurat draw whose first two 32-bit draws gave `a` (strip, sign) and u but fell
+   * outside the strip's inner box: the tail beyond r for strip 0 (Marsaglia's method: x = −ln U₁/r
+   * until −2 ln U₂ > x², then r + x), else the wedge test y < f(u·x_i) for y uniform on the strip's
+   * height; a rejected point starts over with fresh draws (≈ 1.5% of draws get here).
+   */
+  private zigguratEdge(a: number, u: number): number {
+    for (;;) {
+      const i = a & 255;
+      let x: number;
+      if (i === 0) {
+        let y: number;
+        do {
+          x = -Math.log(1 - this.uniform()) / ZIG_R;
+          y = -Math.log(1 - this.uniform());
+        } while (2 * y <= x * x);
+        x += ZIG_R;
+        return a & 256 ? -x : x;
+      }
+      x = u * ZIG_X[i]!;
+      if (ZIG_F[i]! + this.uniform() * (ZIG_F[i + 1]! - ZIG_F[i]!) < Math.exp(-0.5 * x * x)) return a & 256 ? -x : x;
+      a = this.nextUint32();
+      const b = this.nextUint32();
+      u = ((a >>> 11) * 4294967296 + b) * TWO_M53;
+      if (u < ZIG_K[a & 255]!) return a & 256 ? -u * ZIG_X[a & 255]! : u * ZIG_X[a & 255]!;
+    }
   }
 
   /**
@@ -91,33 +153,26 @@ export class Rng {
     let s1 = st[1]! | 0;
     let s2 = st[2]! | 0;
     let s3 = st[3]! | 0;
-    // Each pair takes three (rarely more) 53-bit uniforms of two 32-bit draws each, as uniformOpen()
-    // and uniform() would: xoshiro128** steps written out, with the state in locals.
-    let u1 = 0;
-    let u2 = 0;
-    for (; i < n; i += 2) {
-      for (let k = 0; k < 2; k++) {
-        let u = 0;
-        do {
-          let r = Math.imul(s1, 5);
-          let w = Math.imul((r << 7) | (r >>> 25), 9);
-          let t = s1 << 9;
-          s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
-          const hi = w >>> 5;
-          r = Math.imul(s1, 5);
-          w = Math.imul((r << 7) | (r >>> 25), 9);
-          t = s1 << 9;
-          s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
-          u = (hi * 67108864 + (w >>> 6)) / 9007199254740992;
-        } while (k === 0 && u === 0);
-        if (k === 0) u1 = u;
-        else u2 = u;
+    for (; i < n; i++) {
+      // Two xoshiro128** steps written out (as nextUint32), state in locals.
+      let r = Math.imul(s1, 5);
+      const a = Math.imul((r << 7) | (r >>> 25), 9) >>> 0;
+      let t = s1 << 9;
+      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+      r = Math.imul(s1, 5);
+      const b = Math.imul((r << 7) | (r >>> 25), 9) >>> 0;
+      t = s1 << 9;
+      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+      const k = a & 255;
+      const u = ((a >>> 11) * 4294967296 + b) * TWO_M53;
+      if (u < ZIG_K[k]!) {
+        out[i] = a & 256 ? -u * ZIG_X[k]! : u * ZIG_X[k]!;
+        continue;
       }
-      const r = Math.sqrt(-2 * Math.log(u1));
-      out[i] = r * Math.cos(2 * Math.PI * u2);
-      const second = r * Math.sin(2 * Math.PI * u2);
-      if (i + 1 < n) out[i + 1] = second;
-      else this.spare = second;
+      // The rare edge: through the state array, then back into locals.
+      st[0] = s0; st[1] = s1; st[2] = s2; st[3] = s3;
+      out[i] = this.zigguratEdge(a, u);
+      s0 = st[0]! | 0; s1 = st[1]! | 0; s2 = st[2]! | 0; s3 = st[3]! | 0;
     }
     st[0] = s0;
     st[1] = s1;

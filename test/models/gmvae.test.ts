@@ -109,9 +109,24 @@ test('the mixture KL estimate matches klMonteCarlo(q(w|x), MixtureSameFamily p(w
   });
 });
 
-test('a GMVAE recovers 4 well-separated blobs embedded in 16-D (Hungarian accuracy ≥ 0.95)', () => {
+// From random component means a single run can merge two blobs and split another (a local optimum:
+// 3 to 5 of 8 seeds reach 0.95 here), as EM for mixtures can; the usual remedies are restarts kept
+// by their loss, and the VaDE initialization (pretrainEpochs). Both recovered all 8 seeds tried.
+test('a GMVAE from random component means recovers 4 well-separated blobs in 16-D: the best of 3 restarts by loss has Hungarian accuracy ≥ 0.95', () => {
   const { x, labels, dim } = embeddedBlobs(600, 21);
-  const m = new GMVAE({ inputDim: dim, latentDim: 2, clusters: 4, hidden: [32], decoder: 'gaussian', componentInitStd: 1 }, new Rng(22));
+  let best: { loss: number; m: GMVAE } | null = null;
+  for (let r = 0; r < 3; r++) {
+    const m = new GMVAE({ inputDim: dim, latentDim: 2, clusters: 4, hidden: [32], decoder: 'gaussian', componentInitStd: 1 }, new Rng(22 + 1000 * r));
+    const { last } = train(m, x, 300, new Rng(23 + 1000 * r), { lr: 5e-3, batch: 100 });
+    if (!best || last < best.loss) best = { loss: last, m };
+  }
+  const acc = clusterAccuracy(best!.m, { x, n: 600, dim, labels });
+  assert.ok(acc.hungarian! >= 0.95, `Hungarian accuracy ${acc.hungarian}, majority ${acc.majority}, sizes ${acc.sizes.join(',')}`);
+});
+
+test('a GMVAE with 10 epochs of autoencoder pretraining (components set by EM on the codes) recovers the same blobs in one run', () => {
+  const { x, labels, dim } = embeddedBlobs(600, 21);
+  const m = new GMVAE({ inputDim: dim, latentDim: 2, clusters: 4, hidden: [32], decoder: 'gaussian', pretrainEpochs: 10 }, new Rng(22));
   train(m, x, 300, new Rng(23), { lr: 5e-3, batch: 100 });
   const acc = clusterAccuracy(m, { x, n: 600, dim, labels });
   assert.ok(acc.hungarian! >= 0.95, `Hungarian accuracy ${acc.hungarian}, majority ${acc.majority}, sizes ${acc.sizes.join(',')}`);
