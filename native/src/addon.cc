@@ -1056,6 +1056,27 @@ napi_value NormalKlGrad(napi_env env, napi_callback_info info) {
   });
 }
 
+// allFinite(x): whether no element of x is NaN or ±∞.
+napi_value AllFinite(napi_env env, napi_callback_info info) {
+  napi_value result = nullptr;
+  try {
+    napi_value argv[1];
+    getArgs(env, info, argv, "allFinite");
+    const ArrayView x = getArray(env, argv[0], "x", "allFinite");
+    std::atomic<bool> bad{false};
+    forDtype(x.type, [&](const auto& ek, auto* tag) {
+      using T = std::remove_pointer_t<decltype(tag)>;
+      parallelRange(static_cast<long>(x.length), [&](long lo, long hi) {
+        if (ek.nonFinite(static_cast<const T*>(x.data) + lo, hi - lo)) bad.store(true, std::memory_order_relaxed);
+      });
+    });
+    napi_get_boolean(env, !bad.load(std::memory_order_relaxed), &result);
+  } catch (const ArgError& e) {
+    throwJs(env, e);
+  }
+  return result;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   napi_value gemm, biasAct, isa, threads;
   napi_create_function(env, "gemm", NAPI_AUTO_LENGTH, Gemm, nullptr, &gemm);
@@ -1067,6 +1088,7 @@ napi_value Init(napi_env env, napi_value exports) {
   } elementwise[] = {
       {"unary", Unary}, {"binary", Binary}, {"reduce", Reduce}, {"where", Where}, {"copyStrided", CopyStrided}, {"adamStep", AdamStep},
       {"bceLogits", BceLogits}, {"bceLogitsGrad", BceLogitsGrad}, {"gather", Gather}, {"normalKl", NormalKl}, {"normalKlGrad", NormalKlGrad},
+      {"allFinite", AllFinite},
   };
   for (const auto& e : elementwise) {
     napi_value fn;

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 #include "elementwise.h"
 
@@ -626,12 +627,29 @@ void normalKlGradF32(const float* g, const float* locP, const float* logScaleP, 
                           dLogScaleQ + i, n - i);
 }
 
+// Whether some x[i] is NaN or ±∞, the values whose exponent bits are all set: the largest masked
+// exponent (an unsigned max the vectorizer keeps in registers) equals the mask only then. A bit
+// test, so the trainer's check of every gradient costs a read of it, not a sum.
+template <typename T>
+bool nonFiniteImpl(const T* x, long n) {
+  using U = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
+  constexpr U kExponent = sizeof(T) == 4 ? U(0x7f800000u) : U(0x7ff0000000000000ull);
+  U most = 0;
+  for (long i = 0; i < n; ++i) {
+    U bits;
+    std::memcpy(&bits, x + i, sizeof bits);
+    const U e = bits & kExponent;
+    most = e > most ? e : most;
+  }
+  return most == kExponent;
+}
+
 ElemKernels makeElemKernels() {
   return {
       {&unaryF32, &binaryImpl<float>, &whereImpl<float>, &reduceImpl<float>, &sumDouble<float>, &adamImpl<float>, &bceF32, &bceGradImpl<float>, &normalKlF32,
-       &normalKlGradF32},
+       &normalKlGradF32, &nonFiniteImpl<float>},
       {&unaryF64, &binaryImpl<double>, &whereImpl<double>, &reduceImpl<double>, &sumDouble<double>, &adamImpl<double>, &bceF64, &bceGradImpl<double>, &normalKlImpl<double>,
-       &normalKlGradImpl<double>},
+       &normalKlGradImpl<double>, &nonFiniteImpl<double>},
   };
 }
 

@@ -41,6 +41,8 @@ struct ElemKernelsT {
   // Its four partials times the upstream gradient g, for i < n.
   void (*normalKlGrad)(const T* g, const T* locP, const T* logScaleP, const T* locQ, const T* logScaleQ, T* dLocP,
                        T* dLogScaleP, T* dLocQ, T* dLogScaleQ, long n);
+  // Whether some x[i], i < n, is NaN or ±∞.
+  bool (*nonFinite)(const T* x, long n);
 };
 
 struct ElemKernels {

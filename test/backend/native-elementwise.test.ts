@@ -1,5 +1,5 @@
 // The native elementwise kernels (unary, binary, reduce, where, copyStrided,
-// adamStep, bceLogits, normalKl) against the JS backend, their oracle: exact where the JS kernel is
+// adamStep, bceLogits, normalKl, allFinite) against the JS backend, their oracle: exact where the JS kernel is
 // one correctly rounded operation, a few ulp for float32 transcendentals.
 // Skipped when the addon is not built; also re-run under the AVX2 and scalar builds.
 import { test } from 'node:test';
@@ -302,6 +302,28 @@ for (const dtype of dtypes) {
       jsBackend.gather(x, outer, n, inner, idx, want);
       nb().gather(x, outer, n, inner, idx.subarray(0), got);
       assertWithin(got, want, 0, (i) => `gather [${outer}, ${n}, ${inner}] × ${r} rows at ${i}`, dtype);
+    }
+  });
+}
+
+for (const dtype of dtypes) {
+  test(`${dtype} allFinite finds one NaN, +∞ or −∞ wherever it sits (vector body, tail, any thread's part) and passes ±0, subnormals and the largest finite value`, { skip }, () => {
+    const rng = new Rng(21);
+    const biggest = dtype === 'float32' ? 3.4028234663852886e38 : Number.MAX_VALUE;
+    for (const n of [0, 1, 7, 16, 33, 4099, 313_600]) {
+      const x = alloc(dtype, n);
+      for (let i = 0; i < n; i++) x[i] = rng.normal();
+      if (n > 0) x[0] = -0;
+      if (n > 1) x[n - 1] = biggest;
+      if (n > 2) x[1] = dtype === 'float32' ? 1e-40 : 5e-324;
+      assert.equal(nb().allFinite!(x), true, `n=${n}, all finite`);
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        for (const at of n > 0 ? [0, n >> 1, n - 1, Math.floor(rng.uniform() * n)] : []) {
+          const y = x.slice();
+          y[at] = bad;
+          assert.equal(nb().allFinite!(y), false, `n=${n}, ${bad} at ${at}`);
+        }
+      }
     }
   });
 }

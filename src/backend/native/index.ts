@@ -1,6 +1,6 @@
 // Node-only loader for the C++ addon built from native/ (N-API): gives a Backend
 // whose gemm and elementwise kernels (unary, binary, reduce, where, copyStrided,
-// adamStep, bceLogits, bceLogitsGrad, gather, normalKl) are native SIMD code and whose other kernels are the base backend's.
+// adamStep, bceLogits, bceLogitsGrad, gather, normalKl, allFinite) are native SIMD code and whose other kernels are the base backend's.
 // This is the only file in src/ that touches Node APIs for the addon.
 import { createRequire } from 'node:module';
 import type { Backend, BinaryKernel, FloatArray, ReduceKernel, UnaryKernel } from '../backend.js';
@@ -36,6 +36,7 @@ interface NativeAddon {
   readonly gather: Backend['gather'];
   readonly normalKl: Backend['normalKl'];
   readonly normalKlGrad: Backend['normalKlGrad'];
+  readonly allFinite: (x: FloatArray) => boolean;
   readonly isa: NativeIsa;
   readonly threads: number;
 }
@@ -49,7 +50,7 @@ const candidates = [
 function isAddon(x: unknown): x is NativeAddon {
   if (typeof x !== 'object' || x === null) return false;
   const o = x as Record<string, unknown>;
-  const fns = ['gemm', 'biasAct', 'unary', 'binary', 'reduce', 'where', 'copyStrided', 'adamStep', 'bceLogits', 'bceLogitsGrad', 'gather', 'normalKl', 'normalKlGrad'];
+  const fns = ['gemm', 'biasAct', 'unary', 'binary', 'reduce', 'where', 'copyStrided', 'adamStep', 'bceLogits', 'bceLogitsGrad', 'gather', 'normalKl', 'normalKlGrad', 'allFinite'];
   return fns.every((f) => typeof o[f] === 'function') && typeof o.threads === 'number'
     && (o.isa === 'avx512' || o.isa === 'avx2' || o.isa === 'scalar');
 }
@@ -99,7 +100,8 @@ const reduceCodes: Readonly<Record<ReduceKernel, number>> = { sum: 0, max: 1, mi
 const MAX_RANK = 16;
 
 /** The elementwise kernels of the addon, in the Backend's signatures; base serves mixed dtypes and huge ranks. */
-type ElementwiseKernels = Pick<Backend, 'unary' | 'binary' | 'reduce' | 'where' | 'copyStrided' | 'adamStep' | 'bceLogits' | 'bceLogitsGrad' | 'gather' | 'normalKl' | 'normalKlGrad'>;
+type ElementwiseKernels = Pick<Backend, 'unary' | 'binary' | 'reduce' | 'where' | 'copyStrided' | 'adamStep' | 'bceLogits' | 'bceLogitsGrad' | 'gather' | 'normalKl' | 'normalKlGrad'>
+  & Required<Pick<Backend, 'allFinite'>>;
 
 function elementwiseKernels(addon: NativeAddon, base: Backend): ElementwiseKernels {
   // Shapes travel in this one reused buffer, so a call allocates nothing.
@@ -159,6 +161,9 @@ function elementwiseKernels(addon: NativeAddon, base: Backend): ElementwiseKerne
         return base.bceLogitsGrad(g, sig, target, cols, out);
       }
       addon.bceLogitsGrad(g, sig, target, cols, out);
+    },
+    allFinite(x) {
+      return addon.allFinite(x);
     },
     gather(x, outer, n, inner, idx, out) {
       if (x.constructor !== out.constructor || inner === 0) return base.gather(x, outer, n, inner, idx, out);
