@@ -120,11 +120,8 @@ export interface Backend {
     dLocP: FloatArray, dLogScaleP: FloatArray, dLocQ: FloatArray, dLogScaleQ: FloatArray,
   ): void;
 
-  /**
-   * Whether no element of x is NaN or ±∞. Optional: without it, callers test one sum (any NaN
-   * or ±∞ makes it non-finite) and scan only a sum that overflowed.
-   */
-  allFinite?(x: FloatArray): boolean;
+  /** Whether no element of x is NaN or ±∞ (the trainer's check of every gradient). */
+  allFinite(x: FloatArray): boolean;
 
   /** out[o, r, i] = x[o, idx[r], i] for contiguous x of shape [outer, n, inner]. */
   gather(x: FloatArray, outer: number, n: number, inner: number, idx: Int32Array, out: FloatArray): void;

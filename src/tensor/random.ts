@@ -91,10 +91,7 @@ export class Rng {
     return u;
   }
 
-  /**
-   * Standard normal draw by the ziggurat: two 32-bit draws give the strip (8 bits), the sign
-   * (1 bit) and a 53-bit uniform u; u·x_i is the normal when it falls under f's inner box.
-   */
+  /** Standard normal draw by the ziggurat (see ziggurat). */
   normal(): number {
     if (this.spare !== null) {
       const v = this.spare;
@@ -102,23 +99,22 @@ export class Rng {
       return v;
     }
     const a = this.nextUint32();
-    const b = this.nextUint32();
-    const i = a & 255;
-    const u = ((a >>> 11) * 4294967296 + b) * TWO_M53;
-    if (u < ZIG_K[i]!) return a & 256 ? -u * ZIG_X[i]! : u * ZIG_X[i]!;
-    return this.zigguratEdge(a, u);
+    return this.ziggurat(a, this.nextUint32());
   }
 
   /**
-   * The rest of a ziggurat draw whose first two 32-bit draws gave `a` (strip, sign) and u but fell
-   * outside the strip's inner box: the tail beyond r for strip 0 (Marsaglia's method: x = −ln U₁/r
-   * until −2 ln U₂ > x², then r + x), else the wedge test y < f(u·x_i) for y uniform on the strip's
-   * height; a rejected point starts over with fresh draws (≈ 1.5% of draws get here).
+   * A ziggurat draw from two 32-bit draws: `a` gives the strip (8 bits) and the sign (1 bit), its
+   * top 21 bits and `b` a 53-bit uniform u. u·x_i is the normal when it falls in the strip's inner
+   * box; else strip 0 samples the tail beyond r (Marsaglia's method: x = −ln U₁/r until
+   * −2 ln U₂ > x², then r + x) and the others take the wedge test y < f(u·x_i) for y uniform on the
+   * strip's height, a rejected point starting over with fresh draws (≈ 1.5% of draws get past the box).
    */
-  private zigguratEdge(a: number, u: number): number {
+  private ziggurat(a: number, b: number): number {
     for (;;) {
       const i = a & 255;
-      let x: number;
+      const u = ((a >>> 11) * 4294967296 + b) * TWO_M53;
+      let x = u * ZIG_X[i]!;
+      if (u < ZIG_K[i]!) return a & 256 ? -x : x;
       if (i === 0) {
         let y: number;
         do {
@@ -128,12 +124,9 @@ export class Rng {
         x += ZIG_R;
         return a & 256 ? -x : x;
       }
-      x = u * ZIG_X[i]!;
       if (ZIG_F[i]! + this.uniform() * (ZIG_F[i + 1]! - ZIG_F[i]!) < Math.exp(-0.5 * x * x)) return a & 256 ? -x : x;
       a = this.nextUint32();
-      const b = this.nextUint32();
-      u = ((a >>> 11) * 4294967296 + b) * TWO_M53;
-      if (u < ZIG_K[a & 255]!) return a & 256 ? -u * ZIG_X[a & 255]! : u * ZIG_X[a & 255]!;
+      b = this.nextUint32();
     }
   }
 
@@ -171,7 +164,7 @@ export class Rng {
       }
       // The rare edge: through the state array, then back into locals.
       st[0] = s0; st[1] = s1; st[2] = s2; st[3] = s3;
-      out[i] = this.zigguratEdge(a, u);
+      out[i] = this.ziggurat(a, b);
       s0 = st[0]! | 0; s1 = st[1]! | 0; s2 = st[2]! | 0; s3 = st[3]! | 0;
     }
     st[0] = s0;

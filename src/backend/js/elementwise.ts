@@ -183,6 +183,11 @@ export function copyStrided(
   }
 }
 
+export function allFinite(x: FloatArray): boolean {
+  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i]!)) return false;
+  return true;
+}
+
 export function gather(x: FloatArray, outer: number, n: number, inner: number, idx: Int32Array, out: FloatArray): void {
   const r = idx.length;
   for (let o = 0; o < outer; o++) {

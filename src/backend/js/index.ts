@@ -2,7 +2,7 @@
 // default, runs anywhere, and is the oracle faster backends are tested against.
 import type { Backend } from '../backend.js';
 import { gemm } from './gemm.js';
-import { bceLogits, bceLogitsGrad, binary, copyStrided, gather, normalKl, normalKlGrad, reduce, scatterAdd, unary, where } from './elementwise.js';
+import { allFinite, bceLogits, bceLogitsGrad, binary, copyStrided, gather, normalKl, normalKlGrad, reduce, scatterAdd, unary, where } from './elementwise.js';
 import { lu, makeBlockedLinalg } from './linalg.js';
 import { adamStep } from './optim.js';
 
@@ -23,4 +23,5 @@ export const jsBackend: Backend = {
   bceLogitsGrad,
   normalKl,
   normalKlGrad,
+  allFinite,
 };

@@ -654,13 +654,9 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     });
   };
 
-  const scanFinite = (x: FloatArray): boolean => {
-    for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i]!)) return false;
-    return true;
-  };
   const allFinite = (x: FloatArray): boolean => {
     const n = x.length;
-    if (n < minWasmElements || !(x instanceof Float32Array)) return scanFinite(x);
+    if (n < minWasmElements || !(x instanceof Float32Array)) return base.allFinite(x);
     let finite = true;
     withScratch(() => {
       const xP = addr(x, 0, n, true);
@@ -674,7 +670,7 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
       }
       return true;
     }, () => {
-      finite = scanFinite(x);
+      finite = base.allFinite(x);
     });
     return finite;
   };
