@@ -55,8 +55,9 @@ function* generate(ds: Dataset, order: Int32Array, end: number, batchSize: numbe
     const indices = order.subarray(start, start + size);
     // From the buffer pool, so a training step that recycles its temporaries reuses it.
     const x = allocateUninit('float32', size * dim);
-    // The backend's row gather: the native one copies on every core, since rows drawn at
-    // random from a large dataset mostly wait on memory.
+    // The backend's row gather: the native and wasm ones copy on every core (wasm's when the
+    // dataset was loaded into its memory, see featureArray), since rows drawn at random from a
+    // large dataset mostly wait on memory.
     getBackend().gather(ds.x, 1, ds.n, dim, indices, x);
     const batch: Batch = { x, indices, size };
     if (ds.labels !== undefined) {

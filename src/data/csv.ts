@@ -3,7 +3,7 @@
 // validation and error messages that point at a row and column of the file.
 
 import { parse } from 'csv-parse/sync';
-import type { Dataset } from './dataset.js';
+import { featureArray, type Dataset } from './dataset.js';
 
 export interface CsvOptions {
   /** true/false, or 'auto' (default): the first row is a header if any cell in it is not a number. */
@@ -88,7 +88,7 @@ export function parseCsv(input: string | Uint8Array, opts: CsvOptions = {}): Dat
   const colName = (c: number): string => (header === undefined ? `column ${c + 1}` : `column ${c + 1} ("${header[c]}")`);
   const dim = labelCol < 0 ? width : width - 1;
   const n = rows.length;
-  const x = new Float32Array(n * dim);
+  const x = featureArray(n * dim);
   const labelCells: string[] = [];
   for (let r = 0; r < n; r++) {
     const { record, line } = rows[r]!;

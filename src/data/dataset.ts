@@ -2,6 +2,7 @@
 // optional integer labels. Plain typed arrays so it works before (and without) Tensor.
 
 import type { Rng } from '../tensor/random.js';
+import { freshBuffer } from '../tensor/pool.js';
 
 export interface Dataset {
   /** Row-major n×dim features. */
@@ -33,6 +34,16 @@ export function checkDataset(ds: Dataset): void {
   }
 }
 
+/**
+ * A new dataset's n features, zeroed: from the active backend's buffers (wasm memory under the
+ * wasm backend, whose minibatch gather then runs there), never recycled with a step's temporaries.
+ */
+export function featureArray(n: number): Float32Array {
+  const x = freshBuffer(false, n, true);
+  if (!(x instanceof Float32Array)) throw new Error(`featureArray: the backend's buffer source gave a ${x.constructor.name} for float32`);
+  return x;
+}
+
 /** Copies the metadata that survives row selection and feature-wise maps. */
 export function withRows(ds: Dataset, x: Float32Array, n: number, labels: Int32Array | undefined, name: string): Dataset {
   const out: Dataset = { x, n, dim: ds.dim, name };
@@ -51,7 +62,7 @@ export function withFeatures(ds: Dataset, x: Float32Array): Dataset {
 export function subset(ds: Dataset, indices: ArrayLike<number>, name = ds.name): Dataset {
   const m = indices.length;
   const { dim } = ds;
-  const x = new Float32Array(m * dim);
+  const x = featureArray(m * dim);
   const labels = ds.labels === undefined ? undefined : new Int32Array(m);
   for (let r = 0; r < m; r++) {
     const i = indices[r]!;

@@ -2,7 +2,7 @@
 // Layout: magic 0x0000TTDD (TT = data type, DD = dimension count), DD big-endian
 // uint32 sizes, then the data in big-endian row-major order.
 
-import type { Dataset } from './dataset.js';
+import { featureArray, type Dataset } from './dataset.js';
 
 export type IdxDType = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
 export type IdxArray = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
@@ -163,7 +163,7 @@ export function idxImagesToDataset(images: IdxData, labels?: IdxData, opts: IdxT
   const limit = opts.limit ?? nAll;
   if (!Number.isInteger(limit) || limit < 0) throw new Error(`idx: limit must be a non-negative integer (got ${limit})`);
   const n = Math.min(limit, nAll);
-  const x = new Float32Array(n * dim);
+  const x = featureArray(n * dim);
   const src = images.data;
   if (images.dtype === 'uint8') {
     for (let i = 0; i < x.length; i++) x[i] = src[i]! / 255;

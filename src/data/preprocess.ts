@@ -3,11 +3,11 @@
 // transformed with the training set's statistics.
 
 import type { Rng } from '../tensor/random.js';
-import { withFeatures, type Dataset } from './dataset.js';
+import { featureArray, withFeatures, type Dataset } from './dataset.js';
 
 /** x / 255: byte-valued pixels to [0, 1]. */
 export function divideBy255(ds: Dataset): Dataset {
-  const x = new Float32Array(ds.x.length);
+  const x = featureArray(ds.x.length);
   for (let i = 0; i < x.length; i++) x[i] = ds.x[i]! / 255;
   return withFeatures(ds, x);
 }
@@ -38,7 +38,7 @@ export function minMaxScale(ds: Dataset, stats?: MinMax): { dataset: Dataset } &
   // NOTE: a constant dataset has max = min; it maps to all zeros instead of NaN.
   const range = max - min;
   const inv = range > 0 ? 1 / range : 0;
-  const x = new Float32Array(ds.x.length);
+  const x = featureArray(ds.x.length);
   for (let i = 0; i < x.length; i++) x[i] = (ds.x[i]! - min) * inv;
   return { dataset: withFeatures(ds, x), min, max };
 }
@@ -84,7 +84,7 @@ export function standardize(ds: Dataset, opts: StandardizeOptions = {}): { datas
     }
     for (let c = 0; c < dim; c++) std[c] = Math.max(Math.sqrt(std[c]! / n), stdFloor);
   }
-  const x = new Float32Array(ds.x.length);
+  const x = featureArray(ds.x.length);
   for (let r = 0; r < n; r++) {
     for (let c = 0; c < dim; c++) x[r * dim + c] = (ds.x[r * dim + c]! - mean[c]!) / Math.max(std[c]!, stdFloor);
   }
@@ -93,7 +93,7 @@ export function standardize(ds: Dataset, opts: StandardizeOptions = {}): { datas
 
 /** Static binarization by threshold: 1 where x > threshold, else 0. */
 export function binarizeThreshold(ds: Dataset, threshold = 0.5): Dataset {
-  const x = new Float32Array(ds.x.length);
+  const x = featureArray(ds.x.length);
   for (let i = 0; i < x.length; i++) x[i] = ds.x[i]! > threshold ? 1 : 0;
   return withFeatures(ds, x);
 }
@@ -103,7 +103,7 @@ export function binarizeThreshold(ds: Dataset, threshold = 0.5): Dataset {
  * draw (the fixed binarized-MNIST protocol). Values must lie in [0, 1].
  */
 export function binarizeBernoulli(ds: Dataset, rng: Rng): Dataset {
-  return withFeatures(ds, sampleBernoulli(ds.x, rng, new Float32Array(ds.x.length), `binarizeBernoulli (dataset "${ds.name}")`));
+  return withFeatures(ds, sampleBernoulli(ds.x, rng, featureArray(ds.x.length), `binarizeBernoulli (dataset "${ds.name}")`));
 }
 
 /**

@@ -3,7 +3,7 @@
 // linear data (known subspace, what a linear autoencoder / PCA should recover).
 
 import type { Rng } from '../tensor/random.js';
-import type { Dataset } from './dataset.js';
+import { featureArray, type Dataset } from './dataset.js';
 
 function checkCount(who: string, what: string, v: number, min: number): void {
   if (!Number.isInteger(v) || v < min) throw new Error(`${who}: ${what} must be an integer ≥ ${min} (got ${v})`);
@@ -39,7 +39,7 @@ export function gaussianBlobs(n: number, k: number, rng: Rng, opts: BlobsOptions
     centers[2 * j + 1] = radius * Math.sin(a);
   }
   const perm = rng.permutation(n);
-  const x = new Float32Array(2 * n);
+  const x = featureArray(2 * n);
   const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const r = perm[i]!;
@@ -63,7 +63,7 @@ export function twoMoons(n: number, rng: Rng, opts: { noise?: number } = {}): Da
   const nOuter = Math.ceil(n / 2);
   const nInner = n - nOuter;
   const perm = rng.permutation(n);
-  const x = new Float32Array(2 * n);
+  const x = featureArray(2 * n);
   const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const r = perm[i]!;
@@ -102,7 +102,7 @@ export function lowRank(n: number, d: number, k: number, rng: Rng, opts: { noise
   const A = randomOrthonormal(d, k, rng);
   const Z = new Float64Array(n * k);
   for (let i = 0; i < Z.length; i++) Z[i] = rng.normal();
-  const x = new Float32Array(n * d);
+  const x = featureArray(n * d);
   for (let i = 0; i < n; i++) {
     for (let r = 0; r < d; r++) {
       let s = 0;

@@ -125,7 +125,7 @@ test('float64 gemm falls back to the base backend bit for bit', () => {
 
 test('kernels without a wasm version are the base backend\'s own functions', () => {
   for (const be of variants) {
-    for (const key of ['cholesky', 'trsm', 'lu', 'gather', 'scatterAdd'] as const) {
+    for (const key of ['cholesky', 'trsm', 'lu', 'scatterAdd'] as const) {
       assert.equal(be[key], jsBackend[key], `${be.name}.${key}`);
     }
   }
@@ -359,6 +359,28 @@ test('allFinite finds one NaN, +∞ or −∞ wherever it sits (vector body, tai
     }
   }
   for (const be of variants) assert.equal(be.allFinite!(new Float64Array([1, NaN])), false, `${be.name} float64`);
+});
+
+test('gather from wasm memory gives the JS backend\'s rows bit for bit (4-row body and tails, outer > 1, split over threads) and rejects an index outside [0, n)', () => {
+  const rng = new Rng(27);
+  for (const be of variants) {
+    for (const [outer, n, inner, r] of [[1, 50, 784, 128], [1, 7, 3, 5], [2, 9, 13, 6], [1, 1000, 33, 255], [3, 4, 1, 3]] as const) {
+      const x = be.allocate ? be.allocate(false, outer * n * inner) as Float32Array : new Float32Array(outer * n * inner);
+      x.set(awkwardArray(rng, x.length));
+      const idx = Int32Array.from({ length: r }, () => Math.floor(rng.uniform() * n));
+      idx[0] = n - 1;
+      const want = new Float32Array(outer * r * inner);
+      jsBackend.gather(x, outer, n, inner, idx, want);
+      const got = be.allocate ? be.allocate(false, want.length) as Float32Array : new Float32Array(want.length);
+      be.gather(x, outer, n, inner, idx, got);
+      assertSameBits(got, want, `${label(be)} gather outer=${outer} n=${n} inner=${inner} r=${r}`);
+    }
+    if (be.allocate) {
+      const x = be.allocate(false, 6 * 300) as Float32Array;
+      assert.throws(() => be.gather(x, 1, 6, 300, Int32Array.of(0, 6), new Float32Array(600)), { name: 'RangeError', message: 'gather: idx[1] = 6 is outside [0, 6)' }, label(be));
+      assert.throws(() => be.gather(x, 1, 6, 300, Int32Array.of(-1), new Float32Array(300)), { name: 'RangeError', message: 'gather: idx[0] = -1 is outside [0, 6)' }, label(be));
+    }
+  }
 });
 
 test('bceLogitsGrad rejects a bad cols, short operands and too few g', () => {

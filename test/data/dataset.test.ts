@@ -2,7 +2,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkDataset, subset, takeFirst, trainValSplit, type Dataset } from '../../src/data/dataset.js';
+import { checkDataset, featureArray, subset, takeFirst, trainValSplit, type Dataset } from '../../src/data/dataset.js';
+import { setBufferSource } from '../../src/tensor/pool.js';
 import { Rng } from '../../src/tensor/random.js';
 
 function rows(n: number, dim: number): Dataset {
@@ -55,4 +56,24 @@ test('checkDataset reports inconsistent sizes', () => {
   assert.throws(() => checkDataset({ x: new Float32Array(5), n: 2, dim: 3, name: 'bad' }), {
     message: 'dataset "bad": x has 5 values, expected n×dim = 2×3 = 6',
   });
+});
+
+test('featureArray takes zeroed storage from the backend\'s buffer source (so a wasm backend gathers batches in its memory), and rejects a source that gives float64', () => {
+  const handed: Float32Array[] = [];
+  setBufferSource((f64, n) => {
+    const b = f64 ? new Float64Array(n) : new Float32Array(n).fill(7);
+    if (b instanceof Float32Array) handed.push(b);
+    return b;
+  });
+  try {
+    const x = featureArray(5);
+    assert.equal(handed[0], x);
+    assert.deepEqual([...x], [0, 0, 0, 0, 0]);
+    const sub = subset({ x: Float32Array.of(1, 2, 3, 4), n: 2, dim: 2, name: 'd' }, [1]);
+    assert.equal(handed[1], sub.x);
+    setBufferSource(() => new Float64Array(3));
+    assert.throws(() => featureArray(3), /featureArray: the backend's buffer source gave a Float64Array for float32/);
+  } finally {
+    setBufferSource(null);
+  }
 });

@@ -43,10 +43,12 @@ export interface WasmBackendOptions {
   /** Smaller Adam, unary and bceLogits calls stay on the calling thread (default 2^15 elements; tests use 0). */
   readonly minParallelElements?: number;
   /**
-   * Polls of the job counter before an idle worker sleeps (default 20000, ≈ 10 µs). Longer spins
-   * speed up back-to-back gemms on idle cores (waking a sleeping worker stalled the caller
-   * 0.2–0.65 ms per call here), but when other processes hold a core the spinning worker takes
-   * the caller's time: a VAE step went from 15 to 19–23 ms with 2^18–2^20, and was no faster on idle cores.
+   * Polls of the job counter without a kernel call by this thread before an idle worker sleeps
+   * (default 20000, ≈ 10 µs). Each call restarts the count, so workers stay awake through a
+   * training step's gaps between shared jobs (a reference VAE step woke them 6 times instead of 12,
+   * 4% faster), yet sleep within ≈ 10 µs when this thread goes quiet or is descheduled. Longer
+   * spins cut the wake-ups further, but when other processes hold a core the spinning worker takes
+   * this thread's time: a VAE step took 10% longer with 50000, and 35–45% with a fixed 2^18.
    */
   readonly workerSpin?: number;
   /** Hand out float32 tensor buffers in wasm memory (Backend.allocate), where memory can be shared (default true). */
@@ -117,6 +119,7 @@ interface KernelExports {
   bceF32(l: number, t: number, out: number, sig: number, n: number): void;
   bceGradF32(g: number, sig: number, y: number, out: number, n: number, cols: number): void;
   nonFiniteF32(x: number, n: number): number;
+  gatherF32(x: number, outer: number, n: number, inner: number, idx: number, r: number, out: number): void;
   normalKlF32(lp: number, sp: number, lq: number, sq: number, out: number, n: number): void;
   normalKlGradF32(g: number, lp: number, sp: number, lq: number, sq: number, dlp: number, dsp: number, dlq: number, dsq: number, n: number): void;
   adamF32(
@@ -127,7 +130,7 @@ interface KernelExports {
   help?(ctrl: number, work: number): void;
 }
 
-const KERNEL_NAMES = ['gemm', 'gemmWorkBytes', 'packedABytes', 'packedBBytes', 'prepackModeA', 'prepackModeB', 'initConstants', 'gemmNr', 'gemmMr', 'gemmRowStrip', 'binaryF32', 'whereF32', 'unaryF32', 'sumF32', 'sumBlockLength', 'sumBlocksF32', 'adamF32', 'bceF32', 'bceGradF32', 'nonFiniteF32', 'normalKlF32', 'normalKlGradF32'] as const;
+const KERNEL_NAMES = ['gemm', 'gemmWorkBytes', 'packedABytes', 'packedBBytes', 'prepackModeA', 'prepackModeB', 'initConstants', 'gemmNr', 'gemmMr', 'gemmRowStrip', 'binaryF32', 'whereF32', 'unaryF32', 'sumF32', 'sumBlockLength', 'sumBlocksF32', 'adamF32', 'bceF32', 'bceGradF32', 'nonFiniteF32', 'gatherF32', 'normalKlF32', 'normalKlGradF32'] as const;
 
 function isKernelExports(x: WebAssembly.Exports): x is WebAssembly.Exports & KernelExports {
   return KERNEL_NAMES.every((name) => typeof x[name] === 'function');
@@ -223,6 +226,7 @@ const READY = 5;
 const SLEEPERS = 6;
 const STALLED = 7;
 const FLAG = 8;
+const BEAT = 9;
 const JOB = 16;
 const JOB_GEMM = 1;
 const JOB_ADAM = 2;
@@ -231,6 +235,7 @@ const JOB_BCE = 4;
 const JOB_SUM = 5;
 const JOB_FINITE = 6;
 const JOB_BCE_GRAD = 7;
+const JOB_GATHER = 8;
 /** A cap on threads: each holds its own gemm packing scratch (gemmWorkBytes, ≈ 1.2 MB). */
 const MAX_WORKERS = 31;
 /**
@@ -299,8 +304,9 @@ function sharedMemory(): WebAssembly.Memory | null {
 
 /**
  * The base backend with float32 gemm, binary add/sub/mul/div, where, unary neg/relu/step/square/abs/exp/
- * sigmoid/softplus, sum, adamStep, bceLogits, bceLogitsGrad, normalKl and normalKlGrad replaced by WebAssembly kernels (float64, other ops
- * and broadcasts they do not cover stay on base). base is spread, so its kernels must be own
+ * sigmoid/softplus, sum, adamStep, bceLogits, bceLogitsGrad, allFinite, gather (from wasm memory),
+ * normalKl and normalKlGrad replaced by WebAssembly kernels (float64, other ops and broadcasts they do
+ * not cover stay on base). base is spread, so its kernels must be own
  * properties (a plain object, not a class instance). Where memory can be shared, float32 tensor
  * buffers are allocated in wasm memory, so the kernels work on them in place; operands from
  * elsewhere are copied in and out.
@@ -408,6 +414,8 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
   };
   /** Run fn with scratch released afterwards; fn returns false to fall back to base (memory exhausted). */
   const withScratch = (fn: () => boolean, fallback: () => void): void => {
+    // A sign of life for spinning workers (assembly/threads.ts workerLoop).
+    Atomics.add(ctl, BEAT, 1);
     let ok: boolean;
     try {
       ok = fn();
@@ -725,6 +733,35 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     else base.copyStrided(src, srcOff, shape, strides, out);
   };
 
+  // Only from a source already in wasm memory (a dataset loaded under this backend): copying a
+  // foreign source in would cost more than the gather.
+  const gather: Backend['gather'] = (x, outer, n, inner, idx, out) => {
+    const r = idx.length;
+    const total = outer * r * inner;
+    if (!(x instanceof Float32Array && out instanceof Float32Array) || !own.has(x.buffer) || total < minWasmElements) {
+      base.gather(x, outer, n, inner, idx, out);
+      return;
+    }
+    if (x.length < outer * n * inner) throw new RangeError(`gather: x has ${x.length} elements, fewer than ${outer}×${n}×${inner}`);
+    if (out.length < total) throw new RangeError(`gather: out has ${out.length} elements, fewer than ${outer}×${r}×${inner}`);
+    for (let k = 0; k < r; k++) {
+      const i = idx[k]!;
+      if (!(i >= 0 && i < n)) throw new RangeError(`gather: idx[${k}] = ${i} is outside [0, ${n})`);
+    }
+    withScratch(() => {
+      const iP = heap.alloc(r * 4);
+      if (iP < 0) return false;
+      scratch.push(iP);
+      new Int32Array(current, iP, r).set(idx);
+      const oP = addr(out, 0, total, false);
+      if (oP < 0) return false;
+      if (nWorkers > 0 && outer === 1 && total >= minParallelElements) share(JOB_GATHER, r, 4, () => ctl.set([x.byteOffset, n, inner, iP, oP], JOB + 6));
+      else ex.gatherF32(x.byteOffset, outer, n, inner, iP, r, oP);
+      storeBack(out, 0, oP, total);
+      return true;
+    }, () => base.gather(x, outer, n, inner, idx, out));
+  };
+
   const adamStep: Backend['adamStep'] = (p, g, m, v, lr, beta1, beta2, eps, bc1, bc2, weightDecay, decoupled) => {
     const n = p.length;
     const fallback = (): void => base.adamStep(p, g, m, v, lr, beta1, beta2, eps, bc1, bc2, weightDecay, decoupled);
@@ -768,6 +805,7 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     unary,
     reduce,
     copyStrided,
+    gather,
     adamStep,
     bceLogits,
     bceLogitsGrad,

@@ -473,6 +473,48 @@ export function nonFiniteF32(x: usize, n: i32): i32 {
   return bad ? 1 : 0;
 }
 
+/**
+ * out[o, k, :] = x[o, idx[k], :] (Backend.gather) for x of shape [outer, n, inner] and the r
+ * indices at idx, which the caller has checked against n: a minibatch drawn from a dataset in
+ * wasm memory, copied 64 bytes at a time (JS copies into shared memory go word by word).
+ */
+export function gatherF32(x: usize, outer: i32, n: i32, inner: i32, idx: usize, r: i32, out: usize): void {
+  const rowBytes = <usize>inner << 2;
+  let dst = out;
+  for (let o = 0; o < outer; o++) {
+    const base = x + <usize>o * <usize>n * rowBytes;
+    let k = 0;
+    // Four rows at a time: rows drawn at random from a large dataset wait on memory, and four
+    // streams in flight hide more of that wait than one.
+    for (; k + 4 <= r; k += 4) {
+      const s0 = base + <usize>load<i32>(idx + (<usize>k << 2)) * rowBytes;
+      const s1 = base + <usize>load<i32>(idx + (<usize>k << 2), 4) * rowBytes;
+      const s2 = base + <usize>load<i32>(idx + (<usize>k << 2), 8) * rowBytes;
+      const s3 = base + <usize>load<i32>(idx + (<usize>k << 2), 12) * rowBytes;
+      const d1 = dst + rowBytes, d2 = d1 + rowBytes, d3 = d2 + rowBytes;
+      let b: usize = 0;
+      for (; b + 32 <= rowBytes; b += 32) {
+        v128.store(dst + b, v128.load(s0 + b)); v128.store(dst + b, v128.load(s0 + b, 16), 16);
+        v128.store(d1 + b, v128.load(s1 + b)); v128.store(d1 + b, v128.load(s1 + b, 16), 16);
+        v128.store(d2 + b, v128.load(s2 + b)); v128.store(d2 + b, v128.load(s2 + b, 16), 16);
+        v128.store(d3 + b, v128.load(s3 + b)); v128.store(d3 + b, v128.load(s3 + b, 16), 16);
+      }
+      for (; b < rowBytes; b += 4) {
+        store<f32>(dst + b, load<f32>(s0 + b));
+        store<f32>(d1 + b, load<f32>(s1 + b));
+        store<f32>(d2 + b, load<f32>(s2 + b));
+        store<f32>(d3 + b, load<f32>(s3 + b));
+      }
+      dst += rowBytes << 2;
+    }
+    for (; k < r; k++) {
+      const src = base + <usize>load<i32>(idx + (<usize>k << 2)) * rowBytes;
+      for (let b: usize = 0; b < rowBytes; b += 4) store<f32>(dst + b, load<f32>(src + b));
+      dst += rowBytes;
+    }
+  }
+}
+
 // Σ x[0..n) in 16 float64 accumulators (8 f64x2), combined by halves: the native backend's sumDouble
 // (native/src/elem_impl.h), so the two agree bit for bit. NOTE: not the JS kernel's sequential float
 // sum; it differs by that sum's rounding error (and is the more accurate), the price of vectorizing.

@@ -4,18 +4,19 @@
 // delays the job by at most one chunk). No JS runs per chunk. A job's leading chunks may prepare
 // what all its other chunks read (a gemm's shared packed operand): those wait until they are done.
 import { gemm, prepackAPart, prepackBPart } from './gemm';
-import { adamF32, bceF32, bceGradF32, nonFiniteF32, sumBlocksF32, unaryF32 } from './elementwise';
+import { adamF32, bceF32, bceGradF32, gatherF32, nonFiniteF32, sumBlocksF32, unaryF32 } from './elementwise';
 
 // Control block layout (byte offsets from ctrl), shared with src/backend/wasm/index.ts:
 //   0 seq     bumped by the main thread to wake the workers for a job
 //   4 done    chunks of the current job finished
 //   8 quit    non-zero: return from workerLoop
 //  12 ticket  (job tag << 16) | next unclaimed chunk
-//  16 spin    polls of seq before a worker sleeps (see WasmBackendOptions.workerSpin)
+//  16 spin    polls of seq with no beat before a worker sleeps (see WasmBackendOptions.workerSpin)
 //  20 ready   leading chunks of the current job finished
 //  24 sleepers  workers asleep or about to sleep on seq (the main thread notifies only then)
 //  28 stalled   non-zero: a chunk gave up waiting for the leading chunks (a thread holding one died)
 //  32 flag      set by a finiteness job's chunks that find a NaN or ±∞
+//  36 beat      bumped by the main thread at every wasm kernel call it makes (see workerLoop)
 //  JOB (64)   the job: i32 kind, i32 chunk count (leading ones included), i32 tag, i32 chunk
 //             length, i32 at 16 the leading chunks, i32 at 20 the length the other chunks split,
 //             the kind's other arguments as runChunk reads them.
@@ -27,6 +28,7 @@ const SPIN: usize = 16;
 const READY: usize = 20;
 const SLEEPERS: usize = 24;
 const STALLED: usize = 28;
+const BEAT: usize = 36;
 // Polls of `ready` before a chunk gives up on the leading chunks (seconds; the main thread's join
 // gives up on a job after ≥ 10 s too, see index.ts).
 const READY_POLLS: i32 = 0x7fffffff;
@@ -40,6 +42,7 @@ const JOB_BCE: i32 = 4;
 const JOB_SUM: i32 = 5;
 const JOB_FINITE: i32 = 6;
 const JOB_BCE_GRAD: i32 = 7;
+const JOB_GATHER: i32 = 8;
 
 // Run chunk c of the job at j, with `work` as this thread's gemm packing scratch.
 function runChunk(j: usize, c: i32, work: usize): void {
@@ -116,6 +119,10 @@ function runChunk(j: usize, c: i32, work: usize): void {
     const o = (<usize>lo * cols) << 2;
     const n = min(load<i32>(j, 40) - lo * cols, (hi - lo) * cols);
     bceGradF32(load<u32>(j, 24) + (<usize>lo << 2), load<u32>(j, 28) + o, load<u32>(j, 32) + o, load<u32>(j, 36) + o, n, cols);
+  } else if (kind == JOB_GATHER) {
+    // Arguments: x, n, inner, idx, out at 24..43 (outer = 1); chunks split the indices.
+    const inner = load<i32>(j, 32);
+    gatherF32(load<u32>(j, 24), 1, load<i32>(j, 28), inner, load<u32>(j, 36) + (<usize>lo << 2), hi - lo, load<u32>(j, 40) + ((<usize>lo * inner) << 2));
   } else if (kind == JOB_SUM) {
     // Arguments: x, its length, the float64 block sums at 24..35; chunks split the blocks.
     sumBlocksF32(load<u32>(j, 24), load<i32>(j, 28), lo, hi, load<u32>(j, 32));
@@ -167,7 +174,19 @@ export function workerLoop(ctrl: usize, work: usize, seen: i32): void {
   while (true) {
     let seq = atomic.load<i32>(ctrl + SEQ);
     const spin = atomic.load<i32>(ctrl + SPIN);
-    for (let s = 0; seq == seen && s < spin; s++) seq = atomic.load<i32>(ctrl + SEQ);
+    // Spin until `spin` polls pass with no kernel call by the main thread: while it calls kernels
+    // (a training step), the next job is near, and waking from sleep would delay this worker's
+    // share of it; once it stops (or the OS gave this worker the core it shares with the main
+    // thread, which then cannot call anything), sleep soon, as a longer fixed spin would.
+    let beat = atomic.load<i32>(ctrl + BEAT);
+    for (let s = 0; seq == seen && s < spin; s++) {
+      seq = atomic.load<i32>(ctrl + SEQ);
+      const b = atomic.load<i32>(ctrl + BEAT);
+      if (b != beat) {
+        beat = b;
+        s = 0;
+      }
+    }
     if (seq == seen) {
       // The main thread bumps seq, then notifies only if it reads sleepers > 0. Either it reads
       // this add, and notifies, or the add came after the bump, and the wait returns at once.
