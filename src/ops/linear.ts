@@ -23,14 +23,14 @@ function forward(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
   // Rows are filled with the bias (beta = 1) or overwritten by the kernel (beta = 0).
   const out = allocateUninit(x.dtype, m * outF);
   let beta: 0 | 1 = 0;
+  const be = getBackend();
   if (b && m > 0) {
-    // One row, then the filled part doubled: log₂(m) copies instead of m.
-    out.set(b.contiguousData(), 0);
-    for (let filled = outF; filled < m * outF; filled *= 2) out.copyWithin(filled, 0, Math.min(filled, m * outF - filled));
+    // The bias row broadcast over the batch (stride 0 along rows), by the backend's copy.
+    be.copyStrided(b.data, b.offset, [m, outF], [0, b.strides[0]!], out);
     beta = 1;
   }
   const wc = w.contiguous();
-  getBackend().gemm(false, true, m, outF, inF, x2.data, x2.offset, inF, wc.data, wc.offset, inF, beta, out, 0, outF);
+  be.gemm(false, true, m, outF, inF, x2.data, x2.offset, inF, wc.data, wc.offset, inF, beta, out, 0, outF);
   return new Tensor(out, [...x.shape.slice(0, -1), outF]);
 }
 

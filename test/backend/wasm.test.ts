@@ -311,16 +311,26 @@ test('reduce sum equals the JS backend bit for bit across rows, and the native b
   }
 });
 
-test('copyStrided of a broadcast scalar, and of a transpose, equals the JS backend', () => {
-  const src = Float32Array.from([5, -1.5, 2, 7, 8, 9]);
+test('copyStrided of a broadcast scalar, a transpose, a bias row broadcast over rows and gapped row slices equals the JS backend', () => {
+  const src = Float32Array.from({ length: 5000 }, (_, i) => (i % 17) * 0.75 - 5);
   for (const be of variants) {
-    for (const [off, shape, strides] of [[1, [4, 3], [0, 0]], [0, [3, 2], [1, 3]], [2, [], []]] as [number, number[], number[]][]) {
-      const n = shape.reduce((x, y) => x * y, 1);
-      const want = new Float32Array(n);
-      const got = new Float32Array(n);
-      jsBackend.copyStrided(src, off, shape, strides, want);
-      be.copyStrided(src, off, shape, strides, got);
-      assertSameBits(got, want, `${be.name} copyStrided [${shape}] strides [${strides}]`);
+    const inWasm = be.allocate ? be.allocate(false, src.length) as Float32Array : new Float32Array(src.length);
+    inWasm.set(src);
+    for (const [off, shape, strides] of [
+      [1, [4, 3], [0, 0]], [0, [3, 2], [1, 3]], [2, [], []],
+      [3, [128, 37], [0, 1]], [0, [40, 100], [0, 1]], [7, [20, 61], [83, 1]], [0, [9, 400], [400, 1]],
+    ] as [number, number[], number[]][]) {
+      for (const from of [src, inWasm]) {
+        const n = shape.reduce((x, y) => x * y, 1);
+        const want = new Float32Array(n);
+        const got = new Float32Array(n);
+        jsBackend.copyStrided(from, off, shape, strides, want);
+        be.copyStrided(from, off, shape, strides, got);
+        assertSameBits(got, want, `${be.name} copyStrided [${shape}] strides [${strides}]`);
+        const intoWasm = be.allocate ? be.allocate(false, n) as Float32Array : new Float32Array(n);
+        be.copyStrided(from, off, shape, strides, intoWasm);
+        assertSameBits(intoWasm, want, `${be.name} copyStrided [${shape}] strides [${strides}] into wasm memory`);
+      }
     }
   }
 });

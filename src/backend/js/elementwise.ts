@@ -157,6 +157,9 @@ export function reduce(op: ReduceKernel, x: FloatArray, outer: number, n: number
   }
 }
 
+/** Runs at least this long are copied by TypedArray.set, whose call costs more than a short loop. */
+const MIN_RUN = 64;
+
 export function copyStrided(
   src: FloatArray, srcOff: number, shape: readonly number[], strides: readonly number[], out: FloatArray,
 ): void {
@@ -169,10 +172,19 @@ export function copyStrided(
   if (total === 0) return;
   const inner = shape[rank - 1]!;
   const is = strides[rank - 1]!;
+  // Long contiguous runs are copied whole; one run repeated for every outer index (a bias row
+  // broadcast over a batch) is copied once and the filled part doubled: log₂ copies, not one per row.
+  const runs = is === 1 && inner >= MIN_RUN;
+  if (runs && strides.every((st, d) => st === 0 || d === rank - 1)) {
+    out.set(src.subarray(srcOff, srcOff + inner), 0);
+    for (let filled = inner; filled < total; filled *= 2) out.copyWithin(filled, 0, Math.min(filled, total - filled));
+    return;
+  }
   const idx = new Array<number>(rank - 1).fill(0);
   let si = srcOff;
   for (let o = 0; o < total; o += inner) {
-    for (let j = 0; j < inner; j++) out[o + j] = src[si + j * is]!;
+    if (runs) out.set(src.subarray(si, si + inner), o);
+    else for (let j = 0; j < inner; j++) out[o + j] = src[si + j * is]!;
     for (let d = rank - 2; d >= 0; d--) {
       idx[d]!++;
       si += strides[d]!;

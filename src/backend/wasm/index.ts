@@ -120,6 +120,7 @@ interface KernelExports {
   bceGradF32(g: number, sig: number, y: number, out: number, n: number, cols: number): void;
   nonFiniteF32(x: number, n: number): number;
   gatherF32(x: number, outer: number, n: number, inner: number, idx: number, r: number, out: number): void;
+  copyRowsF32(src: number, stride: number, m: number, n: number, out: number): void;
   normalKlF32(lp: number, sp: number, lq: number, sq: number, out: number, n: number): void;
   normalKlGradF32(g: number, lp: number, sp: number, lq: number, sq: number, dlp: number, dsp: number, dlq: number, dsq: number, n: number): void;
   adamF32(
@@ -130,7 +131,7 @@ interface KernelExports {
   help?(ctrl: number, work: number): void;
 }
 
-const KERNEL_NAMES = ['gemm', 'gemmWorkBytes', 'packedABytes', 'packedBBytes', 'prepackModeA', 'prepackModeB', 'initConstants', 'gemmNr', 'gemmMr', 'gemmRowStrip', 'binaryF32', 'whereF32', 'unaryF32', 'sumF32', 'sumBlockLength', 'sumBlocksF32', 'adamF32', 'bceF32', 'bceGradF32', 'nonFiniteF32', 'gatherF32', 'normalKlF32', 'normalKlGradF32'] as const;
+const KERNEL_NAMES = ['gemm', 'gemmWorkBytes', 'packedABytes', 'packedBBytes', 'prepackModeA', 'prepackModeB', 'initConstants', 'gemmNr', 'gemmMr', 'gemmRowStrip', 'binaryF32', 'whereF32', 'unaryF32', 'sumF32', 'sumBlockLength', 'sumBlocksF32', 'adamF32', 'bceF32', 'bceGradF32', 'nonFiniteF32', 'gatherF32', 'copyRowsF32', 'normalKlF32', 'normalKlGradF32'] as const;
 
 function isKernelExports(x: WebAssembly.Exports): x is WebAssembly.Exports & KernelExports {
   return KERNEL_NAMES.every((name) => typeof x[name] === 'function');
@@ -728,9 +729,30 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
   };
 
   const copyStrided: Backend['copyStrided'] = (src, srcOff, shape, strides, out) => {
+    const fallback = (): void => base.copyStrided(src, srcOff, shape, strides, out);
+    const n = out.length;
     // A broadcast scalar (every stride 0, e.g. the seed gradient of a sum) is a fill.
-    if (shape.length > 0 && out.length > 0 && strides.every((st) => st === 0)) out.fill(src[srcOff]!);
-    else base.copyStrided(src, srcOff, shape, strides, out);
+    if (shape.length > 0 && n > 0 && strides.every((st) => st === 0)) {
+      out.fill(src[srcOff]!);
+      return;
+    }
+    // Rows that are contiguous runs (a bias row broadcast over a batch, a slice of rows): in wasm,
+    // since JS copies into shared memory go word by word.
+    if (shape.length !== 2 || strides[1] !== 1 || strides[0]! < 0 || n < minWasmElements
+      || !(src instanceof Float32Array && out instanceof Float32Array)) {
+      fallback();
+      return;
+    }
+    const [rows, cols] = shape as [number, number];
+    const rowStride = strides[0]!;
+    withScratch(() => {
+      const sP = addr(src, srcOff, (rows - 1) * rowStride + cols, true);
+      const oP = addr(out, 0, n, false);
+      if (sP < 0 || oP < 0) return false;
+      ex.copyRowsF32(sP, rowStride, rows, cols, oP);
+      storeBack(out, 0, oP, n);
+      return true;
+    }, fallback);
   };
 
   // Only from a source already in wasm memory (a dataset loaded under this backend): copying a
