@@ -150,6 +150,11 @@ const FIRST_COSTLY_UNARY = 5;
  * a second thread barely raises memory throughput, and waking it can cost more than the op.
  */
 const STREAMING_FACTOR = 32;
+/**
+ * The Gaussian KL kernels (a float64 exp per element, 12–17 ns) split over threads this many times
+ * sooner than minParallelElements: a reference VAE's 128×20 latents take 30–44 µs on one thread.
+ */
+const FLOAT64_EXP_FACTOR = 16;
 
 /**
  * How a broadcast operand of `shape` covers outShape viewed as an m×n matrix split before axis
@@ -237,6 +242,8 @@ const JOB_SUM = 5;
 const JOB_FINITE = 6;
 const JOB_BCE_GRAD = 7;
 const JOB_GATHER = 8;
+const JOB_KL = 9;
+const JOB_KL_GRAD = 10;
 /** A cap on threads: each holds its own gemm packing scratch (gemmWorkBytes, ≈ 1.2 MB). */
 const MAX_WORKERS = 31;
 /**
@@ -711,8 +718,10 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
   const normalKl: Backend['normalKl'] = (locP, logScaleP, locQ, logScaleQ, out) => {
     checkLengths('normalKl', { out, locP, logScaleP, locQ, logScaleQ });
     const arrays = [[locP, 'in'], [logScaleP, 'in'], [locQ, 'in'], [logScaleQ, 'in'], [out, 'out']] as const;
-    flatF32(out.length, arrays, () => base.normalKl(locP, logScaleP, locQ, logScaleQ, out), (p) => {
-      ex.normalKlF32(p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, out.length);
+    const n = out.length;
+    flatF32(n, arrays, () => base.normalKl(locP, logScaleP, locQ, logScaleQ, out), (p) => {
+      if (nWorkers === 0 || n * FLOAT64_EXP_FACTOR < minParallelElements) ex.normalKlF32(p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, n);
+      else share(JOB_KL, n, ELEMENT_UNIT, () => ctl.set(p, JOB + 6));
     });
   };
 
@@ -723,8 +732,10 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
       [dLocP, 'out'], [dLogScaleP, 'out'], [dLocQ, 'out'], [dLogScaleQ, 'out'],
     ] as const;
     const fallback = (): void => base.normalKlGrad(g, locP, logScaleP, locQ, logScaleQ, dLocP, dLogScaleP, dLocQ, dLogScaleQ);
-    flatF32(g.length, arrays, fallback, (p) => {
-      ex.normalKlGradF32(p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, p[5]!, p[6]!, p[7]!, p[8]!, g.length);
+    const n = g.length;
+    flatF32(n, arrays, fallback, (p) => {
+      if (nWorkers === 0 || n * FLOAT64_EXP_FACTOR < minParallelElements) ex.normalKlGradF32(p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, p[5]!, p[6]!, p[7]!, p[8]!, n);
+      else share(JOB_KL_GRAD, n, ELEMENT_UNIT, () => ctl.set(p, JOB + 6));
     });
   };
 

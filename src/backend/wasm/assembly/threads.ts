@@ -4,7 +4,7 @@
 // delays the job by at most one chunk). No JS runs per chunk. A job's leading chunks may prepare
 // what all its other chunks read (a gemm's shared packed operand): those wait until they are done.
 import { gemm, prepackAPart, prepackBPart } from './gemm';
-import { adamF32, bceF32, bceGradF32, gatherF32, nonFiniteF32, sumBlocksF32, unaryF32 } from './elementwise';
+import { adamF32, bceF32, bceGradF32, gatherF32, nonFiniteF32, normalKlF32, normalKlGradF32, sumBlocksF32, unaryF32 } from './elementwise';
 
 // Control block layout (byte offsets from ctrl), shared with src/backend/wasm/index.ts:
 //   0 seq     bumped by the main thread to wake the workers for a job
@@ -43,6 +43,8 @@ const JOB_SUM: i32 = 5;
 const JOB_FINITE: i32 = 6;
 const JOB_BCE_GRAD: i32 = 7;
 const JOB_GATHER: i32 = 8;
+const JOB_KL: i32 = 9;
+const JOB_KL_GRAD: i32 = 10;
 
 // Run chunk c of the job at j, with `work` as this thread's gemm packing scratch.
 function runChunk(j: usize, c: i32, work: usize): void {
@@ -123,6 +125,17 @@ function runChunk(j: usize, c: i32, work: usize): void {
     // Arguments: x, n, inner, idx, out at 24..43 (outer = 1); chunks split the indices.
     const inner = load<i32>(j, 32);
     gatherF32(load<u32>(j, 24), 1, load<i32>(j, 28), inner, load<u32>(j, 36) + (<usize>lo << 2), hi - lo, load<u32>(j, 40) + ((<usize>lo * inner) << 2));
+  } else if (kind == JOB_KL) {
+    // Arguments: locP, logScaleP, locQ, logScaleQ, out at 24..43.
+    const o = <usize>lo << 2;
+    normalKlF32(load<u32>(j, 24) + o, load<u32>(j, 28) + o, load<u32>(j, 32) + o, load<u32>(j, 36) + o, load<u32>(j, 40) + o, hi - lo);
+  } else if (kind == JOB_KL_GRAD) {
+    // Arguments: g, locP, logScaleP, locQ, logScaleQ, then their four gradients, at 24..59.
+    const o = <usize>lo << 2;
+    normalKlGradF32(
+      load<u32>(j, 24) + o, load<u32>(j, 28) + o, load<u32>(j, 32) + o, load<u32>(j, 36) + o, load<u32>(j, 40) + o,
+      load<u32>(j, 44) + o, load<u32>(j, 48) + o, load<u32>(j, 52) + o, load<u32>(j, 56) + o, hi - lo,
+    );
   } else if (kind == JOB_SUM) {
     // Arguments: x, its length, the float64 block sums at 24..35; chunks split the blocks.
     sumBlocksF32(load<u32>(j, 24), load<i32>(j, 28), lo, hi, load<u32>(j, 32));
