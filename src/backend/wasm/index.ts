@@ -459,6 +459,12 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
   };
 
   const help = ex.help;
+  /**
+   * Whether to split a job worth `cost` streaming elements that is small (below 16× minParallelElements):
+   * only while no worker sleeps, since waking one (a system call, then tens of µs) costs more than it saves.
+   */
+  const shareSmall = (cost: number): boolean =>
+    nWorkers > 0 && cost >= minParallelElements && (cost >= 16 * minParallelElements || Atomics.load(ctl, SLEEPERS) === 0);
   let jobTag = 0;
 
   /**
@@ -720,7 +726,7 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     const arrays = [[locP, 'in'], [logScaleP, 'in'], [locQ, 'in'], [logScaleQ, 'in'], [out, 'out']] as const;
     const n = out.length;
     flatF32(n, arrays, () => base.normalKl(locP, logScaleP, locQ, logScaleQ, out), (p) => {
-      if (nWorkers === 0 || n * FLOAT64_EXP_FACTOR < minParallelElements) ex.normalKlF32(p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, n);
+      if (!shareSmall(n * FLOAT64_EXP_FACTOR)) ex.normalKlF32(p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, n);
       else share(JOB_KL, n, ELEMENT_UNIT, () => ctl.set(p, JOB + 6));
     });
   };
@@ -734,7 +740,7 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     const fallback = (): void => base.normalKlGrad(g, locP, logScaleP, locQ, logScaleQ, dLocP, dLogScaleP, dLocQ, dLogScaleQ);
     const n = g.length;
     flatF32(n, arrays, fallback, (p) => {
-      if (nWorkers === 0 || n * FLOAT64_EXP_FACTOR < minParallelElements) ex.normalKlGradF32(p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, p[5]!, p[6]!, p[7]!, p[8]!, n);
+      if (!shareSmall(n * FLOAT64_EXP_FACTOR)) ex.normalKlGradF32(p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, p[5]!, p[6]!, p[7]!, p[8]!, n);
       else share(JOB_KL_GRAD, n, ELEMENT_UNIT, () => ctl.set(p, JOB + 6));
     });
   };
