@@ -132,14 +132,11 @@ const ROUNDER: i32 = 4;
 const LN2_HI: i32 = 5;
 const LN2_LO: i32 = 6;
 const EXP_P: i32 = 7; // 6 slots
-const SQRT_HALF: i32 = 13;
+const SQRT2_M1: i32 = 13;
 const LOG_P: i32 = 14; // 9 slots
 const HALF: i32 = 23;
 const ROUNDER_BITS: i32 = 24;
 const EXP_BIAS: i32 = 25;
-const LOG_BIAS: i32 = 26;
-const MANTISSA: i32 = 27;
-const HALF_BITS: i32 = 28;
 const SIGN: i32 = 29;
 // whereF32 splats an operand that is one value per row (or per call) into slots 32–34 (main
 // thread only: where is never split over threads). The float64 kernels' constants follow.
@@ -190,7 +187,7 @@ export function initConstants(): void {
   setF(EXP_P + 3, 4.1665795894e-2);
   setF(EXP_P + 4, 1.6666665459e-1);
   setF(EXP_P + 5, 5.0000001201e-1);
-  setF(SQRT_HALF, 0.707106781186547524);
+  setF(SQRT2_M1, 0.414213562373095049);
   // Cephes logf P(f), highest degree first.
   setF(LOG_P, 7.0376836292e-2);
   setF(LOG_P + 1, -1.1514610310e-1);
@@ -204,9 +201,6 @@ export function initConstants(): void {
   setF(HALF, 0.5);
   setI(ROUNDER_BITS, 0x4b400000);
   setI(EXP_BIAS, 127);
-  setI(LOG_BIAS, 126);
-  setI(MANTISSA, 0x007fffff);
-  setI(HALF_BITS, 0x3f000000);
   setI(SIGN, 0x80000000);
   setD(D_LO, -708);
   setD(D_HI, 709);
@@ -263,16 +257,17 @@ const ROUND: f32 = 12582912;
   return f32x4.mul(f32x4.mul(y, p1), p2);
 }
 
-// ln u for finite u > 0: u = 2^e·m with m in [√½, √2), ln u = e·ln2 + ln m, ln(1+f) = f − f²/2 + f³·P(f)
-// with P from Cephes logf (≈ 1 ulp).
-@inline function logV(u: v128): v128 {
-  const bits = u;
-  let e = f32x4.convert_i32x4_s(i32x4.sub(i32x4.shr_u(bits, 23), kc(LOG_BIAS)));
-  let m = v128.or(v128.and(bits, kc(MANTISSA)), kc(HALF_BITS)); // [0.5, 1)
-  const small = f32x4.lt(m, kc(SQRT_HALF));
+// log1p(t) for t in [0, 1] (t = e^(−|v|) here) without a division: ln(1 + f) = f − f²/2 + f³·P(f), P
+// from Cephes logf (≈ 1 ulp for |f| ≤ √2 − 1). Below √2 − 1, f = t exactly. Above, 1 + t rounds to
+// u = 2(1 + f) with f = u/2 − 1 in (−0.293, 0] (exact), so ln(1 + t) = ln 2 + ln(1 + f) + c/u, where
+// c = t − (u − 1) is the rounding of 1 + t (exact, Fast2Sum) and 1/u ≈ ½(1 − f + f²) (off by f³, on
+// c ≤ 2⁻²⁴): no division.
+@inline function log1pV(t: v128): v128 {
   const one = kc(ONE);
-  e = f32x4.sub(e, v128.and(small, one));
-  const f = f32x4.sub(f32x4.add(m, v128.and(small, m)), one);
+  const half = kc(HALF);
+  const u = f32x4.add(t, one);
+  const big = f32x4.gt(t, kc(SQRT2_M1));
+  const f = v128.bitselect(f32x4.sub(f32x4.mul(u, half), one), t, big);
   const f2 = f32x4.mul(f, f);
   let p = kc(LOG_P);
   p = f32x4.add(f32x4.mul(p, f), kc(LOG_P + 1));
@@ -284,19 +279,11 @@ const ROUND: f32 = 12582912;
   p = f32x4.add(f32x4.mul(p, f), kc(LOG_P + 7));
   p = f32x4.add(f32x4.mul(p, f), kc(LOG_P + 8));
   let y = f32x4.mul(f32x4.mul(p, f), f2);
-  y = f32x4.add(y, f32x4.mul(e, kc(LN2_LO)));
-  y = f32x4.sub(y, f32x4.mul(f2, kc(HALF)));
-  return f32x4.add(f32x4.add(f, y), f32x4.mul(e, kc(LN2_HI)));
-}
-
-// log1p(t) for t ≥ 0 as ln(u)·t/(u − 1) with u = fl(1 + t): the ratio undoes u's rounding (Goldberg,
-// "What every computer scientist should know…", Thm 4); t/(u−1) → 1 and ln u → t as u → 1.
-@inline function log1pV(t: v128): v128 {
-  const u = f32x4.add(t, kc(ONE));
-  const d = f32x4.sub(u, kc(ONE));
-  const exact = f32x4.eq(d, f32x4.splat(0));
-  const r = f32x4.div(f32x4.mul(logV(u), t), d);
-  return v128.bitselect(t, r, exact);
+  const c = f32x4.sub(t, f32x4.sub(u, one));
+  const invU = f32x4.mul(half, f32x4.add(f32x4.sub(one, f), f2));
+  y = f32x4.add(y, v128.and(f32x4.add(kc(LN2_LO), f32x4.mul(c, invU)), big));
+  y = f32x4.sub(y, f32x4.mul(f2, half));
+  return f32x4.add(f32x4.add(f, y), v128.and(kc(LN2_HI), big));
 }
 
 // The first `lanes` (1–3) floats at p in lanes 0.., zeros above: a partial vector that reads nothing past the array.
