@@ -222,7 +222,8 @@ function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
 // 1024 (assembly/elementwise.ts), per-thread packing scratch from SCRATCH_BASE, then the heap
 // (./heap.ts): tensor buffers handed out by allocate, and scratch copies of foreign operands.
 const CTRL = 0;
-// i32 slots of the control block, and of the job from byte 64 (layout in assembly/threads.ts).
+// i32 slots of the control block, of the job from byte 64 and of its chunk bounds from byte 512
+// (layout in assembly/threads.ts).
 const SEQ = 0;
 const DONE = 1;
 const QUIT = 2;
@@ -234,6 +235,7 @@ const STALLED = 7;
 const FLAG = 8;
 const BEAT = 9;
 const JOB = 16;
+const BOUNDS = 128;
 const JOB_GEMM = 1;
 const JOB_ADAM = 2;
 const JOB_UNARY = 3;
@@ -247,11 +249,14 @@ const JOB_KL_GRAD = 10;
 /** A cap on threads: each holds its own gemm packing scratch (gemmWorkBytes, ≈ 1.2 MB). */
 const MAX_WORKERS = 31;
 /**
- * Chunks per thread in a shared job. The operand all chunks read is packed once (prepackAPart/BPart), so
- * finer chunks cost little and bound the wait for a straggling or descheduled thread (a chunk of a
- * reference gemm on two threads is ≈ 80 µs).
+ * Chunk sizes of a shared job (see share): each takes 1/(GUIDE·threads) of the units left, and at
+ * least 1/(LEAST_CHUNKS_PER_THREAD·threads) of them all. The operand all chunks read is packed once
+ * (prepackAPart/BPart), so small chunks cost little; the last ones bound the threads' finishing gap.
  */
-const CHUNKS_PER_THREAD = 6;
+const GUIDE = 2;
+const LEAST_CHUNKS_PER_THREAD = 16;
+/** Chunks of a job after its leading ones: their bounds fill slots BOUNDS.. of the control block, below byte 1024. */
+const MAX_CHUNKS = 120;
 /** Leading chunks per thread that pack a shared gemm operand (≈ 10–50 µs each for the reference VAE). */
 const PACK_CHUNKS_PER_THREAD = 2;
 /** prepackModeA's code for row lists (assembly/gemm.ts PACK_ROWS). */
@@ -475,19 +480,24 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
    */
   const share = (kind: number, total: number, unit: number, fill: () => void, lead = 0): void => {
     if (!help) throw new Error('wasm backend: workers without a shared-memory build');
-    // Whole units per chunk, rounded down: between `parts` and 2·parts chunks (rounding up could
-    // leave 7 chunks of 2 for 13 units, one thread running 4 and the other 3).
+    // Guided self-scheduling (Polychronopoulos & Kuck, 1987): each chunk takes 1/(GUIDE·threads)
+    // of the units left, at least `least`, so the last chunks are small and the threads finish
+    // together. Equal chunks left one thread a chunk behind: 7 of a reference gemm's 13.
     const units = Math.ceil(total / unit);
-    const parts = Math.min(units, CHUNKS_PER_THREAD * (nWorkers + 1));
-    const len = Math.floor(units / parts) * unit;
-    const chunks = lead + Math.ceil(total / len);
+    const threads = nWorkers + 1;
+    const least = Math.max(1, Math.floor(units / (LEAST_CHUNKS_PER_THREAD * threads)));
+    let chunks = 0;
+    ctl[BOUNDS] = 0;
+    for (let at = 0; at < units; ) {
+      at = chunks === MAX_CHUNKS - 1 ? units : Math.min(units, at + Math.max(least, Math.ceil((units - at) / (GUIDE * threads))));
+      ctl[BOUNDS + ++chunks] = Math.min(total, at * unit);
+    }
+    chunks += lead;
     jobTag = (jobTag + 1) & 0xffff;
     ctl[JOB] = kind;
     ctl[JOB + 1] = chunks;
     ctl[JOB + 2] = jobTag;
-    ctl[JOB + 3] = len;
     ctl[JOB + 4] = lead;
-    ctl[JOB + 5] = total;
     fill();
     Atomics.store(ctl, DONE, 0);
     Atomics.store(ctl, READY, 0);

@@ -17,9 +17,10 @@ import { adamF32, bceF32, bceGradF32, gatherF32, nonFiniteF32, normalKlF32, norm
 //  28 stalled   non-zero: a chunk gave up waiting for the leading chunks (a thread holding one died)
 //  32 flag      set by a finiteness job's chunks that find a NaN or ±∞
 //  36 beat      bumped by the main thread at every wasm kernel call it makes (see workerLoop)
-//  JOB (64)   the job: i32 kind, i32 chunk count (leading ones included), i32 tag, i32 chunk
-//             length, i32 at 16 the leading chunks, i32 at 20 the length the other chunks split,
-//             the kind's other arguments as runChunk reads them.
+//  JOB (64)   the job: i32 kind, i32 chunk count (leading ones included), i32 tag, i32 at 16 the
+//             leading chunks, the kind's other arguments from 24 as runChunk reads them.
+//  BOUNDS (512)  i32 bounds of the other chunks, largest first (sized by index.ts): chunk c
+//             covers [bounds[c], bounds[c + 1]) of the length they split.
 const SEQ: usize = 0;
 const DONE: usize = 4;
 const QUIT: usize = 8;
@@ -33,6 +34,7 @@ const BEAT: usize = 36;
 // gives up on a job after ≥ 10 s too, see index.ts).
 const READY_POLLS: i32 = 0x7fffffff;
 const JOB: usize = 64;
+const BOUNDS: usize = 512;
 
 // Job kinds.
 const JOB_GEMM: i32 = 1;
@@ -63,11 +65,9 @@ function runChunk(j: usize, c: i32, work: usize): void {
       return;
     }
   }
-  c -= lead;
-  const len = load<i32>(j, 12);
-  const total = load<i32>(j, 20);
-  const lo = c * len;
-  const hi = min(total, lo + len);
+  const bounds = j - JOB + BOUNDS + (<usize>(c - lead) << 2);
+  const lo = load<i32>(bounds);
+  const hi = load<i32>(bounds, 4);
   if (kind == JOB_GEMM) {
     // Arguments: byCols, ta, tb, m, n, k, a, lda, b, ldb, beta, c, ldc, then the operand packed
     // whole for all chunks (preA when split by columns, preB by rows), skip, whether preA holds
