@@ -155,6 +155,8 @@ const STREAMING_FACTOR = 32;
  * sooner than minParallelElements: a reference VAE's 128×20 latents take 30–44 µs on one thread.
  */
 const FLOAT64_EXP_FACTOR = 16;
+/** Adam per element (a square root and a division on four streams): ≈ 8 streaming elements' work. */
+const ADAM_FACTOR = 8;
 
 /**
  * How a broadcast operand of `shape` covers outShape viewed as an m×n matrix split before axis
@@ -820,7 +822,7 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
         lr / bc1, Math.sqrt(bc2), decoupled ? 1 - lr * weightDecay : 1, decoupled ? 0 : weightDecay,
         beta1, 1 - beta1, beta2, 1 - beta2, eps,
       ] as const;
-      if (nWorkers === 0 || n < minParallelElements) ex.adamF32(ptrs[0]!, ptrs[1]!, ptrs[2]!, ptrs[3]!, n, ...k);
+      if (!shareSmall(n * ADAM_FACTOR)) ex.adamF32(ptrs[0]!, ptrs[1]!, ptrs[2]!, ptrs[3]!, n, ...k);
       else {
         share(JOB_ADAM, n, ELEMENT_UNIT, () => {
           ctl.set(ptrs, JOB + 6);
