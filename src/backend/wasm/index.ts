@@ -251,11 +251,13 @@ const JOB_KL_GRAD = 10;
 /** A cap on threads: each holds its own gemm packing scratch (gemmWorkBytes, ≈ 1.2 MB). */
 const MAX_WORKERS = 31;
 /**
- * Chunk sizes of a shared job (see share): each takes 1/(GUIDE·threads) of the units left, and at
- * least 1/(LEAST_CHUNKS_PER_THREAD·threads) of them all. The operand all chunks read is packed once
+ * Chunk sizes of a shared job (see share): each takes 1/(GUIDE·threads) of the units left, at most
+ * 1/(CHUNKS_PER_THREAD·threads) of them all (the wait for a descheduled thread) and at least
+ * 1/(LEAST_CHUNKS_PER_THREAD·threads). The operand all chunks read is packed once
  * (prepackAPart/BPart), so small chunks cost little; the last ones bound the threads' finishing gap.
  */
 const GUIDE = 2;
+const CHUNKS_PER_THREAD = 6;
 const LEAST_CHUNKS_PER_THREAD = 16;
 /** Chunks of a job after its leading ones: their bounds fill slots BOUNDS.. of the control block, below byte 1024. */
 const MAX_CHUNKS = 120;
@@ -482,16 +484,19 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
    */
   const share = (kind: number, total: number, unit: number, fill: () => void, lead = 0): void => {
     if (!help) throw new Error('wasm backend: workers without a shared-memory build');
-    // Guided self-scheduling (Polychronopoulos & Kuck, 1987): each chunk takes 1/(GUIDE·threads)
-    // of the units left, at least `least`, so the last chunks are small and the threads finish
-    // together. Equal chunks left one thread a chunk behind: 7 of a reference gemm's 13.
+    // Guided self-scheduling (Polychronopoulos & Kuck, 1987), capped: each chunk takes 1/(GUIDE·threads)
+    // of the units left, at most `most` (a thread the OS deschedules mid-chunk holds up the job by
+    // one chunk) and at least `least`, so the last chunks are small and the threads finish together.
+    // Equal chunks left one thread a chunk behind: 7 of a reference gemm's 13.
     const units = Math.ceil(total / unit);
     const threads = nWorkers + 1;
+    const most = Math.ceil(units / (CHUNKS_PER_THREAD * threads));
     const least = Math.max(1, Math.floor(units / (LEAST_CHUNKS_PER_THREAD * threads)));
     let chunks = 0;
     ctl[BOUNDS] = 0;
     for (let at = 0; at < units; ) {
-      at = chunks === MAX_CHUNKS - 1 ? units : Math.min(units, at + Math.max(least, Math.ceil((units - at) / (GUIDE * threads))));
+      const size = Math.max(least, Math.min(most, Math.ceil((units - at) / (GUIDE * threads))));
+      at = chunks === MAX_CHUNKS - 1 ? units : Math.min(units, at + size);
       ctl[BOUNDS + ++chunks] = Math.min(total, at * unit);
     }
     chunks += lead;
