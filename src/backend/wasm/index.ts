@@ -157,6 +157,8 @@ const STREAMING_FACTOR = 32;
 const FLOAT64_EXP_FACTOR = 16;
 /** Adam per element (a square root and a division on four streams): ≈ 8 streaming elements' work. */
 const ADAM_FACTOR = 8;
+/** Jobs worth this many times minParallelElements pay for waking a sleeping worker (see shareSmall). */
+const WAKE_FACTOR = 16;
 
 /**
  * How a broadcast operand of `shape` covers outShape viewed as an m×n matrix split before axis
@@ -468,12 +470,14 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
   };
 
   const help = ex.help;
+  /** Whether a job worth `cost` streaming elements splits over the threads. */
+  const splits = (cost: number): boolean => nWorkers > 0 && cost >= minParallelElements;
   /**
-   * Whether to split a job worth `cost` streaming elements that is small (below 16× minParallelElements):
-   * only while no worker sleeps, since waking one (a system call, then tens of µs) costs more than it saves.
+   * The same for a job that may be too small to wake a worker for (below WAKE_FACTOR× minParallelElements):
+   * it splits only while no worker sleeps, since waking one (a system call, then tens of µs) costs more than it saves.
    */
   const shareSmall = (cost: number): boolean =>
-    nWorkers > 0 && cost >= minParallelElements && (cost >= 16 * minParallelElements || Atomics.load(ctl, SLEEPERS) === 0);
+    splits(cost) && (cost >= WAKE_FACTOR * minParallelElements || Atomics.load(ctl, SLEEPERS) === 0);
   let jobTag = 0;
 
   /**
@@ -648,8 +652,7 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     }
     const n = x.length;
     flatF32(n, [[x, 'in'], [out, 'out']], fallback, ([xP, oP]) => {
-      const threshold = code >= FIRST_COSTLY_UNARY ? minParallelElements : minParallelElements * STREAMING_FACTOR;
-      if (nWorkers === 0 || n < threshold) ex.unaryF32(code, xP!, oP!, n);
+      if (!splits(code >= FIRST_COSTLY_UNARY ? n : n / STREAMING_FACTOR)) ex.unaryF32(code, xP!, oP!, n);
       else share(JOB_UNARY, n, ELEMENT_UNIT, () => ctl.set([code, xP!, oP!], JOB + 6));
     });
   };
@@ -688,7 +691,7 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     const n = logits.length;
     const arrays = [[logits, 'in'], [target, 'in'], [out, 'out'], [sig, 'out']] as const;
     flatF32(n, arrays, () => base.bceLogits(logits, target, out, sig), (ptrs) => {
-      if (nWorkers === 0 || n < minParallelElements) ex.bceF32(ptrs[0]!, ptrs[1]!, ptrs[2]!, ptrs[3]!, n);
+      if (!splits(n)) ex.bceF32(ptrs[0]!, ptrs[1]!, ptrs[2]!, ptrs[3]!, n);
       else share(JOB_BCE, n, ELEMENT_UNIT, () => ctl.set(ptrs, JOB + 6));
     });
   };
@@ -700,7 +703,7 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     withScratch(() => {
       const xP = addr(x, 0, n, true);
       if (xP < 0) return false;
-      if (nWorkers > 0 && n >= minParallelElements) {
+      if (splits(n)) {
         Atomics.store(ctl, FLAG, 0);
         share(JOB_FINITE, n, ELEMENT_UNIT, () => ctl.set([xP, CTRL + FLAG * 4], JOB + 6));
         finite = Atomics.load(ctl, FLAG) === 0;
@@ -731,7 +734,7 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
       const tP = addr(target, 0, n, true);
       const oP = addr(out, 0, n, false);
       if (gP < 0 || sP < 0 || tP < 0 || oP < 0) return false;
-      if (nWorkers > 0 && n >= minParallelElements) share(JOB_BCE_GRAD, rows, 1, () => ctl.set([gP, sP, tP, oP, n, cols], JOB + 6));
+      if (splits(n)) share(JOB_BCE_GRAD, rows, 1, () => ctl.set([gP, sP, tP, oP, n, cols], JOB + 6));
       else ex.bceGradF32(gP, sP, tP, oP, n, cols);
       storeBack(out, 0, oP, n);
       return true;
@@ -811,7 +814,7 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
       new Int32Array(current, iP, r).set(idx);
       const oP = addr(out, 0, total, false);
       if (oP < 0) return false;
-      if (nWorkers > 0 && outer === 1 && total >= minParallelElements) share(JOB_GATHER, r, 4, () => ctl.set([x.byteOffset, n, inner, iP, oP], JOB + 6));
+      if (outer === 1 && splits(total)) share(JOB_GATHER, r, 4, () => ctl.set([x.byteOffset, n, inner, iP, oP], JOB + 6));
       else ex.gatherF32(x.byteOffset, outer, n, inner, iP, r, oP);
       storeBack(out, 0, oP, total);
       return true;

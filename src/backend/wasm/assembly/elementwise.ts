@@ -460,34 +460,34 @@ export function nonFiniteF32(x: usize, n: i32): i32 {
   return bad ? 1 : 0;
 }
 
+// Copy `bytes` (a multiple of 4) from s to d, 64 bytes at a time (JS copies into shared memory go
+// word by word).
+@inline function copyRow(d: usize, s: usize, bytes: usize): void {
+  let b: usize = 0;
+  for (; b + 64 <= bytes; b += 64) {
+    v128.store(d + b, v128.load(s + b));
+    v128.store(d + b, v128.load(s + b, 16), 16);
+    v128.store(d + b, v128.load(s + b, 32), 32);
+    v128.store(d + b, v128.load(s + b, 48), 48);
+  }
+  for (; b + 16 <= bytes; b += 16) v128.store(d + b, v128.load(s + b));
+  for (; b < bytes; b += 4) store<f32>(d + b, load<f32>(s + b));
+}
+
 /**
  * Row i of the m×n out is the n floats at src + i·stride floats (stride ≥ 0; 0 repeats one row, as a
- * bias broadcast over a batch): Backend.copyStrided's contiguous runs, 64 bytes at a time.
+ * bias broadcast over a batch): Backend.copyStrided's contiguous runs.
  */
 export function copyRowsF32(src: usize, stride: i32, m: i32, n: i32, out: usize): void {
   const rowBytes = <usize>n << 2;
   const step = <usize>stride << 2;
-  let s = src;
-  let d = out;
-  for (let i = 0; i < m; i++) {
-    let b: usize = 0;
-    for (; b + 64 <= rowBytes; b += 64) {
-      v128.store(d + b, v128.load(s + b));
-      v128.store(d + b, v128.load(s + b, 16), 16);
-      v128.store(d + b, v128.load(s + b, 32), 32);
-      v128.store(d + b, v128.load(s + b, 48), 48);
-    }
-    for (; b + 16 <= rowBytes; b += 16) v128.store(d + b, v128.load(s + b));
-    for (; b < rowBytes; b += 4) store<f32>(d + b, load<f32>(s + b));
-    s += step;
-    d += rowBytes;
-  }
+  for (let i = 0; i < m; i++) copyRow(out + <usize>i * rowBytes, src + <usize>i * step, rowBytes);
 }
 
 /**
  * out[o, k, :] = x[o, idx[k], :] (Backend.gather) for x of shape [outer, n, inner] and the r
  * indices at idx, which the caller has checked against n: a minibatch drawn from a dataset in
- * wasm memory, copied 64 bytes at a time (JS copies into shared memory go word by word).
+ * wasm memory.
  */
 export function gatherF32(x: usize, outer: i32, n: i32, inner: i32, idx: usize, r: i32, out: usize): void {
   const rowBytes = <usize>inner << 2;
@@ -519,8 +519,7 @@ export function gatherF32(x: usize, outer: i32, n: i32, inner: i32, idx: usize, 
       dst += rowBytes << 2;
     }
     for (; k < r; k++) {
-      const src = base + <usize>load<i32>(idx + (<usize>k << 2)) * rowBytes;
-      for (let b: usize = 0; b < rowBytes; b += 4) store<f32>(dst + b, load<f32>(src + b));
+      copyRow(dst, base + <usize>load<i32>(idx + (<usize>k << 2)) * rowBytes, rowBytes);
       dst += rowBytes;
     }
   }

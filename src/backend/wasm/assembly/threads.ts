@@ -190,7 +190,7 @@ export function workerLoop(ctrl: usize, work: usize, seen: i32): void {
     // Spin until `spin` polls pass with no kernel call by the main thread: while it calls kernels
     // (a training step), the next job is near, and waking from sleep would delay this worker's
     // share of it; once it stops (or the OS gave this worker the core it shares with the main
-    // thread, which then cannot call anything), sleep soon, as a longer fixed spin would.
+    // thread, which then cannot call anything), sleep soon, unlike a longer fixed spin.
     let beat = atomic.load<i32>(ctrl + BEAT);
     for (let s = 0; seq == seen && s < spin; s++) {
       seq = atomic.load<i32>(ctrl + SEQ);
