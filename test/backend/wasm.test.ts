@@ -335,6 +335,17 @@ test('copyStrided of a broadcast scalar, a transpose, a bias row broadcast over 
   }
 });
 
+test('copyStrided of rows rejects a view that reads past src, with native\'s message, for src in wasm memory or not', () => {
+  for (const be of variants) {
+    for (const src of [new Float32Array(4000), be.allocate ? be.allocate(false, 4000) as Float32Array : new Float32Array(4000)]) {
+      assert.throws(() => be.copyStrided(src, 5, [30, 100], [137, 1], new Float32Array(3000)), {
+        name: 'RangeError', message: 'copyStrided: the view reads src[5..4077], src has 4000 elements',
+      }, label(be));
+      assert.doesNotThrow(() => be.copyStrided(src, 5, [30, 100], [130, 1], new Float32Array(3000)), label(be));
+    }
+  }
+});
+
 test('bceLogitsGrad is bit-identical to the JS backend: one g per row (awkward values), cols 1, a short last row', () => {
   const rng = new Rng(25);
   for (const [n, cols] of [[1, 1], [7, 1], [35, 7], [10, 3], [128 * 784, 784], [301, 300]] as const) {

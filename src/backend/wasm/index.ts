@@ -782,6 +782,9 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     }
     const [rows, cols] = shape as [number, number];
     const rowStride = strides[0]!;
+    // The kernel reads wasm memory wherever the view points: a view past src is an error (as native's).
+    const last = srcOff + (rows - 1) * rowStride + cols - 1;
+    if (srcOff < 0 || last >= src.length) throw new RangeError(`copyStrided: the view reads src[${srcOff}..${last}], src has ${src.length} elements`);
     withScratch(() => {
       const sP = addr(src, srcOff, (rows - 1) * rowStride + cols, true);
       const oP = addr(out, 0, n, false);
