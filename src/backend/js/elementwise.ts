@@ -2,9 +2,11 @@
 // Each op gets its own tight loop (a switch outside the loop, never inside),
 // so V8 sees monomorphic code on the hot paths.
 import type { BinaryKernel, FloatArray, ReduceKernel, UnaryKernel } from '../backend.js';
+import { checkBroadcast, checkLengths, checkRows, checkView } from '../checks.js';
 
 export function unary(op: UnaryKernel, x: FloatArray, out: FloatArray, p0: number, p1: number): void {
   const n = x.length;
+  if (out.length !== n) throw new RangeError(`unary: out has ${out.length} elements, x has ${n}`);
   switch (op) {
     case 'neg': for (let i = 0; i < n; i++) out[i] = -x[i]!; return;
     case 'exp': for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]!); return;
@@ -80,6 +82,7 @@ export function binary(
   b: FloatArray, bShape: readonly number[],
   out: FloatArray, outShape: readonly number[],
 ): void {
+  checkBroadcast('binary', outShape, out, { a: [a, aShape], b: [b, bShape] });
   const total = out.length;
   if (total === 0) return;
   if (a.length === total && b.length === total) return binLoop(op, total, a, 0, 1, b, 0, 1, out, 0);
@@ -113,6 +116,7 @@ export function where(
   b: FloatArray, bShape: readonly number[],
   out: FloatArray, outShape: readonly number[],
 ): void {
+  checkBroadcast('where', outShape, out, { cond: [cond, cShape], a: [a, aShape], b: [b, bShape] });
   const rank = outShape.length;
   const sc = bstrides(cShape, outShape);
   const sa = bstrides(aShape, outShape);
@@ -138,6 +142,7 @@ export function where(
 }
 
 export function reduce(op: ReduceKernel, x: FloatArray, outer: number, n: number, inner: number, out: FloatArray): void {
+  if (x.length < outer * n * inner || out.length < outer * inner) throw new RangeError(`reduce: x or out is too short for [${outer}, ${n}, ${inner}]`);
   for (let o = 0; o < outer; o++) {
     const base = o * n * inner;
     const ob = o * inner;
@@ -163,6 +168,7 @@ const MIN_RUN = 64;
 export function copyStrided(
   src: FloatArray, srcOff: number, shape: readonly number[], strides: readonly number[], out: FloatArray,
 ): void {
+  checkView(src, srcOff, shape, strides, out);
   const rank = shape.length;
   if (rank === 0) {
     out[0] = src[srcOff]!;
@@ -201,6 +207,7 @@ export function allFinite(x: FloatArray): boolean {
 }
 
 export function gather(x: FloatArray, outer: number, n: number, inner: number, idx: Int32Array, out: FloatArray): void {
+  checkRows('gather', outer, n, inner, idx, ['x', x], ['out', out]);
   const r = idx.length;
   for (let o = 0; o < outer; o++) {
     for (let k = 0; k < r; k++) {
@@ -211,6 +218,7 @@ export function gather(x: FloatArray, outer: number, n: number, inner: number, i
 }
 
 export function scatterAdd(g: FloatArray, outer: number, n: number, inner: number, idx: Int32Array, out: FloatArray): void {
+  checkRows('scatterAdd', outer, n, inner, idx, ['out', out], ['g', g]);
   const r = idx.length;
   for (let o = 0; o < outer; o++) {
     for (let k = 0; k < r; k++) {
@@ -222,6 +230,7 @@ export function scatterAdd(g: FloatArray, outer: number, n: number, inner: numbe
 }
 
 export function bceLogits(logits: FloatArray, target: FloatArray, out: FloatArray, sig: FloatArray): void {
+  checkLengths('bceLogits', { logits, target, out, sig });
   const n = logits.length;
   for (let i = 0; i < n; i++) {
     const l = logits[i]!;
@@ -234,7 +243,10 @@ export function bceLogits(logits: FloatArray, target: FloatArray, out: FloatArra
 
 export function bceLogitsGrad(g: FloatArray, sig: FloatArray, target: FloatArray, cols: number, out: FloatArray): void {
   if (!Number.isInteger(cols) || cols < 1) throw new RangeError(`bceLogitsGrad: cols must be a positive integer (got ${cols})`);
+  checkLengths('bceLogitsGrad', { out, sig, target });
   const n = out.length;
+  const rows = Math.ceil(n / cols);
+  if (g.length < rows) throw new RangeError(`bceLogitsGrad: g has ${g.length} elements, fewer than the ${rows} rows`);
   for (let r = 0, i = 0; i < n; r++) {
     const gr = g[r]!;
     for (const end = Math.min(n, i + cols); i < end; i++) out[i] = gr * (sig[i]! - target[i]!);
@@ -242,6 +254,7 @@ export function bceLogitsGrad(g: FloatArray, sig: FloatArray, target: FloatArray
 }
 
 export function normalKl(locP: FloatArray, logScaleP: FloatArray, locQ: FloatArray, logScaleQ: FloatArray, out: FloatArray): void {
+  checkLengths('normalKl', { out, locP, logScaleP, locQ, logScaleQ });
   const n = out.length;
   for (let i = 0; i < n; i++) {
     const r = 2 * (logScaleP[i]! - logScaleQ[i]!);
@@ -256,6 +269,7 @@ export function normalKlGrad(
   g: FloatArray, locP: FloatArray, logScaleP: FloatArray, locQ: FloatArray, logScaleQ: FloatArray,
   dLocP: FloatArray, dLogScaleP: FloatArray, dLocQ: FloatArray, dLogScaleQ: FloatArray,
 ): void {
+  checkLengths('normalKlGrad', { g, locP, logScaleP, locQ, logScaleQ, dLocP, dLogScaleP, dLocQ, dLogScaleQ });
   const n = g.length;
   for (let i = 0; i < n; i++) {
     const gi = g[i]!;

@@ -1,11 +1,13 @@
 // Optimizer update kernels: one fused pass over a parameter and its state.
 import type { FloatArray } from '../backend.js';
+import { checkLengths } from '../checks.js';
 
 export function adamStep(
   p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray,
   lr: number, beta1: number, beta2: number, eps: number, bc1: number, bc2: number,
   weightDecay: number, decoupled: boolean,
 ): void {
+  checkLengths('adamStep', { p, g, m, v });
   const n = p.length;
   const stepSize = lr / bc1;
   const sqrtBc2 = Math.sqrt(bc2);

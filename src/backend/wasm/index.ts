@@ -3,6 +3,7 @@
 // over worker threads that share the wasm memory, where float32 tensor buffers live too (so kernels
 // copy nothing); the rest is base's. Platform-neutral: Node's worker_threads live in ./node.ts.
 import type { Backend, BinaryKernel, FloatArray, UnaryKernel } from '../backend.js';
+import { checkLengths, checkRows, checkView } from '../checks.js';
 import { BLOCK, WasmHeap } from './heap.js';
 import { maxSharedPages, relaxedSimdSharedWasm, relaxedSimdWasm, simdSharedWasm, simdWasm } from './kernels.generated.js';
 
@@ -204,15 +205,6 @@ function matrixBroadcast(
     }
   }
   return null;
-}
-
-/** Throw unless every named array has n elements (the first named one sets n, as the native backend words it). */
-function checkLengths(kernel: string, arrays: Record<string, FloatArray>): void {
-  const entries = Object.entries(arrays);
-  const [first, ref] = entries[0]!;
-  for (const [name, x] of entries) {
-    if (x.length !== ref.length) throw new RangeError(`${kernel}: ${name} has ${x.length} elements, ${first} has ${ref.length}`);
-  }
 }
 
 function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
@@ -783,8 +775,7 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     const [rows, cols] = shape as [number, number];
     const rowStride = strides[0]!;
     // The kernel reads wasm memory wherever the view points: a view past src is an error (as native's).
-    const last = srcOff + (rows - 1) * rowStride + cols - 1;
-    if (srcOff < 0 || last >= src.length) throw new RangeError(`copyStrided: the view reads src[${srcOff}..${last}], src has ${src.length} elements`);
+    checkView(src, srcOff, shape, strides, out);
     withScratch(() => {
       const sP = addr(src, srcOff, (rows - 1) * rowStride + cols, true);
       const oP = addr(out, 0, n, false);
@@ -804,12 +795,7 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
       base.gather(x, outer, n, inner, idx, out);
       return;
     }
-    if (x.length < outer * n * inner) throw new RangeError(`gather: x has ${x.length} elements, fewer than ${outer}×${n}×${inner}`);
-    if (out.length < total) throw new RangeError(`gather: out has ${out.length} elements, fewer than ${outer}×${r}×${inner}`);
-    for (let k = 0; k < r; k++) {
-      const i = idx[k]!;
-      if (!(i >= 0 && i < n)) throw new RangeError(`gather: idx[${k}] = ${i} is outside [0, ${n})`);
-    }
+    checkRows('gather', outer, n, inner, idx, ['x', x], ['out', out]);
     withScratch(() => {
       const iP = heap.alloc(r * 4);
       if (iP < 0) return false;

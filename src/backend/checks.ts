@@ -1,0 +1,64 @@
+// Argument checks of the kernels, worded as the native addon words them, so a bad call fails the
+// same way on every backend: a RangeError naming the kernel, the array and the sizes involved,
+// never an out-of-range read that JS turns into NaN or a copy that silently comes up short.
+import type { FloatArray } from './backend.js';
+
+/** Throw unless every named array has as many elements as the first named one. */
+export function checkLengths(kernel: string, arrays: Record<string, FloatArray>): void {
+  const entries = Object.entries(arrays);
+  const [first, ref] = entries[0]!;
+  for (const [name, x] of entries) {
+    if (x.length !== ref.length) throw new RangeError(`${kernel}: ${name} has ${x.length} elements, ${first} has ${ref.length}`);
+  }
+}
+
+/** Throw unless each operand's shape broadcasts to outShape (same rank) and its array holds it, and out holds outShape. */
+export function checkBroadcast(
+  kernel: string, outShape: readonly number[], out: FloatArray, operands: Record<string, readonly [FloatArray, readonly number[]]>,
+): void {
+  const rank = outShape.length;
+  for (const [name, [x, shape]] of Object.entries(operands)) {
+    if (shape.length !== rank) throw new RangeError(`${kernel}: ${name} has rank ${shape.length}, outShape has rank ${rank}`);
+    let need = 1;
+    for (let d = rank - 1; d >= 0; d--) {
+      const s = shape[d]!;
+      if (s !== outShape[d] && s !== 1) throw new RangeError(`${kernel}: ${name} axis ${d} has size ${s}, which does not broadcast to ${outShape[d]}`);
+      need *= s;
+    }
+    if (need > x.length) throw new RangeError(`${kernel}: ${name} has ${x.length} elements, its shape needs ${need}`);
+  }
+  const total = outShape.reduce((a, b) => a * b, 1);
+  if (out.length !== total) throw new RangeError(`${kernel}: out has ${out.length} elements, outShape needs ${total}`);
+}
+
+/** Throw unless out has one element per index of shape and every index of the view lies in src. */
+export function checkView(src: FloatArray, srcOff: number, shape: readonly number[], strides: readonly number[], out: FloatArray): void {
+  const total = shape.reduce((a, b) => a * b, 1);
+  if (out.length !== total) throw new RangeError(`copyStrided: out has ${out.length} elements, the shape needs ${total}`);
+  if (total === 0) return;
+  let lo = srcOff;
+  let hi = srcOff;
+  for (let d = 0; d < shape.length; d++) {
+    const reach = (shape[d]! - 1) * strides[d]!;
+    if (reach < 0) lo += reach;
+    else hi += reach;
+  }
+  if (!(lo >= 0 && hi < src.length)) throw new RangeError(`copyStrided: the view reads src[${lo}..${hi}], src has ${src.length} elements`);
+}
+
+/**
+ * Throw unless rows idx of an [outer, n, inner] array and an [outer, idx.length, inner] one fit their
+ * arrays and every index lies in [0, n): the shapes of gather (x, out) and of its adjoint scatterAdd (out, g).
+ */
+export function checkRows(
+  kernel: string, outer: number, n: number, inner: number, idx: Int32Array,
+  all: readonly [string, FloatArray], picked: readonly [string, FloatArray],
+): void {
+  const r = idx.length;
+  if (all[1].length < outer * n * inner) throw new RangeError(`${kernel}: ${all[0]} has ${all[1].length} elements, fewer than ${outer}×${n}×${inner}`);
+  if (picked[1].length < outer * r * inner) throw new RangeError(`${kernel}: ${picked[0]} has ${picked[1].length} elements, fewer than ${outer}×${r}×${inner}`);
+  for (let k = 0; k < r; k++) {
+    const i = idx[k]!;
+    if (!(i >= 0 && i < n)) throw new RangeError(`${kernel}: idx[${k}] = ${i} is outside [0, ${n})`);
+  }
+}
