@@ -412,54 +412,45 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-enum class Act { Identity, Relu, Sigmoid };
-
 const ElemKernels& elemKernels();
+template <class F>
+void parallelRange(long n, F body);
 
-// The sigmoid is the elementwise kernel's (in place), so both paths share one logistic.
-template <typename T>
-void biasActRows(T* x, const T* bias, long m, long n, Act act, const ElemKernelsT<T>& ek) {
-  for (long i = 0; i < m; ++i) {
-    T* row = x + i * n;
-    for (long j = 0; j < n; ++j) row[j] += bias[j];
-    if (act == Act::Relu) {
-      for (long j = 0; j < n; ++j) row[j] = row[j] < T(0) ? T(0) : row[j];  // NaN passes through.
-    } else if (act == Act::Sigmoid) {
-      ek.unary(kSigmoid, row, row, n, 0, 0);
-    }
-  }
-}
-
-// biasAct(x, bias, m, n, act): x[i·n + j] = act(x[i·n + j] + bias[j]) in place for
-// the contiguous m×n matrix x, act ∈ 'identity' | 'relu' | 'sigmoid'. It fuses the
-// bias add and activation that follow each GEMM in a dense layer into one pass.
+// biasAct(x, bias, m, n, act), Backend.biasActInplace: x[i·n + j] = act(x[i·n + j] + bias[j])
+// in place for the contiguous m×n matrix x, act ∈ 'identity' | 'relu' | 'sigmoid'. It fuses
+// the bias add and activation that follow each GEMM in a dense layer into one pass.
 napi_value BiasAct(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value argv[5];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   try {
-    if (argc != 5) throw ArgError{"biasAct: expected 5 arguments, got " + std::to_string(argc), false};
-    const ArrayView x = getArray(env, argv[0], "x", "biasAct"), bias = getArray(env, argv[1], "bias", "biasAct");
-    const long m = getIndex(env, argv[2], "m", "biasAct"), n = getIndex(env, argv[3], "n", "biasAct");
+    if (argc != 5) throw ArgError{"biasActInplace: expected 5 arguments, got " + std::to_string(argc), false};
+    const ArrayView x = getArray(env, argv[0], "x", "biasActInplace"), bias = getArray(env, argv[1], "bias", "biasActInplace");
+    const long m = getIndex(env, argv[2], "m", "biasActInplace"), n = getIndex(env, argv[3], "n", "biasActInplace");
     char name[16] = {0};
     size_t len = 0;
     if (napi_get_value_string_utf8(env, argv[4], name, sizeof(name), &len) != napi_ok)
-      throw ArgError{"biasAct: act must be a string", false};
+      throw ArgError{"biasActInplace: act must be a string", false};
     const std::string a(name, len);
-    const Act act = a == "identity" ? Act::Identity : a == "relu" ? Act::Relu : a == "sigmoid" ? Act::Sigmoid
-                    : throw ArgError{"biasAct: act must be 'identity', 'relu' or 'sigmoid' (got '" + a + "')", true};
-    if (x.type != bias.type) throw ArgError{"biasAct: x and bias must share one dtype", false};
+    const int act = a == "identity" ? kActIdentity : a == "relu" ? kActRelu : a == "sigmoid" ? kActSigmoid
+                    : throw ArgError{"biasActInplace: act must be 'identity', 'relu' or 'sigmoid' (got '" + a + "')", true};
+    if (x.type != bias.type) throw ArgError{"biasActInplace: x and bias must share one dtype", false};
     if (static_cast<unsigned __int128>(m) * static_cast<unsigned __int128>(n) > x.length)
-      throw ArgError{"biasAct: x has " + std::to_string(x.length) + " elements, fewer than " + std::to_string(m) +
+      throw ArgError{"biasActInplace: x has " + std::to_string(x.length) + " elements, fewer than " + std::to_string(m) +
                          "×" + std::to_string(n),
                      true};
     if (m > 0 && static_cast<size_t>(n) > bias.length)
-      throw ArgError{"biasAct: bias has " + std::to_string(bias.length) + " elements, fewer than n=" + std::to_string(n),
+      throw ArgError{"biasActInplace: bias has " + std::to_string(bias.length) + " elements, fewer than n=" + std::to_string(n),
                      true};
+    if (m == 0 || n == 0) return nullptr;
+    // Row r goes to the run that holds its first element.
+    const auto rows = [&](const auto& ek, auto* xp, const auto* bp) {
+      parallelRange(m * n, [&](long lo, long hi) { ek.biasAct(xp, bp, n, (lo + n - 1) / n, (hi + n - 1) / n, act); });
+    };
     if (x.type == napi_float32_array)
-      biasActRows(static_cast<float*>(x.data), static_cast<const float*>(bias.data), m, n, act, elemKernels().f32);
+      rows(elemKernels().f32, static_cast<float*>(x.data), static_cast<const float*>(bias.data));
     else
-      biasActRows(static_cast<double*>(x.data), static_cast<const double*>(bias.data), m, n, act, elemKernels().f64);
+      rows(elemKernels().f64, static_cast<double*>(x.data), static_cast<const double*>(bias.data));
   } catch (const ArgError& e) {
     if (e.range)
       napi_throw_range_error(env, nullptr, e.message.c_str());

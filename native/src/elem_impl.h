@@ -245,6 +245,29 @@ void unaryF64(int op, const double* x, double* out, long n, double p0, double p1
   unaryDouble<double>(op, x, out, n, p0, p1);
 }
 
+// A dense layer's epilogue, row by row in this ISA's vectors: the sum rounds to T as the
+// separate add would, relu maps NaN and −0 to +0 as unary relu does, and sigmoid is unary's
+// kernel on the row (in place), so the fused layer computes what the separate ops compute.
+template <typename T>
+void biasActImpl(T* x, const T* bias, long n, long r0, long r1, int act) {
+  for (long i = r0; i < r1; ++i) {
+    T* __restrict row = x + i * n;
+    const T* __restrict b = bias;
+    if (act == kActRelu) {
+      for (long j = 0; j < n; ++j) {
+        const T v = row[j] + b[j];
+        row[j] = v > T(0) ? v : T(0);
+      }
+    } else {
+      for (long j = 0; j < n; ++j) row[j] += b[j];
+      if (act == kActSigmoid) {
+        if constexpr (sizeof(T) == sizeof(float)) unaryF32(kSigmoid, row, row, n, 0, 0);
+        else unaryF64(kSigmoid, row, row, n, 0, 0);
+      }
+    }
+  }
+}
+
 // One inner loop of a broadcast binary op; unit and zero strides get their own
 // loops so the vectorizer sees contiguous or splatted operands (both splatted,
 // as in [m,1]·[1,1] → [m,n], is one value filled along the row).
@@ -646,9 +669,9 @@ bool nonFiniteImpl(const T* x, long n) {
 
 ElemKernels makeElemKernels() {
   return {
-      {&unaryF32, &binaryImpl<float>, &whereImpl<float>, &reduceImpl<float>, &sumDouble<float>, &adamImpl<float>, &bceF32, &bceGradImpl<float>, &normalKlF32,
+      {&biasActImpl<float>, &unaryF32, &binaryImpl<float>, &whereImpl<float>, &reduceImpl<float>, &sumDouble<float>, &adamImpl<float>, &bceF32, &bceGradImpl<float>, &normalKlF32,
        &normalKlGradF32, &nonFiniteImpl<float>},
-      {&unaryF64, &binaryImpl<double>, &whereImpl<double>, &reduceImpl<double>, &sumDouble<double>, &adamImpl<double>, &bceF64, &bceGradImpl<double>, &normalKlImpl<double>,
+      {&biasActImpl<double>, &unaryF64, &binaryImpl<double>, &whereImpl<double>, &reduceImpl<double>, &sumDouble<double>, &adamImpl<double>, &bceF64, &bceGradImpl<double>, &normalKlImpl<double>,
        &normalKlGradImpl<double>, &nonFiniteImpl<double>},
   };
 }

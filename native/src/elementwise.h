@@ -13,6 +13,8 @@ enum UnaryOp {
 };
 enum BinaryOp { kAdd, kSub, kMul, kDiv, kPow, kMaximum, kMinimum, kGt, kGe, kLt, kLe, kEq, kBinaryCount };
 enum ReduceOp { kSum, kMax, kMin, kReduceCount };
+// The activations of biasAct, in the order of BiasAct in src/backend/backend.ts.
+enum BiasActOp { kActIdentity, kActRelu, kActSigmoid, kBiasActCount };
 
 // Adam hyper-parameters as the JS kernel derives them (src/backend/js/optim.ts).
 struct AdamArgs {
@@ -21,6 +23,8 @@ struct AdamArgs {
 
 template <typename T>
 struct ElemKernelsT {
+  // Rows [r0, r1) of the n-column matrix x: x = act(x + bias) in place (act a BiasActOp).
+  void (*biasAct)(T* x, const T* bias, long n, long r0, long r1, int act);
   // out[i] = f(x[i]; p0, p1) for i < n.
   void (*unary)(int op, const T* x, T* out, long n, double p0, double p1);
   // out[j] = a[j·as] ∘ b[j·bs] for j < n (as, bs ∈ {0, 1} take fast paths).

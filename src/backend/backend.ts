@@ -15,6 +15,9 @@ export type BinaryKernel =
 
 export type ReduceKernel = 'sum' | 'max' | 'min';
 
+/** The activations a dense layer's epilogue applies (biasActInplace). */
+export type BiasAct = 'identity' | 'relu' | 'sigmoid';
+
 export interface Backend {
   readonly name: string;
 
@@ -35,6 +38,12 @@ export interface Backend {
     b: FloatArray, bOff: number, ldb: number,
     beta: 0 | 1, c: FloatArray, cOff: number, ldc: number,
   ): void;
+
+  /**
+   * x[i, j] = act(x[i, j] + bias[j]) in place for the contiguous m×n matrix x: a dense layer's
+   * bias and activation in one pass over the GEMM's output, as unary's relu and sigmoid compute them.
+   */
+  biasActInplace(x: FloatArray, bias: FloatArray, m: number, n: number, act: BiasAct): void;
 
   /** out[i] = f(x[i]; p0, p1) for contiguous arrays of equal length. */
   unary(op: UnaryKernel, x: FloatArray, out: FloatArray, p0: number, p1: number): void;

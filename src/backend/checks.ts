@@ -12,6 +12,12 @@ export function checkLengths(kernel: string, arrays: Record<string, FloatArray>)
   }
 }
 
+/** Throw unless x holds an m×n matrix and bias one value per column. */
+export function checkBiasAct(x: FloatArray, bias: FloatArray, m: number, n: number): void {
+  if (x.length < m * n) throw new RangeError(`biasActInplace: x has ${x.length} elements, fewer than ${m}×${n}`);
+  if (m > 0 && bias.length < n) throw new RangeError(`biasActInplace: bias has ${bias.length} elements, fewer than n=${n}`);
+}
+
 /** Throw unless each operand's shape broadcasts to outShape (same rank) and its array holds it, and out holds outShape. */
 export function checkBroadcast(
   kernel: string, outShape: readonly number[], out: FloatArray, operands: Record<string, readonly [FloatArray, readonly number[]]>,

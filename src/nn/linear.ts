@@ -4,7 +4,7 @@ import { Tensor } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
 import { Rng } from '../tensor/random.js';
 import { fmtShape } from '../tensor/shape.js';
-import { linear, rand, randn, zeros } from '../ops/index.js';
+import { linear, rand, randn, relu, sigmoid, zeros, type LinearActivation } from '../ops/index.js';
 import { Module, applyLayer, type LayerLike } from './module.js';
 
 /**
@@ -48,11 +48,12 @@ export class Linear extends Module {
     } else this.bias = zeros([outFeatures], { dtype, requiresGrad: true });
   }
 
-  forward(x: Tensor): Tensor {
+  /** x·Wᵀ + b, followed by the activation when given (fused into one pass with the bias). */
+  forward(x: Tensor, activation?: LinearActivation): Tensor {
     if (x.shape[x.rank - 1] !== this.inFeatures) {
       throw new Error(`Linear(${this.inFeatures}→${this.outFeatures}): input has shape ${fmtShape(x.shape)}, last axis must be ${this.inFeatures}`);
     }
-    return linear(x, this.weight, this.bias);
+    return linear(x, this.weight, this.bias, activation);
   }
 }
 
@@ -66,7 +67,18 @@ export class Sequential extends Module {
 
   forward(x: Tensor): Tensor {
     let h = x;
-    for (const l of this.layers) h = applyLayer(l, h);
+    const layers = this.layers;
+    for (let i = 0; i < layers.length; i++) {
+      const layer = layers[i]!;
+      // A Linear followed by relu or sigmoid runs as one fused op: the same values, a pass fewer.
+      const act = layers[i + 1] === relu ? 'relu' : layers[i + 1] === sigmoid ? 'sigmoid' : null;
+      if (layer instanceof Linear && act) {
+        h = layer.forward(h, act);
+        i++;
+      } else {
+        h = applyLayer(layer, h);
+      }
+    }
     return h;
   }
 }

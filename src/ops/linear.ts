@@ -1,11 +1,14 @@
-// The affine map y = x·Wᵀ + b as one primitive: the bias is written into the
-// output before a single GEMM accumulates onto it (beta = 1), which saves a
-// broadcast pass and an allocation per layer on the hot path of every MLP.
+// The dense layer y = act(x·Wᵀ + b) as one primitive: a GEMM writes the output, then
+// one pass (Backend.biasActInplace) adds the bias and applies the activation in place,
+// which saves a broadcast pass, and with relu or sigmoid a second op and its buffer,
+// per layer on the hot path of every MLP.
 import { getBackend } from '../backend/registry.js';
+import type { BiasAct } from '../backend/backend.js';
 import { Tensor } from '../tensor/tensor.js';
 import { allocateUninit } from '../tensor/dtype.js';
 import { fmtShape } from '../tensor/shape.js';
 import { defineOp } from './op.js';
+import { mul, relu, sigmoid, sub, where } from './elementwise.js';
 import { matmul } from './matmul.js';
 import { sum } from './reduce.js';
 import { reshape, transpose } from './shape.js';
@@ -16,21 +19,18 @@ function rows2d(x: Tensor): Tensor {
   return reshape(x, [x.size / Math.max(inF, 1), inF]);
 }
 
-function forward(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
+/** The activations fused into a dense layer. */
+export type LinearActivation = Exclude<BiasAct, 'identity'>;
+
+function forward(x: Tensor, w: Tensor, b: Tensor | null, act: BiasAct): Tensor {
   const [outF, inF] = w.shape as [number, number];
   const x2 = rows2d(x).contiguous();
   const m = x2.shape[0]!;
-  // Rows are filled with the bias (beta = 1) or overwritten by the kernel (beta = 0).
   const out = allocateUninit(x.dtype, m * outF);
-  let beta: 0 | 1 = 0;
   const be = getBackend();
-  if (b && m > 0) {
-    // The bias row broadcast over the batch (stride 0 along rows), by the backend's copy.
-    be.copyStrided(b.data, b.offset, [m, outF], [0, b.strides[0]!], out);
-    beta = 1;
-  }
   const wc = w.contiguous();
-  be.gemm(false, true, m, outF, inF, x2.data, x2.offset, inF, wc.data, wc.offset, inF, beta, out, 0, outF);
+  be.gemm(false, true, m, outF, inF, x2.data, x2.offset, inF, wc.data, wc.offset, inF, 0, out, 0, outF);
+  if (b && m > 0) be.biasActInplace(out, b.contiguousData(), m, outF, act);
   return new Tensor(out, [...x.shape.slice(0, -1), outF]);
 }
 
@@ -38,7 +38,7 @@ function forward(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
 const linearOp = defineOp<'x' | 'w' | 'b'>({
   name: 'linear',
   inputs: ['x', 'w', 'b'],
-  forward: ({ x, w, b }) => forward(x, w, b),
+  forward: ({ x, w, b }) => forward(x, w, b, 'identity'),
   backward: (g, { x, w }) => ({
     x: () => matmul(g, w),
     w: () => matmul(transpose(rows2d(g)), rows2d(x)),
@@ -49,15 +49,35 @@ const linearOp = defineOp<'x' | 'w' | 'b'>({
 const linearNoBiasOp = defineOp<'x' | 'w'>({
   name: 'linearNoBias',
   inputs: ['x', 'w'],
-  forward: ({ x, w }) => forward(x, w, null),
+  forward: ({ x, w }) => forward(x, w, null, 'identity'),
   backward: (g, { x, w }) => ({
     x: () => matmul(g, w),
     w: () => matmul(transpose(rows2d(g)), rows2d(x)),
   }),
 });
 
-/** y = x·Wᵀ + b for x [..., in], W [out, in] (PyTorch's layout) and b [out]. */
-export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+// With z = x·Wᵀ + b and y = act(z): ∂/∂z = G·relu′(z), kept where y ≠ 0 (as relu's backward), or
+// G·y(1 − y) for sigmoid; then z's gradients as above, from one ∂/∂z shared by the three.
+const linearActOp = defineOp<'x' | 'w' | 'b', LinearActivation>({
+  name: 'linearAct',
+  inputs: ['x', 'w', 'b'],
+  forward: ({ x, w, b }, act) => forward(x, w, b, act),
+  backward: (g, { x, w }, out, act) => {
+    let gz: Tensor | null = null;
+    const dz = (): Tensor => (gz ??= act === 'relu' ? where(out, g, 0) : mul(g, mul(out, sub(1, out))));
+    return {
+      x: () => matmul(dz(), w),
+      w: () => matmul(transpose(rows2d(dz())), rows2d(x)),
+      b: () => sum(rows2d(dz()), 0),
+    };
+  },
+});
+
+/**
+ * y = x·Wᵀ + b for x [..., in], W [out, in] (PyTorch's layout) and b [out], followed by the
+ * activation when given: with a bias, bias and activation are one pass over the output.
+ */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, activation?: LinearActivation): Tensor {
   const inF = weight.shape[1];
   if (weight.rank !== 2 || x.rank < 1 || x.shape[x.rank - 1] !== inF) {
     throw new Error(`linear: input ${fmtShape(x.shape)} does not match weight ${fmtShape(weight.shape)} (expected [..., ${inF ?? '?'}])`);
@@ -65,5 +85,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   if (bias && (bias.rank !== 1 || bias.shape[0] !== weight.shape[0])) {
     throw new Error(`linear: bias ${fmtShape(bias.shape)} does not match weight ${fmtShape(weight.shape)} (expected [${weight.shape[0]}])`);
   }
-  return bias ? linearOp.apply({ x, w: weight, b: bias }, undefined) : linearNoBiasOp.apply({ x, w: weight }, undefined);
+  if (bias) return activation ? linearActOp.apply({ x, w: weight, b: bias }, activation) : linearOp.apply({ x, w: weight, b: bias }, undefined);
+  const y = linearNoBiasOp.apply({ x, w: weight }, undefined);
+  return activation === 'relu' ? relu(y) : activation === 'sigmoid' ? sigmoid(y) : y;
 }

@@ -13,6 +13,8 @@ const adam = (be: Backend, p: Float32Array, g: Float32Array, m: Float32Array, v:
 
 /** [what the call does wrong, the call, the message every backend gives]. */
 const cases: ReadonlyArray<readonly [string, (be: Backend) => void, string]> = [
+  ['biasActInplace with a bias shorter than a row', (be) => be.biasActInplace(f(6), f(2), 2, 3, 'relu'), 'biasActInplace: bias has 2 elements, fewer than n=3'],
+  ['biasActInplace of an x shorter than m×n', (be) => be.biasActInplace(f(5), f(3), 2, 3, 'identity'), 'biasActInplace: x has 5 elements, fewer than 2×3'],
   ['unary into a shorter out', (be) => be.unary('exp', f(3), f(2), 0, 0), 'unary: out has 2 elements, x has 3'],
   ['binary with an operand shorter than its shape', (be) => be.binary('add', f(6), [2, 3], f(3), [2, 3], f(6), [2, 3]), 'binary: b has 3 elements, its shape needs 6'],
   ['binary with shapes that do not broadcast', (be) => be.binary('mul', f(6), [2, 3], f(4), [2, 2], f(6), [2, 3]), 'binary: b axis 1 has size 2, which does not broadcast to 3'],

@@ -1,20 +1,17 @@
 // The native GEMM addon against a float64 triple loop: every transpose combo,
 // odd and blocked sizes, offsets, padded leading dimensions, beta 0/1, both
 // dtypes; sparse operands whose all-zero k steps are skipped, NaN and Inf
-// included; plus its fused bias+activation. Skipped when the addon is not built.
+// included. Skipped when the addon is not built.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { nativeBiasActInplace, nativeGemm, nativeInfo } from '../../src/backend/native/index.js';
+import { nativeGemm, nativeInfo } from '../../src/backend/native/index.js';
 import { Rng } from '../../src/tensor/random.js';
 import type { FloatArray } from '../../src/backend/backend.js';
 import { checkGemmCase, makeGemmCase, opIndex, randomFloats, type GemmCase } from '../helpers/gemm-check.js';
 
 const gemm = nativeGemm();
-const biasAct = nativeBiasActInplace();
 const skip = gemm ? false : `native addon not built: ${nativeInfo().reason ?? ''}`;
 
-type Dtype = 'float32' | 'float64';
-const EPS: Record<Dtype, number> = { float32: 2 ** -24, float64: 2 ** -53 };
 // Odd sizes around tile edges, sizes past the cache blocks (k > 384, n > 512,
 // m > 128), and sizes big enough to be split across threads by rows (m > n)
 // or by columns, with a shared operand spanning several cache blocks; narrow
@@ -157,43 +154,3 @@ test('nativeInfo reports the dispatched ISA and a positive thread count', { skip
   assert.ok(Number.isInteger(info.threads) && info.threads >= 1, `threads ${info.threads}`);
 });
 
-for (const dtype of ['float32', 'float64'] as const) {
-  test(`${dtype} biasAct adds a row-vector bias then applies identity, relu or sigmoid in place, within 4 ulp`, { skip }, () => {
-    const rng = new Rng(dtype === 'float32' ? 7 : 8);
-    const refs: Record<'identity' | 'relu' | 'sigmoid', (v: number) => number> = {
-      identity: (v) => v,
-      relu: (v) => (v < 0 ? 0 : v),
-      sigmoid: (v) => 1 / (1 + Math.exp(-v)),
-    };
-    for (const act of ['identity', 'relu', 'sigmoid'] as const) {
-      for (const [m, n] of [[1, 1], [3, 17], [5, 33], [2, 100]] as const) {
-        const x = randomFloats(rng, dtype, m * n);
-        for (let i = 0; i < x.length; i++) x[i] *= 30; // reach the saturated tails of sigmoid
-        const bias = randomFloats(rng, dtype, n);
-        const want = Array.from(x, (v, idx) => refs[act](dtype === 'float32' ? Math.fround(v + bias[idx % n]) : v + bias[idx % n]));
-        biasAct!(x, bias, m, n, act);
-        for (let idx = 0; idx < x.length; idx++) {
-          // NOTE: float32 exp(-x) overflows for x < -88.7, so sigmoid flushes
-          // values below the smallest normal float (2^-126) to zero.
-          const tol = 4 * EPS[dtype] * Math.abs(want[idx]) + (dtype === 'float32' ? 2 ** -126 : 0);
-          if (!(Math.abs(x[idx] - want[idx]) <= tol)) {
-            assert.fail(`${dtype} ${act} m=${m} n=${n}: x[${idx}] = ${x[idx]}, expected ${want[idx]}`);
-          }
-        }
-      }
-    }
-  });
-}
-
-test('biasAct keeps NaN, saturates sigmoid at ±inf and rejects a short bias', { skip }, () => {
-  const x = Float32Array.from([NaN, NaN, Infinity, -Infinity, 0, -200]);
-  biasAct!(x, new Float32Array(6), 1, 6, 'sigmoid');
-  assert.deepEqual([...x], [NaN, NaN, 1, 0, 0.5, 0]);
-  const y = Float32Array.from([NaN, -1]);
-  biasAct!(y, new Float32Array(2), 1, 2, 'relu');
-  assert.deepEqual([...y], [NaN, 0]);
-  assert.throws(() => biasAct!(new Float32Array(6), new Float32Array(2), 2, 3, 'relu'), {
-    name: 'RangeError',
-    message: 'biasAct: bias has 2 elements, fewer than n=3',
-  });
-});

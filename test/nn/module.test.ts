@@ -158,4 +158,23 @@ describe('Linear and mlp', () => {
     assert.deepEqual(withOut.forward(tensor([[1, 2, 3]])).shape, [1, 2]);
     assert.throws(() => mlp([3], new Rng(0), { activation: relu }), { message: 'mlp: needs at least an input and an output width, got [3]' });
   });
+
+  test('Sequential runs Linear + relu and Linear + sigmoid as fused layers with the values and gradients of the separate ops', () => {
+    for (const activation of [relu, sigmoid]) {
+      const rng = new Rng(3);
+      const net = mlp([6, 8, 5, 4], rng, { activation, outputActivation: activation, dtype: 'float64' });
+      const x = randn([9, 6], rng, { dtype: 'float64' });
+      const separate = (h: Tensor): Tensor => net.layers.reduce((v, l) => (typeof l === 'function' ? l(v) : l.forward(v)), h);
+      const lossOf = (f: (h: Tensor) => Tensor): [number[], number[][]] => {
+        net.zeroGrad();
+        const y = f(x);
+        sum(y).backward();
+        return [[...y.toTypedArray()], net.parameters().map((p) => [...p.grad!.toTypedArray()])];
+      };
+      const [yFused, gFused] = lossOf((h) => net.forward(h));
+      const [ySeparate, gSeparate] = lossOf(separate);
+      assert.deepEqual(yFused, ySeparate, activation.name);
+      gFused.forEach((g, i) => g.forEach((v, j) => assert.ok(Math.abs(v - gSeparate[i]![j]!) <= 1e-14 * (1 + Math.abs(v)), `${activation.name} grad ${i}[${j}]`)));
+    }
+  });
 });

@@ -175,6 +175,9 @@ c('linear [3,4]·[5,4]ᵀ + b[5]', (x, w, b) => linear(x, w, b), [r(3, 4), r(5, 
 c('linear on a batch of matrices [2,3,4]', (x, w, b) => linear(x, w, b), [r(2, 3, 4), r(5, 4), r(5)]);
 c('linear without bias', (x, w) => linear(x, w), [r(3, 4), r(2, 4)]);
 c('linear of a transposed (non-contiguous) input', (x, w, b) => linear(transpose(x), w, b), [r(4, 3), r(5, 4), r(5)]);
+c('linear fused with relu, relu(x·Wᵀ + b), on a batch of matrices', (x, w, b) => linear(x, w, b, 'relu'), [r(2, 3, 4), r(5, 4), r(5)]);
+c('linear fused with sigmoid, σ(x·Wᵀ + b)', (x, w, b) => linear(x, w, b, 'sigmoid'), [r(3, 4), r(5, 4), r(5)]);
+c('linear without bias, then sigmoid', (x, w) => linear(x, w, null, 'sigmoid'), [r(3, 4), r(2, 4)]);
 
 // ── matmul ──
 c('matmul [3,4] @ [4,5]', (a, b) => matmul(a, b), [r(3, 4), r(4, 5)]);

@@ -1,8 +1,8 @@
 // Elementwise, broadcasting, reduction and strided-copy kernels in plain JS.
 // Each op gets its own tight loop (a switch outside the loop, never inside),
 // so V8 sees monomorphic code on the hot paths.
-import type { BinaryKernel, FloatArray, ReduceKernel, UnaryKernel } from '../backend.js';
-import { checkBroadcast, checkLengths, checkRows, checkView } from '../checks.js';
+import type { BiasAct, BinaryKernel, FloatArray, ReduceKernel, UnaryKernel } from '../backend.js';
+import { checkBiasAct, checkBroadcast, checkLengths, checkRows, checkView } from '../checks.js';
 
 export function unary(op: UnaryKernel, x: FloatArray, out: FloatArray, p0: number, p1: number): void {
   const n = x.length;
@@ -40,6 +40,26 @@ export function unary(op: UnaryKernel, x: FloatArray, out: FloatArray, p0: numbe
     case 'clamp': for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = v < p0 ? p0 : v > p1 ? p1 : v; } return;
     case 'leakyRelu': for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = v > 0 ? v : p0 * v; } return;
     case 'elu': for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = v > 0 ? v : p0 * Math.expm1(v); } return;
+  }
+}
+
+export function biasActInplace(x: FloatArray, bias: FloatArray, m: number, n: number, act: BiasAct): void {
+  checkBiasAct(x, bias, m, n);
+  const f32 = x instanceof Float32Array;
+  for (let i = 0, o = 0; i < m; i++, o += n) {
+    switch (act) {
+      case 'identity': for (let j = 0; j < n; j++) x[o + j] += bias[j]!; break;
+      case 'relu': for (let j = 0; j < n; j++) { const v = x[o + j]! + bias[j]!; x[o + j] = v > 0 ? v : 0; } break;
+      case 'sigmoid':
+        // As unary's sigmoid of the stored sum (rounded to float32 first, for float32), split by
+        // sign so exp never overflows.
+        for (let j = 0; j < n; j++) {
+          const v = f32 ? Math.fround(x[o + j]! + bias[j]!) : x[o + j]! + bias[j]!;
+          if (v >= 0) x[o + j] = 1 / (1 + Math.exp(-v));
+          else { const e = Math.exp(v); x[o + j] = e / (1 + e); }
+        }
+        break;
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 // Node-only loader for the C++ addon built from native/ (N-API): gives a Backend
-// whose gemm and elementwise kernels (unary, binary, reduce, where, copyStrided,
+// whose gemm and elementwise kernels (biasActInplace, unary, binary, reduce, where, copyStrided,
 // adamStep, bceLogits, bceLogitsGrad, gather, normalKl, allFinite) are native SIMD code and whose other kernels are the base backend's.
 // This is the only file in src/ that touches Node APIs for the addon.
 import { createRequire } from 'node:module';
@@ -16,14 +16,9 @@ export interface NativeInfo {
   readonly reason?: string;
 }
 
-export type BiasAct = 'identity' | 'relu' | 'sigmoid';
-
-/** x[i·n + j] = act(x[i·n + j] + bias[j]) for the contiguous m×n matrix x (one fused pass). */
-export type BiasActInplace = (x: FloatArray, bias: FloatArray, m: number, n: number, act: BiasAct) => void;
-
 interface NativeAddon {
   readonly gemm: Backend['gemm'];
-  readonly biasAct: BiasActInplace;
+  readonly biasAct: Backend['biasActInplace'];
   // Op codes and packed shapes instead of strings and arrays: see native/src/addon.cc.
   readonly unary: (op: number, x: FloatArray, out: FloatArray, p0: number, p1: number) => void;
   readonly binary: (op: number, a: FloatArray, b: FloatArray, out: FloatArray, meta: Float64Array, rank: number) => void;
@@ -81,11 +76,6 @@ export function nativeGemm(): Backend['gemm'] | null {
   return load().addon?.gemm ?? null;
 }
 
-/** The fused bias + activation kernel (not part of Backend yet), or null when the addon is unavailable. */
-export function nativeBiasActInplace(): BiasActInplace | null {
-  return load().addon?.biasAct ?? null;
-}
-
 // Codes in the order of the unions in backend.ts and the enums in native/src/elementwise.h.
 const unaryCodes: Readonly<Record<UnaryKernel, number>> = {
   neg: 0, exp: 1, log: 2, log1p: 3, expm1: 4, sqrt: 5, abs: 6, square: 7, sign: 8, reciprocal: 9, sigmoid: 10,
@@ -100,7 +90,7 @@ const reduceCodes: Readonly<Record<ReduceKernel, number>> = { sum: 0, max: 1, mi
 const MAX_RANK = 16;
 
 /** The elementwise kernels of the addon, in the Backend's signatures; base serves mixed dtypes and huge ranks. */
-type ElementwiseKernels = Pick<Backend, 'unary' | 'binary' | 'reduce' | 'where' | 'copyStrided' | 'adamStep' | 'bceLogits' | 'bceLogitsGrad' | 'gather' | 'normalKl' | 'normalKlGrad' | 'allFinite'>;
+type ElementwiseKernels = Pick<Backend, 'biasActInplace' | 'unary' | 'binary' | 'reduce' | 'where' | 'copyStrided' | 'adamStep' | 'bceLogits' | 'bceLogitsGrad' | 'gather' | 'normalKl' | 'normalKlGrad' | 'allFinite'>;
 
 function elementwiseKernels(addon: NativeAddon, base: Backend): ElementwiseKernels {
   // Shapes travel in this one reused buffer, so a call allocates nothing.
@@ -110,6 +100,10 @@ function elementwiseKernels(addon: NativeAddon, base: Backend): ElementwiseKerne
     for (const shape of shapes) for (const d of shape) meta[k++] = d;
   };
   return {
+    biasActInplace(x, bias, m, n, act) {
+      if (x.constructor !== bias.constructor) return base.biasActInplace(x, bias, m, n, act);
+      addon.biasAct(x, bias, m, n, act);
+    },
     unary(op, x, out, p0, p1) {
       if (x.constructor !== out.constructor) return base.unary(op, x, out, p0, p1);
       addon.unary(unaryCodes[op], x, out, p0, p1);

@@ -2,8 +2,8 @@
 // assembly/gemm.ts and the hot float32 elementwise kernels in assembly/elementwise.ts, optionally split
 // over worker threads that share the wasm memory, where float32 tensor buffers live too (so kernels
 // copy nothing); the rest is base's. Platform-neutral: Node's worker_threads live in ./node.ts.
-import type { Backend, BinaryKernel, FloatArray, UnaryKernel } from '../backend.js';
-import { checkLengths, checkRows, checkView } from '../checks.js';
+import type { Backend, BiasAct, BinaryKernel, FloatArray, UnaryKernel } from '../backend.js';
+import { checkBiasAct, checkLengths, checkRows, checkView } from '../checks.js';
 import { BLOCK, WasmHeap } from './heap.js';
 import { maxSharedPages, relaxedSimdSharedWasm, relaxedSimdWasm, simdSharedWasm, simdWasm } from './kernels.generated.js';
 
@@ -114,6 +114,7 @@ interface KernelExports {
     out: number, m: number, n: number,
   ): void;
   unaryF32(op: number, x: number, out: number, n: number): void;
+  biasActF32(x: number, bias: number, m: number, n: number, act: number): void;
   sumF32(x: number, outer: number, n: number, inner: number, out: number): void;
   sumBlockLength(): number;
   sumBlocksF32(x: number, n: number, b0: number, b1: number, out: number): void;
@@ -132,7 +133,7 @@ interface KernelExports {
   help?(ctrl: number, work: number): void;
 }
 
-const KERNEL_NAMES = ['gemm', 'gemmWorkBytes', 'packedABytes', 'packedBBytes', 'prepackModeA', 'prepackModeB', 'initConstants', 'gemmNr', 'gemmMr', 'gemmRowStrip', 'binaryF32', 'whereF32', 'unaryF32', 'sumF32', 'sumBlockLength', 'sumBlocksF32', 'adamF32', 'bceF32', 'bceGradF32', 'nonFiniteF32', 'gatherF32', 'copyRowsF32', 'normalKlF32', 'normalKlGradF32'] as const;
+const KERNEL_NAMES = ['gemm', 'gemmWorkBytes', 'packedABytes', 'packedBBytes', 'prepackModeA', 'prepackModeB', 'initConstants', 'gemmNr', 'gemmMr', 'gemmRowStrip', 'binaryF32', 'whereF32', 'unaryF32', 'biasActF32', 'sumF32', 'sumBlockLength', 'sumBlocksF32', 'adamF32', 'bceF32', 'bceGradF32', 'nonFiniteF32', 'gatherF32', 'copyRowsF32', 'normalKlF32', 'normalKlGradF32'] as const;
 
 function isKernelExports(x: WebAssembly.Exports): x is WebAssembly.Exports & KernelExports {
   return KERNEL_NAMES.every((name) => typeof x[name] === 'function');
@@ -144,6 +145,8 @@ const UNARY_CODES: Partial<Record<UnaryKernel, number>> = {
   neg: 0, relu: 1, step: 2, square: 3, abs: 4, exp: 5, sigmoid: 6, softplus: 7,
 };
 const SQUARE = 3;
+/** biasActF32's activation codes: unary's, and IDENTITY for none. */
+const BIAS_ACT_CODES: Readonly<Record<BiasAct, number>> = { identity: -1, relu: 1, sigmoid: 6 };
 /** Unary codes from here on (exp, sigmoid, softplus) are compute-bound; those below only stream memory. */
 const FIRST_COSTLY_UNARY = 5;
 /**
@@ -635,6 +638,25 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     }, fallback);
   };
 
+  // One pass on the calling thread: a layer's output (51,200 floats for the reference VAE) takes µs.
+  const biasActInplace: Backend['biasActInplace'] = (x, bias, m, n, act) => {
+    const fallback = (): void => base.biasActInplace(x, bias, m, n, act);
+    checkBiasAct(x, bias, m, n);
+    const len = m * n;
+    if (len < minWasmElements || !(x instanceof Float32Array && bias instanceof Float32Array)) {
+      fallback();
+      return;
+    }
+    withScratch(() => {
+      const xP = addr(x, 0, len, true);
+      const bP = addr(bias, 0, n, true);
+      if (xP < 0 || bP < 0) return false;
+      ex.biasActF32(xP, bP, m, n, BIAS_ACT_CODES[act]);
+      storeBack(x, 0, xP, len);
+      return true;
+    }, fallback);
+  };
+
   const unary: Backend['unary'] = (op, x, out, p0, p1) => {
     const fallback = (): void => base.unary(op, x, out, p0, p1);
     const code = op === 'powScalar' && p0 === 2 ? SQUARE : UNARY_CODES[op];
@@ -848,6 +870,7 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     name: `wasm-${relaxed ? 'relaxed-simd' : 'simd'}${threads > 1 ? `-t${threads}` : ''}+${base.name}`,
     ...(ownBuffers ? { allocate } : {}),
     gemm,
+    biasActInplace,
     binary,
     where,
     unary,

@@ -342,6 +342,34 @@ export function unaryF32(op: i32, x: usize, out: usize, n: i32): void {
   else unaryLoop(SOFTPLUS, x, out, n);
 }
 
+// biasActF32's code for no activation (the others are unary codes).
+const IDENTITY: i32 = -1;
+
+@inline function biasActRows(op: i32, x: usize, bias: usize, m: i32, n: i32): void {
+  const rowBytes = <usize>n << 2;
+  for (let i = 0; i < m; i++) {
+    const row = x + <usize>i * rowBytes;
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const o = <usize>j << 2;
+      const v = f32x4.add(v128.load(row + o), v128.load(bias + o));
+      v128.store(row + o, op == IDENTITY ? v : unaryV(op, v));
+    }
+    if (j < n) {
+      const o = <usize>j << 2;
+      const v = f32x4.add(loadTail(row + o, n - j), loadTail(bias + o, n - j));
+      storeTail(row + o, op == IDENTITY ? v : unaryV(op, v), n - j);
+    }
+  }
+}
+
+/** x[i·n + j] = act(x[i·n + j] + bias[j]) in place for m rows of n floats; act is RELU, SIGMOID or IDENTITY. */
+export function biasActF32(x: usize, bias: usize, m: i32, n: i32, act: i32): void {
+  if (act == RELU) biasActRows(RELU, x, bias, m, n);
+  else if (act == SIGMOID) biasActRows(SIGMOID, x, bias, m, n);
+  else biasActRows(IDENTITY, x, bias, m, n);
+}
+
 // Lanes 2, 3 of x moved to 0, 1, ready for f64x2.promote_low_f32x4.
 @inline function high(x: v128): v128 {
   return i32x4.shuffle(x, x, 2, 3, 0, 1);
