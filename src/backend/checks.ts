@@ -12,6 +12,29 @@ export function checkLengths(kernel: string, arrays: Record<string, FloatArray>)
   }
 }
 
+/** Throw unless the stored rows×cols matrix at off with row stride ld fits arr (ld ≥ cols). */
+function checkExtent(name: string, arr: FloatArray, rows: number, cols: number, off: number, ld: number, ldName: string): void {
+  if (rows === 0 || cols === 0) return;
+  if (ld < cols) throw new RangeError(`gemm: ${ldName}=${ld} is less than the ${cols} columns of stored ${name}`);
+  const need = off + (rows - 1) * ld + cols;
+  if (need > arr.length) {
+    throw new RangeError(`gemm: ${name} is too short for a ${rows}×${cols} matrix at offset ${off} with ${ldName}=${ld} (needs ${need} elements, has ${arr.length})`);
+  }
+}
+
+/** Throw unless op(A) (m×k), op(B) (k×n) and C (m×n) fit their arrays as stored, transposed or not. */
+export function checkGemm(
+  transA: boolean, transB: boolean, m: number, n: number, k: number,
+  a: FloatArray, aOff: number, lda: number, b: FloatArray, bOff: number, ldb: number, c: FloatArray, cOff: number, ldc: number,
+): void {
+  if (m === 0 || n === 0) return;
+  if (k > 0) {
+    checkExtent('a', a, transA ? k : m, transA ? m : k, aOff, lda, 'lda');
+    checkExtent('b', b, transB ? n : k, transB ? k : n, bOff, ldb, 'ldb');
+  }
+  checkExtent('c', c, m, n, cOff, ldc, 'ldc');
+}
+
 /** Throw unless x holds an m×n matrix and bias one value per column. */
 export function checkBiasAct(x: FloatArray, bias: FloatArray, m: number, n: number): void {
   if (x.length < m * n) throw new RangeError(`biasActInplace: x has ${x.length} elements, fewer than ${m}×${n}`);

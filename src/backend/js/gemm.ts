@@ -3,6 +3,7 @@
 // runs the same inner loop), and a 4×4 block of C is accumulated in locals,
 // which V8 keeps in registers: 16 multiply-adds per 8 loads.
 import type { FloatArray } from '../backend.js';
+import { checkGemm } from '../checks.js';
 
 const KC = 256; // k-panel depth: a KC×NC slab of packed B stays in L2
 const NC = 512;
@@ -50,6 +51,7 @@ export function gemm(
   b: FloatArray, bOff: number, ldb: number,
   beta: 0 | 1, c: FloatArray, cOff: number, ldc: number,
 ): void {
+  checkGemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
   if (beta === 0) {
     for (let i = 0; i < m; i++) c.fill(0, cOff + i * ldc, cOff + i * ldc + n);
   }

@@ -3,7 +3,7 @@
 // over worker threads that share the wasm memory, where float32 tensor buffers live too (so kernels
 // copy nothing); the rest is base's. Platform-neutral: Node's worker_threads live in ./node.ts.
 import type { Backend, BiasAct, BinaryKernel, FloatArray, UnaryKernel } from '../backend.js';
-import { checkBiasAct, checkLengths, checkRows, checkView } from '../checks.js';
+import { checkBiasAct, checkGemm, checkLengths, checkRows, checkView } from '../checks.js';
 import { BLOCK, WasmHeap } from './heap.js';
 import { maxSharedPages, relaxedSimdSharedWasm, relaxedSimdWasm, simdSharedWasm, simdWasm } from './kernels.generated.js';
 
@@ -568,6 +568,8 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
 
   const gemm: Backend['gemm'] = (transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc) => {
     const fallback = (): void => base.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    // The kernel reads wasm memory wherever the spans point: a span past its array is an error (as native's).
+    checkGemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
     if (!(a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array) || k === 0 || m * n * k < minWasmMacs) {
       fallback();
       return;
