@@ -35,8 +35,11 @@ export function checkGemm(
   checkExtent('c', c, m, n, cOff, ldc, 'ldc');
 }
 
-/** Throw unless x holds an m×n matrix and bias one value per column. */
-export function checkBiasAct(x: FloatArray, bias: FloatArray, m: number, n: number): void {
+/** Throw unless act is a BiasAct, x holds an m×n matrix and bias one value per column. */
+export function checkBiasAct(x: FloatArray, bias: FloatArray, m: number, n: number, act: string): void {
+  if (act !== 'identity' && act !== 'relu' && act !== 'sigmoid') {
+    throw new RangeError(`biasActInplace: act must be 'identity', 'relu' or 'sigmoid' (got '${act}')`);
+  }
   if (x.length < m * n) throw new RangeError(`biasActInplace: x has ${x.length} elements, fewer than ${m}×${n}`);
   if (m > 0 && bias.length < n) throw new RangeError(`biasActInplace: bias has ${bias.length} elements, fewer than n=${n}`);
 }

@@ -85,6 +85,9 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, activati
   if (bias && (bias.rank !== 1 || bias.shape[0] !== weight.shape[0])) {
     throw new Error(`linear: bias ${fmtShape(bias.shape)} does not match weight ${fmtShape(weight.shape)} (expected [${weight.shape[0]}])`);
   }
+  if (activation !== undefined && activation !== 'relu' && activation !== 'sigmoid') {
+    throw new Error(`linear: activation must be 'relu' or 'sigmoid' when given (got '${String(activation)}'); apply others after the layer`);
+  }
   if (bias) return activation ? linearActOp.apply({ x, w: weight, b: bias }, activation) : linearOp.apply({ x, w: weight, b: bias }, undefined);
   const y = linearNoBiasOp.apply({ x, w: weight }, undefined);
   return activation === 'relu' ? relu(y) : activation === 'sigmoid' ? sigmoid(y) : y;

@@ -3,7 +3,7 @@
 // or a copy that silently comes up short. The JS reference backend is the one most users run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Backend } from '../../src/backend/backend.js';
+import type { Backend, BiasAct } from '../../src/backend/backend.js';
 import { availableBackends } from '../helpers/backends.js';
 
 const f = (n: number): Float32Array => new Float32Array(n);
@@ -16,6 +16,7 @@ const cases: ReadonlyArray<readonly [string, (be: Backend) => void, string]> = [
   ['gemm with an A shorter than op(A) needs', (be) => be.gemm(false, false, 3, 2, 4, f(10), 0, 4, f(8), 0, 2, 0, f(6), 0, 2), 'gemm: a is too short for a 3×4 matrix at offset 0 with lda=4 (needs 12 elements, has 10)'],
   ['gemm with a transposed B read past its end', (be) => be.gemm(false, true, 3, 2, 4, f(12), 0, 4, f(8), 1, 4, 0, f(6), 0, 2), 'gemm: b is too short for a 2×4 matrix at offset 1 with ldb=4 (needs 9 elements, has 8)'],
   ['gemm with a row stride of C below its width', (be) => be.gemm(false, false, 3, 2, 4, f(12), 0, 4, f(8), 0, 2, 0, f(6), 0, 1), 'gemm: ldc=1 is less than the 2 columns of stored c'],
+  ['biasActInplace with an activation it does not know', (be) => be.biasActInplace(f(6), f(3), 2, 3, 'tanh' as BiasAct), "biasActInplace: act must be 'identity', 'relu' or 'sigmoid' (got 'tanh')"],
   ['biasActInplace with a bias shorter than a row', (be) => be.biasActInplace(f(6), f(2), 2, 3, 'relu'), 'biasActInplace: bias has 2 elements, fewer than n=3'],
   ['biasActInplace of an x shorter than m×n', (be) => be.biasActInplace(f(5), f(3), 2, 3, 'identity'), 'biasActInplace: x has 5 elements, fewer than 2×3'],
   ['unary into a shorter out', (be) => be.unary('exp', f(3), f(2), 0, 0), 'unary: out has 2 elements, x has 3'],

@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   Tensor, add, assertFinite, cholesky, expand, gradcheck, matmul, mse, ones, permute, reshape, slice, solve, sum, tensor,
-  triangularSolve, zeros, mul, squeeze, indexSelect, concat, clamp,
+  triangularSolve, zeros, mul, squeeze, indexSelect, concat, clamp, linear,
 } from '../../src/index.js';
 import { forEachBackend } from '../helpers/backends.js';
 
@@ -54,6 +54,12 @@ forEachBackend(() => {
 
     test('clamp with crossed bounds', () => {
       assert.throws(() => clamp(zeros([2]), 1, 0), { message: 'clamp: lower bound 1 exceeds upper bound 0' });
+    });
+  });
+
+  test('linear names the activations it fuses when given another', () => {
+    assert.throws(() => linear(zeros([2, 3]), zeros([4, 3]), zeros([4]), 'tanh' as 'relu'), {
+      message: "linear: activation must be 'relu' or 'sigmoid' when given (got 'tanh'); apply others after the layer",
     });
   });
 

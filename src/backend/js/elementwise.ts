@@ -44,7 +44,7 @@ export function unary(op: UnaryKernel, x: FloatArray, out: FloatArray, p0: numbe
 }
 
 export function biasActInplace(x: FloatArray, bias: FloatArray, m: number, n: number, act: BiasAct): void {
-  checkBiasAct(x, bias, m, n);
+  checkBiasAct(x, bias, m, n, act);
   const f32 = x instanceof Float32Array;
   for (let i = 0, o = 0; i < m; i++, o += n) {
     switch (act) {

@@ -643,7 +643,7 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
   // One pass on the calling thread: a layer's output (51,200 floats for the reference VAE) takes µs.
   const biasActInplace: Backend['biasActInplace'] = (x, bias, m, n, act) => {
     const fallback = (): void => base.biasActInplace(x, bias, m, n, act);
-    checkBiasAct(x, bias, m, n);
+    checkBiasAct(x, bias, m, n, act);
     const len = m * n;
     if (len < minWasmElements || !(x instanceof Float32Array && bias instanceof Float32Array)) {
       fallback();
