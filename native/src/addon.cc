@@ -412,54 +412,6 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-const ElemKernels& elemKernels();
-template <class F>
-void parallelRange(long n, F body);
-
-// biasAct(x, bias, m, n, act), Backend.biasActInplace: x[i·n + j] = act(x[i·n + j] + bias[j])
-// in place for the contiguous m×n matrix x, act ∈ 'identity' | 'relu' | 'sigmoid'. It fuses
-// the bias add and activation that follow each GEMM in a dense layer into one pass.
-napi_value BiasAct(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  try {
-    if (argc != 5) throw ArgError{"biasActInplace: expected 5 arguments, got " + std::to_string(argc), false};
-    const ArrayView x = getArray(env, argv[0], "x", "biasActInplace"), bias = getArray(env, argv[1], "bias", "biasActInplace");
-    const long m = getIndex(env, argv[2], "m", "biasActInplace"), n = getIndex(env, argv[3], "n", "biasActInplace");
-    char name[16] = {0};
-    size_t len = 0;
-    if (napi_get_value_string_utf8(env, argv[4], name, sizeof(name), &len) != napi_ok)
-      throw ArgError{"biasActInplace: act must be a string", false};
-    const std::string a(name, len);
-    const int act = a == "identity" ? kActIdentity : a == "relu" ? kActRelu : a == "sigmoid" ? kActSigmoid
-                    : throw ArgError{"biasActInplace: act must be 'identity', 'relu' or 'sigmoid' (got '" + a + "')", true};
-    if (x.type != bias.type) throw ArgError{"biasActInplace: x and bias must share one dtype", false};
-    if (static_cast<unsigned __int128>(m) * static_cast<unsigned __int128>(n) > x.length)
-      throw ArgError{"biasActInplace: x has " + std::to_string(x.length) + " elements, fewer than " + std::to_string(m) +
-                         "×" + std::to_string(n),
-                     true};
-    if (m > 0 && static_cast<size_t>(n) > bias.length)
-      throw ArgError{"biasActInplace: bias has " + std::to_string(bias.length) + " elements, fewer than n=" + std::to_string(n),
-                     true};
-    if (m == 0 || n == 0) return nullptr;
-    // Row r goes to the run that holds its first element.
-    const auto rows = [&](const auto& ek, auto* xp, const auto* bp) {
-      parallelRange(m * n, [&](long lo, long hi) { ek.biasAct(xp, bp, n, (lo + n - 1) / n, (hi + n - 1) / n, act); });
-    };
-    if (x.type == napi_float32_array)
-      rows(elemKernels().f32, static_cast<float*>(x.data), static_cast<const float*>(bias.data));
-    else
-      rows(elemKernels().f64, static_cast<double*>(x.data), static_cast<const double*>(bias.data));
-  } catch (const ArgError& e) {
-    if (e.range)
-      napi_throw_range_error(env, nullptr, e.message.c_str());
-    else
-      napi_throw_type_error(env, nullptr, e.message.c_str());
-  }
-  return nullptr;
-}
-
 // ---- Elementwise kernels ----
 
 const ElemKernels& elemKernels() {
@@ -1047,6 +999,39 @@ napi_value NormalKlGrad(napi_env env, napi_callback_info info) {
   });
 }
 
+// biasAct(x, bias, m, n, act), Backend.biasActInplace: x[i·n + j] = act(x[i·n + j] + bias[j])
+// in place for the contiguous m×n matrix x, act ∈ 'identity' | 'relu' | 'sigmoid'. It fuses
+// the bias add and activation that follow each GEMM in a dense layer into one pass.
+napi_value BiasAct(napi_env env, napi_callback_info info) {
+  return entry<5>(env, info, "biasActInplace", [&](napi_value(&argv)[5]) {
+    const ArrayView x = getArray(env, argv[0], "x", "biasActInplace"), bias = getArray(env, argv[1], "bias", "biasActInplace");
+    const long m = getIndex(env, argv[2], "m", "biasActInplace"), n = getIndex(env, argv[3], "n", "biasActInplace");
+    char name[16] = {0};
+    size_t len = 0;
+    if (napi_get_value_string_utf8(env, argv[4], name, sizeof(name), &len) != napi_ok)
+      throw ArgError{"biasActInplace: act must be a string", false};
+    const std::string a(name, len);
+    const int act = a == "identity" ? kActIdentity : a == "relu" ? kActRelu : a == "sigmoid" ? kActSigmoid
+                    : throw ArgError{"biasActInplace: act must be 'identity', 'relu' or 'sigmoid' (got '" + a + "')", true};
+    if (x.type != bias.type) throw ArgError{"biasActInplace: x and bias must share one dtype", false};
+    if (static_cast<unsigned __int128>(m) * static_cast<unsigned __int128>(n) > x.length)
+      throw ArgError{"biasActInplace: x has " + std::to_string(x.length) + " elements, fewer than " + std::to_string(m) +
+                         "×" + std::to_string(n),
+                     true};
+    if (m > 0 && static_cast<size_t>(n) > bias.length)
+      throw ArgError{"biasActInplace: bias has " + std::to_string(bias.length) + " elements, fewer than n=" + std::to_string(n),
+                     true};
+    if (m == 0 || n == 0) return;
+    forDtype(x.type, [&](const auto& ek, auto* tag) {
+      using T = std::remove_pointer_t<decltype(tag)>;
+      // Row r goes to the run that holds its first element.
+      parallelRange(m * n, [&](long lo, long hi) {
+        ek.biasAct(static_cast<T*>(x.data), static_cast<const T*>(bias.data), n, (lo + n - 1) / n, (hi + n - 1) / n, act);
+      });
+    });
+  });
+}
+
 // allFinite(x): whether no element of x is NaN or ±∞.
 napi_value AllFinite(napi_env env, napi_callback_info info) {
   napi_value result = nullptr;
@@ -1069,17 +1054,15 @@ napi_value AllFinite(napi_env env, napi_callback_info info) {
 }
 
 napi_value Init(napi_env env, napi_value exports) {
-  napi_value gemm, biasAct, isa, threads;
+  napi_value gemm, isa, threads;
   napi_create_function(env, "gemm", NAPI_AUTO_LENGTH, Gemm, nullptr, &gemm);
-  napi_create_function(env, "biasAct", NAPI_AUTO_LENGTH, BiasAct, nullptr, &biasAct);
-  napi_set_named_property(env, exports, "biasAct", biasAct);
   const struct {
     const char* name;
     napi_callback cb;
   } elementwise[] = {
       {"unary", Unary}, {"binary", Binary}, {"reduce", Reduce}, {"where", Where}, {"copyStrided", CopyStrided}, {"adamStep", AdamStep},
       {"bceLogits", BceLogits}, {"bceLogitsGrad", BceLogitsGrad}, {"gather", Gather}, {"normalKl", NormalKl}, {"normalKlGrad", NormalKlGrad},
-      {"allFinite", AllFinite},
+      {"allFinite", AllFinite}, {"biasAct", BiasAct},
   };
   for (const auto& e : elementwise) {
     napi_value fn;

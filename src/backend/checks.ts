@@ -35,6 +35,15 @@ export function checkGemm(
   checkExtent('c', c, m, n, cOff, ldc, 'ldc');
 }
 
+/** Throw unless cols is a positive integer, out, sig and target have one length and g a value per row; the row count. */
+export function checkBceLogitsGrad(g: FloatArray, sig: FloatArray, target: FloatArray, cols: number, out: FloatArray): number {
+  if (!Number.isInteger(cols) || cols < 1) throw new RangeError(`bceLogitsGrad: cols must be a positive integer (got ${cols})`);
+  checkLengths('bceLogitsGrad', { out, sig, target });
+  const rows = Math.ceil(out.length / cols);
+  if (g.length < rows) throw new RangeError(`bceLogitsGrad: g has ${g.length} elements, fewer than the ${rows} rows`);
+  return rows;
+}
+
 /** Throw unless act is a BiasAct, x holds an m×n matrix and bias one value per column. */
 export function checkBiasAct(x: FloatArray, bias: FloatArray, m: number, n: number, act: string): void {
   if (act !== 'identity' && act !== 'relu' && act !== 'sigmoid') {

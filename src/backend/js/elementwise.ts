@@ -2,7 +2,7 @@
 // Each op gets its own tight loop (a switch outside the loop, never inside),
 // so V8 sees monomorphic code on the hot paths.
 import type { BiasAct, BinaryKernel, FloatArray, ReduceKernel, UnaryKernel } from '../backend.js';
-import { checkBiasAct, checkBroadcast, checkLengths, checkRows, checkView } from '../checks.js';
+import { checkBceLogitsGrad, checkBiasAct, checkBroadcast, checkLengths, checkRows, checkView } from '../checks.js';
 
 export function unary(op: UnaryKernel, x: FloatArray, out: FloatArray, p0: number, p1: number): void {
   const n = x.length;
@@ -262,11 +262,8 @@ export function bceLogits(logits: FloatArray, target: FloatArray, out: FloatArra
 }
 
 export function bceLogitsGrad(g: FloatArray, sig: FloatArray, target: FloatArray, cols: number, out: FloatArray): void {
-  if (!Number.isInteger(cols) || cols < 1) throw new RangeError(`bceLogitsGrad: cols must be a positive integer (got ${cols})`);
-  checkLengths('bceLogitsGrad', { out, sig, target });
+  checkBceLogitsGrad(g, sig, target, cols, out);
   const n = out.length;
-  const rows = Math.ceil(n / cols);
-  if (g.length < rows) throw new RangeError(`bceLogitsGrad: g has ${g.length} elements, fewer than the ${rows} rows`);
   for (let r = 0, i = 0; i < n; r++) {
     const gr = g[r]!;
     for (const end = Math.min(n, i + cols); i < end; i++) out[i] = gr * (sig[i]! - target[i]!);

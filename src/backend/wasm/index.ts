@@ -3,7 +3,7 @@
 // over worker threads that share the wasm memory, where float32 tensor buffers live too (so kernels
 // copy nothing); the rest is base's. Platform-neutral: Node's worker_threads live in ./node.ts.
 import type { Backend, BiasAct, BinaryKernel, FloatArray, UnaryKernel } from '../backend.js';
-import { checkBiasAct, checkGemm, checkLengths, checkRows, checkView } from '../checks.js';
+import { checkBceLogitsGrad, checkBiasAct, checkGemm, checkLengths, checkRows, checkView } from '../checks.js';
 import { BLOCK, WasmHeap } from './heap.js';
 import { maxSharedPages, relaxedSimdSharedWasm, relaxedSimdWasm, simdSharedWasm, simdWasm } from './kernels.generated.js';
 
@@ -568,12 +568,12 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
 
   const gemm: Backend['gemm'] = (transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc) => {
     const fallback = (): void => base.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-    // The kernel reads wasm memory wherever the spans point: a span past its array is an error (as native's).
-    checkGemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
     if (!(a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array) || k === 0 || m * n * k < minWasmMacs) {
       fallback();
       return;
     }
+    // The kernel reads wasm memory wherever the spans point: a span past its array is an error (as native's).
+    checkGemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
     if (m === 0 || n === 0) return;
     withScratch(() => {
       // Spans of the operands as stored (row-major, with their leading dimensions).
@@ -643,12 +643,12 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
   // One pass on the calling thread: a layer's output (51,200 floats for the reference VAE) takes µs.
   const biasActInplace: Backend['biasActInplace'] = (x, bias, m, n, act) => {
     const fallback = (): void => base.biasActInplace(x, bias, m, n, act);
-    checkBiasAct(x, bias, m, n, act);
     const len = m * n;
     if (len < minWasmElements || !(x instanceof Float32Array && bias instanceof Float32Array)) {
       fallback();
       return;
     }
+    checkBiasAct(x, bias, m, n, act);
     withScratch(() => {
       const xP = addr(x, 0, len, true);
       const bP = addr(bias, 0, n, true);
@@ -735,15 +735,12 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
 
   const bceLogitsGrad: Backend['bceLogitsGrad'] = (g, sig, target, cols, out) => {
     const fallback = (): void => base.bceLogitsGrad(g, sig, target, cols, out);
-    if (!Number.isInteger(cols) || cols < 1) throw new RangeError(`bceLogitsGrad: cols must be a positive integer (got ${cols})`);
-    checkLengths('bceLogitsGrad', { out, sig, target });
     const n = out.length;
-    const rows = Math.ceil(n / cols);
-    if (g.length < rows) throw new RangeError(`bceLogitsGrad: g has ${g.length} elements, fewer than the ${rows} rows`);
     if (n < minWasmElements || !(g instanceof Float32Array && sig instanceof Float32Array && target instanceof Float32Array && out instanceof Float32Array)) {
       fallback();
       return;
     }
+    const rows = checkBceLogitsGrad(g, sig, target, cols, out);
     withScratch(() => {
       const gP = addr(g, 0, rows, true);
       const sP = addr(sig, 0, n, true);
