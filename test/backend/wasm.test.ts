@@ -45,10 +45,12 @@ function checkCase(be: Backend, rng: Rng, cs: GemmCase): void {
 
 const COMBOS: [boolean, boolean][] = [[false, false], [false, true], [true, false], [true, true]];
 
-// Edges of the 5×8 register block, the KC = 256 depth panel, the MC = 160 row block and the NC = 1024 column block.
+// Edges of the 5×8 register block, the KC = 256 depth panel, the MC = 160 row block and the NC = 1024 column block;
+// then narrow Cs computed transposed (n < 64 and not whole 8-column panels, m whole ones: the latent width 20).
 const SHAPES: [number, number, number][] = [
   [1, 1, 1], [5, 8, 1], [4, 7, 3], [6, 9, 17], [37, 29, 53], [10, 16, 256], [11, 17, 257],
   [161, 9, 20], [3, 1030, 5], [128, 40, 300],
+  [128, 20, 300], [24, 3, 5], [8, 63, 2],
 ];
 
 for (const be of variants) {

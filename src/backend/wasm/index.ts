@@ -108,6 +108,7 @@ interface KernelExports {
   gemmNr(): number;
   gemmMr(): number;
   gemmRowStrip(): number;
+  addTransposed(t: number, m: number, n: number, c: number, ldc: number, beta: number): void;
   binaryF32(op: number, a: number, aRows: number, aCols: number, b: number, bRows: number, bCols: number, out: number, m: number, n: number): void;
   whereF32(
     c: number, cRows: number, cCols: number, a: number, aRows: number, aCols: number, b: number, bRows: number, bCols: number,
@@ -133,7 +134,7 @@ interface KernelExports {
   help?(ctrl: number, work: number): void;
 }
 
-const KERNEL_NAMES = ['gemm', 'gemmWorkBytes', 'packedABytes', 'packedBBytes', 'prepackModeA', 'prepackModeB', 'initConstants', 'gemmNr', 'gemmMr', 'gemmRowStrip', 'binaryF32', 'whereF32', 'unaryF32', 'biasActF32', 'sumF32', 'sumBlockLength', 'sumBlocksF32', 'adamF32', 'bceF32', 'bceGradF32', 'nonFiniteF32', 'gatherF32', 'copyRowsF32', 'normalKlF32', 'normalKlGradF32'] as const;
+const KERNEL_NAMES = ['gemm', 'gemmWorkBytes', 'packedABytes', 'packedBBytes', 'prepackModeA', 'prepackModeB', 'initConstants', 'gemmNr', 'gemmMr', 'gemmRowStrip', 'addTransposed', 'binaryF32', 'whereF32', 'unaryF32', 'biasActF32', 'sumF32', 'sumBlockLength', 'sumBlocksF32', 'adamF32', 'bceF32', 'bceGradF32', 'nonFiniteF32', 'gatherF32', 'copyRowsF32', 'normalKlF32', 'normalKlGradF32'] as const;
 
 function isKernelExports(x: WebAssembly.Exports): x is WebAssembly.Exports & KernelExports {
   return KERNEL_NAMES.every((name) => typeof x[name] === 'function');
@@ -161,6 +162,8 @@ const STREAMING_FACTOR = 32;
 const FLOAT64_EXP_FACTOR = 16;
 /** Adam per element (a square root and a division on four streams): ≈ 8 streaming elements' work. */
 const ADAM_FACTOR = 8;
+/** Below this many columns a product that is not whole NR-column panels wide is computed transposed (runGemm). */
+const TRANSPOSE_MAX_N = 64;
 /** Jobs worth this many times minParallelElements pay for waking a sleeping worker (see shareSmall). */
 const WAKE_FACTOR = 16;
 
@@ -538,6 +541,22 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
 
   /** Run a gemm on byte addresses; false when memory for the shared packed operand is exhausted. */
   const runGemm = (
+    tA: boolean, tB: boolean, m: number, n: number, k: number,
+    aP: number, lda: number, bP: number, ldb: number, beta: 0 | 1, cP: number, ldc: number,
+  ): boolean => {
+    // A narrow C whose width is not whole NR-column panels (the VAE's latent width 20 computes 24
+    // columns) and whose few panels split badly over threads is computed transposed, as native's
+    // gemm does: Cᵀ = op(B)ᵀ·op(A)ᵀ, whose width m is whole panels, then added into C.
+    if (n >= TRANSPOSE_MAX_N || n % NR === 0 || m % NR !== 0) return runGemmDirect(tA, tB, m, n, k, aP, lda, bP, ldb, beta, cP, ldc);
+    const tP = heap.alloc(m * n * 4);
+    if (tP < 0) return false;
+    scratch.push(tP);
+    if (!runGemmDirect(!tB, !tA, n, m, k, bP, ldb, aP, lda, 0, tP, m)) return false;
+    ex.addTransposed(tP, m, n, cP, ldc, beta);
+    return true;
+  };
+
+  const runGemmDirect = (
     tA: boolean, tB: boolean, m: number, n: number, k: number,
     aP: number, lda: number, bP: number, ldb: number, beta: 0 | 1, cP: number, ldc: number,
   ): boolean => {

@@ -671,6 +671,9 @@ export function sumF32(x: usize, outer: i32, n: i32, inner: i32, out: usize): vo
  * operand. As in the native kernel, moments below FLT_MIN become 0 (the update they would make is
  * below lr·1e-30); NaN stays NaN. The step is lr′·(m / (√v + eps′)), not (lr′·m) / (…), so a small
  * m (below FLT_MIN/lr′) makes no subnormal product on its way to the flush either.
+ * Without weight decay (l2 = 0, shrink = 1: g + 0·p is g and p·1 is p for every finite p) the body
+ * skips those two terms and takes eight floats a step: 13% faster on one thread (262 → 228 µs for
+ * 313,600 floats, measured on a Zen 4 host), where V8 is bound by instructions rather than memory.
  */
 export function adamF32(
   p: usize, g: usize, m: usize, v: usize, n: i32,
@@ -682,6 +685,28 @@ export function adamF32(
   const vStep = f32x4.splat(<f32>(stepSize * sqrtBc2)), vEps = f32x4.splat(<f32>(eps * sqrtBc2));
   const tiny = f32x4.splat(1.17549435e-38); // FLT_MIN
   let i = 0;
+  if (l2 == 0 && shrink == 1) {
+    // NOTE: a non-finite p leaves m and v finite here (the general body's 0·∞ would make them NaN);
+    // p itself stays non-finite, and the trainer stops on the non-finite loss that follows.
+    for (; i + 8 <= n; i += 8) {
+      const o = <usize>i << 2;
+      const g0 = v128.load(g + o), g1 = v128.load(g + o, 16);
+      let m0 = f32x4.add(f32x4.mul(vB1, v128.load(m + o)), f32x4.mul(vC1, g0));
+      let m1 = f32x4.add(f32x4.mul(vB1, v128.load(m + o, 16)), f32x4.mul(vC1, g1));
+      let v0 = f32x4.add(f32x4.mul(vB2, v128.load(v + o)), f32x4.mul(f32x4.mul(vC2, g0), g0));
+      let v1 = f32x4.add(f32x4.mul(vB2, v128.load(v + o, 16)), f32x4.mul(f32x4.mul(vC2, g1), g1));
+      m0 = v128.andnot(m0, f32x4.lt(f32x4.abs(m0), tiny));
+      m1 = v128.andnot(m1, f32x4.lt(f32x4.abs(m1), tiny));
+      v0 = v128.andnot(v0, f32x4.lt(v0, tiny));
+      v1 = v128.andnot(v1, f32x4.lt(v1, tiny));
+      v128.store(m + o, m0);
+      v128.store(m + o, m1, 16);
+      v128.store(v + o, v0);
+      v128.store(v + o, v1, 16);
+      v128.store(p + o, f32x4.sub(v128.load(p + o), f32x4.mul(vStep, f32x4.div(m0, f32x4.add(f32x4.sqrt(v0), vEps)))));
+      v128.store(p + o, f32x4.sub(v128.load(p + o, 16), f32x4.mul(vStep, f32x4.div(m1, f32x4.add(f32x4.sqrt(v1), vEps)))), 16);
+    }
+  }
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
     const p0 = v128.load(p + o);

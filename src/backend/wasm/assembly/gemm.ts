@@ -76,6 +76,20 @@ export function gemmRowStrip(): i32 {
   return STRIP;
 }
 
+/**
+ * C[i, j] = (beta ? C[i, j] : 0) + T[j, i] for the m×n block of C (row stride ldc) and the n×m T: a
+ * product computed transposed (runGemm in index.ts), added as native's gemm adds it.
+ */
+export function addTransposed(t: usize, m: i32, n: i32, c: usize, ldc: i32, beta: i32): void {
+  for (let i = 0; i < m; i++) {
+    const row = c + ((<usize>i * ldc) << 2);
+    for (let j = 0; j < n; j++) {
+      const o = <usize>j << 2;
+      store<f32>(row + o, (beta != 0 ? load<f32>(row + o) : 0) + load<f32>(t + ((<usize>j * m + i) << 2)));
+    }
+  }
+}
+
 /** Row granularity a thread's share of rows should be aligned to. */
 export function gemmMr(): i32 {
   return MR;
