@@ -1,6 +1,6 @@
 // Orchestrator for `npm run bench:peers`: trains the reference MNIST VAE on PyTorch, TensorFlow.js (wasm),
 // jax-js (wasm) and each elbo backend, one process at a time in interleaved rounds (default 2), and prints
-// one JSON line per engine on stdout. Usage: tsx bench/peers/run.ts [--epochs 3] [--rounds 2] [--only a,b]
+// one JSON line per engine on stdout, then one of issue 5's ratios ({"ratios": …}). Usage: tsx bench/peers/run.ts [--epochs 3] [--rounds 2] [--only a,b]
 import { spawnSync, type SpawnSyncOptions } from "node:child_process";
 import { existsSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -282,6 +282,35 @@ function merge(results: PeerResult[]): PeerResult {
   };
 }
 
+/** Issue 5's speed targets: elbo's epoch over a peer's, at most `target`. */
+const TARGETS: readonly { elbo: string; peer: string; target: number }[] = [
+  { elbo: "elbo-native", peer: "torch-best", target: 0.5 },
+  { elbo: "elbo-wasm", peer: "tfjs-wasm", target: 0.2 },
+  { elbo: "elbo-wasm", peer: "jaxjs", target: 0.5 },
+];
+
+/**
+ * The targets' ratios two ways: of the run's medians, and the median of each round's ratio. A round
+ * runs the engines back to back, so its ratio compares them under one state of a shared host, whose
+ * speed can change by half within minutes; the second figure is the less noisy one.
+ */
+function ratios(byName: Map<string, PeerResult[]>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const { elbo, peer, target } of TARGETS) {
+    const a = byName.get(elbo);
+    const b = byName.get(peer);
+    if (!a || !b) continue;
+    const perRound = a.slice(0, b.length).map((r, i) => round3(r.epoch_s_median / b[i].epoch_s_median));
+    out[`${elbo}/${peer}`] = {
+      target,
+      of_medians: round3(median(a.flatMap((r) => r.epoch_s)) / median(b.flatMap((r) => r.epoch_s))),
+      per_round: perRound,
+      median_of_rounds: round3(median(perRound)),
+    };
+  }
+  return out;
+}
+
 function torchAvailable(): boolean {
   return existsSync(SYSTEM_PYTHON) && run(SYSTEM_PYTHON, ["-c", "import torch"], { stdio: "ignore" }).status === 0;
 }
@@ -346,7 +375,7 @@ function elboBackends(): string[] {
 
 function runElbo(backend: string, o: Options): PeerResult | null {
   const [cmd, pre] = elboCommand();
-  const args = [...pre, "--epochs", String(o.epochs), "--backend", backend];
+  const args = [...pre, "--epochs", String(o.epochs), "--backend", backend, ...maxBatchArgs(o)];
   const load1 = round3(loadavg()[0]);
   log(`elbo-${backend}: ${[cmd, ...args].map((a) => a.replace(ROOT + "/", "")).join(" ")}  (load1 ${load1})`);
   const r = run(cmd, args);
@@ -409,6 +438,8 @@ function main(): void {
     }
   }
   for (const results of byName.values()) console.log(JSON.stringify(merge(results)));
+  const summary = ratios(byName);
+  if (Object.keys(summary).length > 0) console.log(JSON.stringify({ ratios: summary }));
 }
 
 try {
