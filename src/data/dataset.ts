@@ -35,11 +35,13 @@ export function checkDataset(ds: Dataset): void {
 }
 
 /**
- * A new dataset's n features, zeroed: from the active backend's buffers (wasm memory under the
+ * Storage for a new dataset's n features, from the active backend's buffers (wasm memory under the
  * wasm backend, whose minibatch gather then runs there), never recycled with a step's temporaries.
+ * Its contents are arbitrary: every maker of a dataset writes all n values (no fill pass over
+ * MNIST's 188 MB first).
  */
 export function featureArray(n: number): Float32Array {
-  const x = freshBuffer(false, n, true);
+  const x = freshBuffer(false, n, false);
   if (!(x instanceof Float32Array)) throw new Error(`featureArray: the backend's buffer source gave a ${x.constructor.name} for float32`);
   return x;
 }
