@@ -47,7 +47,7 @@ constexpr auto kWaitSpin = std::chrono::microseconds(200);
 // A shared packed operand larger than this is freed after its call.
 constexpr size_t kKeepSharedBytes = size_t(16) << 20;
 
-// Thrown by argument checks; Gemm and BiasAct turn it into a JS error.
+// Thrown by argument checks; entry() turns it into a JS error.
 struct ArgError {
   std::string message;
   bool range;
@@ -373,13 +373,39 @@ GemmArgs<T> makeArgs(bool tA, bool tB, long m, long n, long k, const ArrayView& 
           beta1, static_cast<T*>(c.data) + cOff, ldc};
 }
 
+// An argument error as the JS exception it names.
+void throwJs(napi_env env, const ArgError& e) {
+  if (e.range)
+    napi_throw_range_error(env, nullptr, e.message.c_str());
+  else
+    napi_throw_type_error(env, nullptr, e.message.c_str());
+}
+
+// Reads exactly `count` arguments into argv.
+template <size_t N>
+void getArgs(napi_env env, napi_callback_info info, napi_value (&argv)[N], const char* fn) {
+  size_t argc = N;
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != N) throw ArgError{std::string(fn) + ": expected " + std::to_string(N) + " arguments, got " + std::to_string(argc), false};
+}
+
+// An entry point: reads its N arguments and runs body on them; an argument
+// error becomes the JS exception it names.
+template <size_t N, class F>
+napi_value entry(napi_env env, napi_callback_info info, const char* fn, F body) {
+  try {
+    napi_value argv[N];
+    getArgs(env, info, argv, fn);
+    body(argv);
+  } catch (const ArgError& e) {
+    throwJs(env, e);
+  }
+  return nullptr;
+}
+
 // gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc): see src/backend/backend.ts.
 napi_value Gemm(napi_env env, napi_callback_info info) {
-  size_t argc = 15;
-  napi_value argv[15];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  try {
-    if (argc != 15) throw ArgError{"gemm: expected 15 arguments, got " + std::to_string(argc), false};
+  return entry<15>(env, info, "gemm", [&](napi_value(&argv)[15]) {
     const bool tA = getBool(env, argv[0], "transA"), tB = getBool(env, argv[1], "transB");
     const long m = getIndex(env, argv[2], "m"), n = getIndex(env, argv[3], "n"), k = getIndex(env, argv[4], "k");
     const ArrayView a = getArray(env, argv[5], "a");
@@ -392,7 +418,7 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
     const ArrayView c = getArray(env, argv[12], "c");
     const long cOff = getIndex(env, argv[13], "cOff"), ldc = getIndex(env, argv[14], "ldc");
     if (a.type != c.type || b.type != c.type) throw ArgError{"gemm: a, b and c must share one dtype", false};
-    if (m == 0 || n == 0) return nullptr;
+    if (m == 0 || n == 0) return;
     if (k > 0) {
       checkExtent("a", a, tA ? k : m, tA ? m : k, aOff, lda, "lda");
       checkExtent("b", b, tB ? n : k, tB ? k : n, bOff, ldb, "ldb");
@@ -403,13 +429,7 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
       gemm(ks.f32, makeArgs<float>(tA, tB, m, n, k, a, aOff, lda, b, bOff, ldb, beta == 1, c, cOff, ldc));
     else
       gemm(ks.f64, makeArgs<double>(tA, tB, m, n, k, a, aOff, lda, b, bOff, ldb, beta == 1, c, cOff, ldc));
-  } catch (const ArgError& e) {
-    if (e.range)
-      napi_throw_range_error(env, nullptr, e.message.c_str());
-    else
-      napi_throw_type_error(env, nullptr, e.message.c_str());
-  }
-  return nullptr;
+  });
 }
 
 // ---- Elementwise kernels ----
@@ -613,35 +633,6 @@ void forEachRow(const Walk<K>& w, F inner) {
       idx[d] = 0;
     }
   }
-}
-
-void throwJs(napi_env env, const ArgError& e) {
-  if (e.range)
-    napi_throw_range_error(env, nullptr, e.message.c_str());
-  else
-    napi_throw_type_error(env, nullptr, e.message.c_str());
-}
-
-// Reads exactly `count` arguments into argv.
-template <size_t N>
-void getArgs(napi_env env, napi_callback_info info, napi_value (&argv)[N], const char* fn) {
-  size_t argc = N;
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != N) throw ArgError{std::string(fn) + ": expected " + std::to_string(N) + " arguments, got " + std::to_string(argc), false};
-}
-
-// An elementwise entry point: reads its N arguments and runs body on them; an
-// argument error becomes the JS exception it names.
-template <size_t N, class F>
-napi_value entry(napi_env env, napi_callback_info info, const char* fn, F body) {
-  try {
-    napi_value argv[N];
-    getArgs(env, info, argv, fn);
-    body(argv);
-  } catch (const ArgError& e) {
-    throwJs(env, e);
-  }
-  return nullptr;
 }
 
 // unary(op, x, out, p0, p1): out[i] = f(x[i]) for i < x.length.
