@@ -1,6 +1,7 @@
 // Orchestrator for `npm run bench:peers`: trains the reference MNIST VAE on PyTorch, TensorFlow.js (wasm),
 // jax-js (wasm) and each elbo backend, one process at a time in interleaved rounds (default 2), and prints
-// one JSON line per engine on stdout, then one of issue 5's ratios ({"ratios": …}). Usage: tsx bench/peers/run.ts [--epochs 3] [--rounds 2] [--only a,b]
+// one JSON line per engine on stdout, then one of issue 5's ratios ({"ratios": …}).
+// Usage: tsx bench/peers/run.ts [--epochs 3] [--rounds 2] [--only a,b] [--max-batches B]
 import { spawnSync, type SpawnSyncOptions } from "node:child_process";
 import { existsSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
