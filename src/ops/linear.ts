@@ -34,42 +34,39 @@ function forward(x: Tensor, w: Tensor, b: Tensor | null, act: BiasAct): Tensor {
   return new Tensor(out, [...x.shape.slice(0, -1), outF]);
 }
 
-// ∂/∂x = G·W, ∂/∂W = Gᵀ·x (rows flattened), ∂/∂b = Σ_rows G.
+// The gradients of z = x·Wᵀ + b from G = ∂/∂z: ∂/∂x = G·W, ∂/∂W = Gᵀ·x (rows flattened),
+// ∂/∂b = Σ_rows G. gz gives G, so an activation's backward runs only when one is asked for.
+function affineGrads(gz: () => Tensor, x: Tensor, w: Tensor): { x: () => Tensor; w: () => Tensor; b: () => Tensor } {
+  return {
+    x: () => matmul(gz(), w),
+    w: () => matmul(transpose(rows2d(gz())), rows2d(x)),
+    b: () => sum(rows2d(gz()), 0),
+  };
+}
+
 const linearOp = defineOp<'x' | 'w' | 'b'>({
   name: 'linear',
   inputs: ['x', 'w', 'b'],
   forward: ({ x, w, b }) => forward(x, w, b, 'identity'),
-  backward: (g, { x, w }) => ({
-    x: () => matmul(g, w),
-    w: () => matmul(transpose(rows2d(g)), rows2d(x)),
-    b: () => sum(rows2d(g), 0),
-  }),
+  backward: (g, { x, w }) => affineGrads(() => g, x, w),
 });
 
 const linearNoBiasOp = defineOp<'x' | 'w'>({
   name: 'linearNoBias',
   inputs: ['x', 'w'],
   forward: ({ x, w }) => forward(x, w, null, 'identity'),
-  backward: (g, { x, w }) => ({
-    x: () => matmul(g, w),
-    w: () => matmul(transpose(rows2d(g)), rows2d(x)),
-  }),
+  backward: (g, { x, w }) => affineGrads(() => g, x, w),
 });
 
-// With z = x·Wᵀ + b and y = act(z): ∂/∂z = G·relu′(z), kept where y ≠ 0 (as relu's backward), or
-// G·y(1 − y) for sigmoid; then z's gradients as above, from one ∂/∂z shared by the three.
+// With y = act(z): ∂/∂z = G·relu′(z), kept where y ≠ 0 (as relu's backward), or G·y(1 − y)
+// for sigmoid; then z's gradients, from one ∂/∂z shared by the three.
 const linearActOp = defineOp<'x' | 'w' | 'b', LinearActivation>({
   name: 'linearAct',
   inputs: ['x', 'w', 'b'],
   forward: ({ x, w, b }, act) => forward(x, w, b, act),
   backward: (g, { x, w }, out, act) => {
     let gz: Tensor | null = null;
-    const dz = (): Tensor => (gz ??= act === 'relu' ? where(out, g, 0) : mul(g, mul(out, sub(1, out))));
-    return {
-      x: () => matmul(dz(), w),
-      w: () => matmul(transpose(rows2d(dz())), rows2d(x)),
-      b: () => sum(rows2d(dz()), 0),
-    };
+    return affineGrads(() => (gz ??= act === 'relu' ? where(out, g, 0) : mul(g, mul(out, sub(1, out)))), x, w);
   },
 });
 
