@@ -8,8 +8,7 @@
 // Run: npx tsx bench/gemm-native.ts [repeats]; ELBO_NUM_THREADS=1 for one core.
 import { loadavg } from 'node:os';
 import { nativeGemm, nativeInfo } from '../src/backend/native/index.js';
-import { loadDataset } from '../src/data/node.js';
-import { REFERENCE_GEMM_SHAPES, timeMs } from './reference.js';
+import { FIRST_LAYER_SHAPES, mnistBatch, REFERENCE_GEMM_SHAPES, timeMs } from './reference.js';
 
 const gemm = nativeGemm();
 if (!gemm) {
@@ -56,16 +55,14 @@ for (const s of SHAPES) {
 const latentUs: Record<string, number> = {};
 for (const s of LATENT_SHAPES) latentUs[s.name] = Number((time(s).wall * 1000).toFixed(1));
 
-// 128 training images spread over the set, pixels / 255 as the reference VAE sees them.
-const mnist = loadDataset('mnist');
-const x = new Float32Array(128 * 784);
-for (let r = 0; r < 128; r++) x.set(mnist.x.subarray(((r * 467) % mnist.n) * 784, ((r * 467) % mnist.n + 1) * 784), r * 784);
+const x = mnistBatch(new Float32Array(128 * 784));
 const dense = filled(128 * 784, 3);
 const firstLayerMs: Record<string, { mnist: number; dense: number }> = {};
-const forward = { tA: false, tB: true, m: 128, n: 400, k: 784 };
-const weightGrad = { tA: true, tB: false, m: 400, n: 784, k: 128 };
 const ms = (v: { wall: number }): number => Number(v.wall.toFixed(3));
-firstLayerMs['x·W1T'] = { mnist: ms(time(forward, x)), dense: ms(time(forward, dense)) };
-firstLayerMs['gT·x'] = { mnist: ms(time(weightGrad, undefined, x)), dense: ms(time(weightGrad, undefined, dense)) };
+for (const s of FIRST_LAYER_SHAPES) {
+  // x is op(A) of the forward and op(B) of the weight gradient.
+  const run = (batch: Float32Array): number => ms(s.tA ? time(s, undefined, batch) : time(s, batch));
+  firstLayerMs[s.name] = { mnist: run(x), dense: run(dense) };
+}
 const { isa, threads } = nativeInfo();
 console.log(JSON.stringify({ isa, threads, load1: Number(loadavg()[0].toFixed(2)), gflops, gflopsPerCpuSecond, latentUs, firstLayerMs }));

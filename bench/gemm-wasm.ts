@@ -1,13 +1,14 @@
 // WebAssembly backend benchmark: float32 GEMM GFLOPS on the reference VAE shapes (forward NN,
 // backward NT and TN), per variant (FMA or not, 1 or 2 threads), wall-clock and per CPU-second
 // (meaningful when other processes share the cores), with operands in wasm memory (as tensors
-// are) and as plain arrays (copied in and out), one VAE step, and where that step's time goes by
-// kernel. Run: npx tsx bench/gemm-wasm.ts [repeats]. Prints JSON lines.
+// are) and as plain arrays (copied in and out), the first layer's products on a real MNIST batch
+// against dense data, one VAE step, and where that step's time goes by kernel.
+// Run: npx tsx bench/gemm-wasm.ts [repeats]. Prints JSON lines.
 import { loadavg } from 'node:os';
 import { getBackend, jsBackend, setBackend, type Backend } from '../src/index.js';
 import { loadNativeBackend } from '../src/backend/native/index.js';
 import { createWasmBackendNode } from '../src/backend/wasm/node.js';
-import { median, REFERENCE_GEMM_SHAPES, referenceVaeStep, timeMs } from './reference.js';
+import { FIRST_LAYER_SHAPES, median, mnistBatch, REFERENCE_GEMM_SHAPES, referenceVaeStep, timeMs } from './reference.js';
 
 const SHAPES = REFERENCE_GEMM_SHAPES;
 
@@ -38,6 +39,25 @@ function gemmTable(be: Backend, inWasm: boolean): { gflops: Record<string, numbe
     gflopsPerCpuSecond[s.name] = round1(flop / (t.cpu * 1e6));
   }
   return { gflops, gflopsPerCpuSecond };
+}
+
+/** ms per call of the first layer's products on a real MNIST batch and on dense data, operands in wasm memory. */
+function firstLayerMs(be: Backend): Record<string, { mnist: number; dense: number }> {
+  const x = mnistBatch(filled(128 * 784, 0, be));
+  const dense = filled(128 * 784, 3, be);
+  const out: Record<string, { mnist: number; dense: number }> = {};
+  for (const s of FIRST_LAYER_SHAPES) {
+    const other = filled(s.tA ? s.m * s.k : s.k * s.n, 1, be);
+    const c = filled(s.m * s.n, 2, be);
+    const run = (batch: Float32Array): number => {
+      // x is op(A) of the forward (x·W1ᵀ) and op(B) of the weight gradient (gᵀ·x).
+      const [a, b] = s.tA ? [other, batch] : [batch, other];
+      const t = timeMs(() => be.gemm(s.tA, s.tB, s.m, s.n, s.k, a, 0, s.tA ? s.m : s.k, b, 0, s.tB ? s.k : s.n, 0, c, 0, s.n), repeats, 20);
+      return Number(t.wall.toFixed(3));
+    };
+    out[s.name] = { mnist: run(x), dense: run(dense) };
+  }
+  return out;
 }
 
 /** ms to copy one reference GEMM's operands (A, B in; C out) the way the backend does, with typed-array set. */
@@ -130,6 +150,7 @@ for (const { label, backend } of variants) {
   const step = await vaeStepMs();
   console.log(JSON.stringify({
     backend: label, name: backend.name, ...inWasm, gflopsPlainArrays: plain.gflops,
+    firstLayerMs: firstLayerMs(backend),
     vae_step_ms: round1(step.wall), vae_step_cpu_ms: round1(step.cpu), epoch_s_at_469_steps: Number((step.wall * 0.469).toFixed(2)),
     loadavg: loadavg().map(round1),
   }));

@@ -1,5 +1,7 @@
 // What the benchmarks share: the GEMM shapes of the reference VAE (forward NN,
-// backward NT and TN) and one training step of a VAE-shaped MLP.
+// backward NT and TN), its first layer's on a real MNIST batch, and one training
+// step of a VAE-shaped MLP.
+import { loadDataset } from '../src/data/node.js';
 import { Adam, Rng, add, bceWithLogits, exp, mlp, mul, rand, randn, relu, slice, square, sub, sum } from '../src/index.js';
 
 export interface GemmShape { name: string; tA: boolean; tB: boolean; m: number; n: number; k: number }
@@ -12,6 +14,19 @@ export const REFERENCE_GEMM_SHAPES: readonly GemmShape[] = [
   { name: 'TN (128x784)T*128x400', tA: true, tB: false, m: 784, n: 400, k: 128 },
   { name: 'TN (128x400)T*128x784', tA: true, tB: false, m: 400, n: 784, k: 128 },
 ];
+
+/** The first layer's forward x·W1ᵀ and weight gradient gᵀ·x, where x is a batch of MNIST images (81% zero pixels). */
+export const FIRST_LAYER_SHAPES: readonly GemmShape[] = [
+  { name: 'x·W1T', tA: false, tB: true, m: 128, n: 400, k: 784 },
+  { name: 'gT·x', tA: true, tB: false, m: 400, n: 784, k: 128 },
+];
+
+/** 128 MNIST training images spread over the set, pixels / 255 as the reference VAE sees them, written into x (128·784 floats). */
+export function mnistBatch(x: Float32Array): Float32Array {
+  const mnist = loadDataset('mnist');
+  for (let r = 0; r < 128; r++) x.set(mnist.x.subarray(((r * 467) % mnist.n) * 784, ((r * 467) % mnist.n + 1) * 784), r * 784);
+  return x;
+}
 
 /** One training step of a VAE-shaped MLP: 784-400-(20 μ, 20 log σ²), 20-400-784, batch 128, Bernoulli logits + KL, Adam. */
 export function referenceVaeStep(): () => void {

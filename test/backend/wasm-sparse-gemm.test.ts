@@ -27,10 +27,14 @@ const PAIRS: [WasmBackend, WasmBackend][] = [[single, singleDense], [plain, plai
 const COMBOS: [boolean, boolean][] = [[false, false], [false, true], [true, false], [true, true]];
 
 // Edges of the 5×8 register block, the KC = 256 depth block, the MC = 160 row block and the
-// NC = 1024 column block, and the reference VAE's first layer (x·W1ᵀ, gᵀ·x).
+// NC = 1024 column block, and the reference VAE's first layer (x·W1ᵀ, gᵀ·x). With transA and not
+// transB, the column kernel takes k ≤ 256, m whole 8-row strips and n whole 4-column groups (with
+// beta 1 also m whole 5-row panels and n whole 8-column ones): [40, 24, 130] (a strip of 8 rows
+// after one of 32), [16, 12, 37] and [200, 36, 256] (beta 0 only), [48, 332, 9] (over MC = 160 columns).
 const SHAPES: [number, number, number][] = [
   [1, 1, 1], [5, 8, 1], [4, 7, 3], [6, 9, 17], [37, 29, 53], [10, 16, 256], [11, 17, 257],
   [161, 9, 20], [3, 1030, 5], [128, 40, 300], [40, 24, 600],
+  [40, 24, 130], [16, 12, 37], [200, 36, 256], [48, 332, 9],
 ];
 
 /** Where an operand is zeroed: op(X) is rows × k (for B: columns of op(B) as rows), element (r, p). */
@@ -146,7 +150,7 @@ test('a gemm split over two threads, its shared operand packed in parts by the j
   const rng = new Rng(78);
   // Row splits (m > n) and column splits, with panel counts that the leading chunks split unevenly,
   // over row lists, listed zero steps and plain panels.
-  const shapes: [number, number, number][] = [[128, 400, 300], [400, 128, 130], [23, 61, 257], [61, 23, 40], [9, 300, 64]];
+  const shapes: [number, number, number][] = [[128, 400, 300], [400, 128, 130], [23, 61, 257], [61, 23, 40], [9, 300, 64], [80, 300, 100]];
   for (const [m, n, k] of shapes) {
     for (const [tA, tB] of COMBOS) {
       for (const name of ['random 80% zeros', 'zero border, ink band', 'no zeros']) {
@@ -192,7 +196,7 @@ function poisoned(rng: Rng, cs: GemmCase, side: 'A' | 'B', value: number, onZero
 
 test('a NaN or ±∞ in either sparse operand propagates to C as in the JS backend (0·NaN and 0·∞ are NaN), never skipped', () => {
   const rng = new Rng(9);
-  for (const [m, n, k] of [[7, 11, 40], [37, 29, 300], [128, 40, 300]] as const) {
+  for (const [m, n, k] of [[7, 11, 40], [37, 29, 300], [128, 40, 300], [40, 24, 100]] as const) {
     for (const [tA, tB] of COMBOS) {
       for (const side of ['A', 'B'] as const) {
         for (const value of [NaN, Infinity, -Infinity]) {

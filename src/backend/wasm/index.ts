@@ -96,13 +96,15 @@ interface KernelExports {
     transA: number, transB: number, m: number, k: number,
     a: number, lda: number, b: number, ldb: number,
     beta: number, c: number, ldc: number, j0: number, j1: number, work: number, preA: number, preB: number, skip: number,
-    preRowsA: number,
+    preModeA: number,
   ): void;
   gemmWorkBytes(): number;
   packedABytes(m: number, k: number): number;
   packedBBytes(n: number, k: number): number;
-  /** 2 for row lists (gemm's preRowsA), 1 for panels with zero steps listed, 0 for plain panels. */
-  prepackModeA(transA: number, m: number, n: number, k: number, a: number, lda: number, skip: number): number;
+  /** 3 for column mode (a flag only), 2 for row lists, 1 for panels with zero steps listed, 0 for plain panels. */
+  prepackModeA(
+    transA: number, transB: number, m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, beta: number, skip: number,
+  ): number;
   prepackModeB(transB: number, m: number, n: number, k: number, b: number, ldb: number, skip: number): number;
   initConstants(): void;
   gemmNr(): number;
@@ -263,8 +265,9 @@ const LEAST_CHUNKS_PER_THREAD = 16;
 const MAX_CHUNKS = 120;
 /** Leading chunks per thread that pack a shared gemm operand (≈ 10–50 µs each for the reference VAE). */
 const PACK_CHUNKS_PER_THREAD = 2;
-/** prepackModeA's code for row lists (assembly/gemm.ts PACK_ROWS). */
+/** prepackModeA's codes for row lists and column mode (assembly/gemm.ts PACK_ROWS, PACK_COLS). */
 const PACK_ROWS = 2;
+const PACK_COLS = 3;
 const SCRATCH_BASE = 4096;
 const PAGE = 65536;
 const MIN_WASM_MACS = 4096;
@@ -573,14 +576,15 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     const pre = heap.alloc(byCols ? ex.packedABytes(m, k) : ex.packedBBytes(n, k));
     if (pre < 0) return false;
     scratch.push(pre);
-    const mode = byCols ? ex.prepackModeA(ta, m, n, k, aP, lda, skip) : ex.prepackModeB(tb, m, n, k, bP, ldb, skip);
-    const preRows = byCols && mode === PACK_ROWS ? 1 : 0;
+    const mode = byCols ? ex.prepackModeA(ta, tb, m, n, k, aP, lda, bP, ldb, beta, skip) : ex.prepackModeB(tb, m, n, k, bP, ldb, skip);
+    // Column mode's leading chunks only flag a NaN or ±∞ in A, in the i32 at pre.
+    if (byCols && mode === PACK_COLS) f32[pre >> 2] = 0;
     const panels = byCols ? Math.ceil(m / MR) : Math.ceil(n / NR);
     const lead = Math.min(panels, PACK_CHUNKS_PER_THREAD * (nWorkers + 1));
     const packLen = Math.ceil(panels / lead);
     // Row lists go by strips of columns: a chunk ending mid-strip would compute the whole strip.
-    share(JOB_GEMM, byCols ? n : m, byCols ? (preRows ? STRIP : NR) : MR, () => {
-      ctl.set([ta, tb, m, n, k, aP, lda, bP, ldb, beta, cP, ldc, pre, skip, preRows, byCols ? 1 : 0, packLen, mode, panels], JOB + 6);
+    share(JOB_GEMM, byCols ? n : m, byCols ? (mode === PACK_ROWS ? STRIP : NR) : MR, () => {
+      ctl.set([ta, tb, m, n, k, aP, lda, bP, ldb, beta, cP, ldc, pre, skip, byCols ? 1 : 0, packLen, mode, panels], JOB + 6);
     }, Math.ceil(panels / packLen));
     return true;
   };

@@ -249,15 +249,19 @@ function looksSparse(rowMajor: bool, x: usize, ld: i32, w: i32, k: i32, width: i
   return hits >= SPARSE_HITS && hits * others >= SCAN_PAYOFF * PROBES;
 }
 
-// C[1×STRIP] (+)= Σ a[p]·Bp[p, :] over the n steps listed at idx (ascending u8), with a the
-// row of op(A) in place (floats at arow) and Bp four packed NR panels at bp0..bp3. For each C
-// element the products add in the 5×8 kernel's order, so the two agree bit for bit.
-function rowMicro(n: i32, idx: usize, arow: usize, bp0: usize, bp1: usize, bp2: usize, bp3: usize, c: usize, accumulate: bool): void {
+// C[1×panels·NR] (+)= Σ a[p]·Bp[p, :] over the n steps listed at idx (ascending u8), with a the
+// row of op(A) in place (floats at arow) and Bp `panels` (1–4) packed NR panels at bp0..bp3. For
+// each C element the products add in the 5×8 kernel's order, so the two agree bit for bit.
+// Inlined with a constant `panels` (see rowMicro): a block's last strip of fewer panels
+// (400 = 12.5 strips) then costs its own columns, not a whole strip computed aside.
+@inline function rowBody(panels: i32, n: i32, idx: usize, arow: usize, bp0: usize, bp1: usize, bp2: usize, bp3: usize, c: usize, accumulate: bool): void {
   let x0 = f32x4.splat(0), x1 = f32x4.splat(0), x2 = f32x4.splat(0), x3 = f32x4.splat(0);
   let x4 = f32x4.splat(0), x5 = f32x4.splat(0), x6 = f32x4.splat(0), x7 = f32x4.splat(0);
   if (accumulate) {
-    x0 = v128.load(c); x1 = v128.load(c, 16); x2 = v128.load(c, 32); x3 = v128.load(c, 48);
-    x4 = v128.load(c, 64); x5 = v128.load(c, 80); x6 = v128.load(c, 96); x7 = v128.load(c, 112);
+    x0 = v128.load(c); x1 = v128.load(c, 16);
+    if (panels > 1) { x2 = v128.load(c, 32); x3 = v128.load(c, 48); }
+    if (panels > 2) { x4 = v128.load(c, 64); x5 = v128.load(c, 80); }
+    if (panels > 3) { x6 = v128.load(c, 96); x7 = v128.load(c, 112); }
   }
   const end = idx + <usize>n;
   for (; idx < end; idx++) {
@@ -265,12 +269,57 @@ function rowMicro(n: i32, idx: usize, arow: usize, bp0: usize, bp1: usize, bp2: 
     const s = v128.load32_splat(arow + (p << 2));
     const o = p * (NR << 2);
     x0 = madd(s, v128.load(bp0 + o), x0); x1 = madd(s, v128.load(bp0 + o, 16), x1);
-    x2 = madd(s, v128.load(bp1 + o), x2); x3 = madd(s, v128.load(bp1 + o, 16), x3);
-    x4 = madd(s, v128.load(bp2 + o), x4); x5 = madd(s, v128.load(bp2 + o, 16), x5);
-    x6 = madd(s, v128.load(bp3 + o), x6); x7 = madd(s, v128.load(bp3 + o, 16), x7);
+    if (panels > 1) { x2 = madd(s, v128.load(bp1 + o), x2); x3 = madd(s, v128.load(bp1 + o, 16), x3); }
+    if (panels > 2) { x4 = madd(s, v128.load(bp2 + o), x4); x5 = madd(s, v128.load(bp2 + o, 16), x5); }
+    if (panels > 3) { x6 = madd(s, v128.load(bp3 + o), x6); x7 = madd(s, v128.load(bp3 + o, 16), x7); }
   }
-  v128.store(c, x0); v128.store(c, x1, 16); v128.store(c, x2, 32); v128.store(c, x3, 48);
-  v128.store(c, x4, 64); v128.store(c, x5, 80); v128.store(c, x6, 96); v128.store(c, x7, 112);
+  v128.store(c, x0); v128.store(c, x1, 16);
+  if (panels > 1) { v128.store(c, x2, 32); v128.store(c, x3, 48); }
+  if (panels > 2) { v128.store(c, x4, 64); v128.store(c, x5, 80); }
+  if (panels > 3) { v128.store(c, x6, 96); v128.store(c, x7, 112); }
+}
+
+// NOTE: the kernels stay out of line (called from two places each, which keeps Binaryen from
+// inlining them): inlined into the block loops, V8 spills their accumulators (colGemm measured 2.7×
+// slower). Each dispatches once per row and strip to a body specialized for its panel count.
+function rowMicro(panels: i32, n: i32, idx: usize, arow: usize, bp0: usize, bp1: usize, bp2: usize, bp3: usize, c: usize, accumulate: bool): void {
+  if (panels == 4) rowBody(4, n, idx, arow, bp0, bp1, bp2, bp3, c, accumulate);
+  else if (panels == 3) rowBody(3, n, idx, arow, bp0, bp1, bp2, 0, c, accumulate);
+  else if (panels == 2) rowBody(2, n, idx, arow, bp0, bp1, 0, 0, c, accumulate);
+  else rowBody(1, n, idx, arow, bp0, 0, 0, 0, c, accumulate);
+}
+
+// The column kernel (see colGemm): t[0:panels·NR] (+)= Σ vals[q]·A[p, strip] over the n steps p
+// listed at idx (ascending u8), vals[q] the column's value at its q-th listed step, A's rows
+// ldaB bytes apart from a (the strip's first column). Products add in the 5×8 kernel's order.
+@inline function colBody(panels: i32, n: i32, idx: usize, vals: usize, a: usize, ldaB: usize, t: usize, accumulate: bool): void {
+  let x0 = f32x4.splat(0), x1 = f32x4.splat(0), x2 = f32x4.splat(0), x3 = f32x4.splat(0);
+  let x4 = f32x4.splat(0), x5 = f32x4.splat(0), x6 = f32x4.splat(0), x7 = f32x4.splat(0);
+  if (accumulate) {
+    x0 = v128.load(t); x1 = v128.load(t, 16);
+    if (panels > 1) { x2 = v128.load(t, 32); x3 = v128.load(t, 48); }
+    if (panels > 2) { x4 = v128.load(t, 64); x5 = v128.load(t, 80); }
+    if (panels > 3) { x6 = v128.load(t, 96); x7 = v128.load(t, 112); }
+  }
+  for (let q: usize = 0; q < <usize>n; q++) {
+    const s = v128.load32_splat(vals + (q << 2));
+    const row = a + <usize>load<u32>(idx + (q << 2));
+    x0 = madd(s, v128.load(row), x0); x1 = madd(s, v128.load(row, 16), x1);
+    if (panels > 1) { x2 = madd(s, v128.load(row, 32), x2); x3 = madd(s, v128.load(row, 48), x3); }
+    if (panels > 2) { x4 = madd(s, v128.load(row, 64), x4); x5 = madd(s, v128.load(row, 80), x5); }
+    if (panels > 3) { x6 = madd(s, v128.load(row, 96), x6); x7 = madd(s, v128.load(row, 112), x7); }
+  }
+  v128.store(t, x0); v128.store(t, x1, 16);
+  if (panels > 1) { v128.store(t, x2, 32); v128.store(t, x3, 48); }
+  if (panels > 2) { v128.store(t, x4, 64); v128.store(t, x5, 80); }
+  if (panels > 3) { v128.store(t, x6, 96); v128.store(t, x7, 112); }
+}
+
+function colMicro(panels: i32, n: i32, idx: usize, vals: usize, a: usize, ldaB: usize, t: usize, accumulate: bool): void {
+  if (panels == 4) colBody(4, n, idx, vals, a, ldaB, t, accumulate);
+  else if (panels == 3) colBody(3, n, idx, vals, a, ldaB, t, accumulate);
+  else if (panels == 2) colBody(2, n, idx, vals, a, ldaB, t, accumulate);
+  else colBody(1, n, idx, vals, a, ldaB, t, accumulate);
 }
 
 // Row lists (see ROW_BYTES) of op(A)[i0:i0+mb, p0:p0+kb] for A not transposed (rows in place), into dst.
@@ -327,8 +376,9 @@ function rowBlock(
       const idx = finite ? list : work + WORK_ALL;
       const arow = a + ((<usize>(i0 + r) * lda + p0) << 2);
       const cp = c + <usize>r * ldcB + (<usize>js << 2);
-      if (r < fullRows && js + STRIP <= fullCols) {
-        rowMicro(n, idx, arow, bp, b1, b2, b3, cp, accumulate);
+      // A strip within the block's full tiles (then whole panels) sums straight onto C.
+      if (r < fullRows && js + cols <= fullCols) {
+        rowMicro(panels, n, idx, arow, bp, b1, b2, b3, cp, accumulate);
         continue;
       }
       // As the 5×8 kernel: a C element of a full tile sums onto C, one of an edge tile (last
@@ -337,7 +387,7 @@ function rowBlock(
         const fused = accumulate && j < cols && r < fullRows && js + j < fullCols;
         store<f32>(tile + (<usize>j << 2), fused ? load<f32>(cp + (<usize>j << 2)) : 0);
       }
-      rowMicro(n, idx, arow, bp, b1, b2, b3, tile, true);
+      rowMicro(4, n, idx, arow, bp, b1, b2, b3, tile, true);
       for (let j = 0; j < cols; j++) {
         const o = <usize>j << 2;
         const v = load<f32>(tile + o);
@@ -375,6 +425,109 @@ function rowMode(skip: i32, transA: bool, a: usize, lda: i32, m: i32, n: i32, k:
   v128.store(d + dld, i64x2.shuffle(t0, t1, 1, 3));
   v128.store(d + 2 * dld, i64x2.shuffle(t2, t3, 0, 2));
   v128.store(d + 3 * dld, i64x2.shuffle(t2, t3, 1, 3));
+}
+
+// Column mode: C = Aᵀ·B (A k×m, B k×n, row-major, k ≤ KC) with B's zeros scattered (MNIST images
+// as B, in a first layer's weight gradient gᵀ·x), which whole NR-wide panel steps of B rarely
+// catch (60% of 8-pixel steps against 81% of pixels). Per column j of C, the steps p where B[p, j]
+// is not ±0 (lists as the row kernel's); strips of STRIP rows of C sum A[p, strip]·B[p, j] over
+// them into a tile of four columns, which a transpose puts into C. Only shapes whose C elements
+// the 5×8 kernel sums the same way, so both agree bit for bit: one k block, and with beta 1 no
+// edge tiles (m whole MR-row panels, n whole NR-column ones). Taken when COL_HITS of ROW_PROBES
+// sampled elements of B are ±0: its gathers and transposes cost more than the row kernel's.
+const COL_HITS: i32 = 38;
+const PACK_COLS: i32 = 3;
+
+function colMode(skip: i32, transA: bool, transB: bool, m: i32, n: i32, k: i32, b: usize, ldb: i32, beta: i32): bool {
+  if (skip == 0 || !transA || transB || k > KC || m % NR != 0 || n % 4 != 0 || (beta != 0 && (m % MR != 0 || n % NR != 0))) return false;
+  if (skip == SKIP_ALWAYS) return true;
+  if (m < STRIP) return false;
+  let hits = 0;
+  for (let s = 0; s < ROW_PROBES; s++) {
+    const h = <u32>s * 0x9e3779b1;
+    const e = <usize>(h % <u32>k) * ldb + <usize>((h >>> 7) % <u32>n);
+    hits += <i32>((load<u32>(b + (e << 2)) & MAGNITUDE) == 0);
+  }
+  return hits >= COL_HITS;
+}
+
+// Whether A[0:k, i0:i1] (row-major, i1 ≥ 4) holds a NaN or ±∞; a last load overlaps the one
+// before (or columns before i0) when i1 − i0 is not a multiple of 4.
+function nonFiniteCols(a: usize, lda: i32, k: i32, i0: i32, i1: i32): bool {
+  const magnitude = i32x4.splat(MAGNITUDE);
+  const bytes = <usize>(i1 - i0) << 2;
+  let all = i32x4.splat(0);
+  for (let p = 0; p < k; p++) {
+    const row = a + ((<usize>p * lda + i0) << 2);
+    let o: usize = 0;
+    for (; o + 16 <= bytes; o += 16) all = i32x4.max_s(all, v128.and(v128.load(row + o), magnitude));
+    if (o < bytes) all = i32x4.max_s(all, v128.and(v128.load(row + bytes - 16), magnitude));
+  }
+  return v128.any_true(i32x4.gt_s(all, i32x4.splat(FINITE_MAX)));
+}
+
+// Column lists (as ROW_BYTES) of B[0:k, j0:j0+nb] (nb a multiple of 4) into dst, four columns a
+// load, and each listed value at vals (KC floats per column), so the kernel reads them in order;
+// every step when not `skip` (A is not finite: 0·NaN and 0·∞ are NaN).
+function packCols(b: usize, ldb: i32, k: i32, j0: i32, nb: i32, dst: usize, vals: usize, skip: bool, ldaB: u32): void {
+  const magnitude = i32x4.splat(MAGNITUDE);
+  for (let j = 0; j < nb; j++) store<i32>(dst + <usize>j * ROW_BYTES + ROW_COUNT, 0);
+  for (let jj = 0; jj < nb; jj += 4) {
+    const col = b + (<usize>(j0 + jj) << 2);
+    for (let p = 0; p < k; p++) {
+      const at = col + ((<usize>p * ldb) << 2);
+      let bits = skip ? i32x4.bitmask(i32x4.ne(v128.and(v128.load(at), magnitude), i32x4.splat(0))) : 15;
+      while (bits != 0) {
+        const lane = <usize>ctz(bits);
+        const list = dst + (<usize>jj + lane) * ROW_BYTES;
+        const n = load<i32>(list + ROW_COUNT);
+        const e = ((<usize>jj + lane) * KC + n) << 2;
+        store<u32>(vals + <usize>(MC * KC * 4) + e, <u32>p * ldaB);
+        store<f32>(vals + e, load<f32>(at + (lane << 2)));
+        store<i32>(list + ROW_COUNT, n + 1);
+        bits &= bits - 1;
+      }
+    }
+  }
+}
+
+// Columns [j0, j1) of C (+)= Aᵀ·B in column mode (see colMode); `finite` at flag (when not 0, set by
+// prepackAPart's PACK_COLS) or found here: a ±0 of B may be left out only where A is finite.
+function colGemm(
+  m: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, beta: i32, c: usize, ldc: i32, j0: i32, j1: i32, work: usize, flag: usize,
+): void {
+  const finite = flag != 0 ? load<i32>(flag) == 0 : !nonFiniteCols(a, lda, k, 0, m);
+  const accumulate = beta != 0;
+  const ldaB = <usize>lda << 2;
+  const ldcB = <usize>ldc << 2;
+  // The tile: four columns of a strip, STRIP floats each, in the (unused) packed-A area.
+  const tile = work;
+  const tileRow = <usize>STRIP << 2;
+  const lists = work + WORK_ROWS;
+  const vals = work + WORK_PB;
+  for (let jb = j0; jb < j1; jb += MC) {
+    const nb = min(MC, j1 - jb);
+    packCols(b, ldb, k, jb, nb, lists, vals, finite, <u32>ldaB);
+    for (let is = 0; is < m; is += STRIP) {
+      const panels = min(STRIP, m - is) / NR;
+      const strip = a + (<usize>is << 2);
+      for (let jj = 0; jj < nb; jj += 4) {
+        const cp = c + <usize>is * ldcB + (<usize>(jb + jj) << 2);
+        if (accumulate) for (let i = 0; i < panels * NR; i += 4) transpose4(cp + <usize>i * ldcB, ldcB, tile + (<usize>i << 2), tileRow);
+        for (let q = 0; q < 4; q++) {
+          const list = lists + <usize>(jj + q) * ROW_BYTES;
+          const n = load<i32>(list + ROW_COUNT);
+          const v = vals + ((<usize>(jj + q) * KC) << 2);
+          const t = tile + <usize>q * tileRow;
+          // Two call sites (see rowMicro).
+          const o = v + <usize>(MC * KC * 4);
+          if (accumulate) colMicro(panels, n, o, v, strip, ldaB, t, true);
+          else colMicro(panels, n, o, v, strip, ldaB, t, false);
+        }
+        for (let i = 0; i < panels * NR; i += 4) transpose4(tile + (<usize>i << 2), tileRow, cp + <usize>i * ldcB, ldcB);
+      }
+    }
+  }
 }
 
 // Pack a w-wide panel (w ≤ width) of a strided operand into kb rows of `width` floats, zero-padded.
@@ -475,11 +628,13 @@ const PACK_SCAN: i32 = 1;
 const PACK_ROWS: i32 = 2;
 
 /**
- * How prepackAPart packs all of op(A) (m×k) for n columns of C, as `skip` says (see SKIP_AUTO):
- * 2 for the row kernel's row lists (gemm's preRowsA), 1 for MR-row panels with their zero steps
- * listed, 0 for plain panels. Decided once, from samples, so threads packing parts agree.
+ * How prepackAPart packs all of op(A) (m×k) for n columns of C = op(A)·op(B) + beta·C, as `skip`
+ * says (see SKIP_AUTO): 3 for column mode (see colMode: then only whether A is finite), 2 for the
+ * row kernel's row lists, 1 for MR-row panels with their zero steps listed, 0 for plain panels
+ * (gemm's preModeA). Decided once, from samples, so threads packing parts agree.
  */
-export function prepackModeA(transA: bool, m: i32, n: i32, k: i32, a: usize, lda: i32, skip: i32): i32 {
+export function prepackModeA(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, beta: i32, skip: i32): i32 {
+  if (colMode(skip, transA, transB, m, n, k, b, ldb, beta)) return PACK_COLS;
   if (rowMode(skip, transA, a, lda, m, n, k)) return PACK_ROWS;
   const scan = skip == SKIP_ALWAYS || (skip == SKIP_AUTO && looksSparse(transA, a, lda, m, k, MR, (n + NR - 1) / NR));
   return scan ? PACK_SCAN : PACK_PANELS;
@@ -494,11 +649,16 @@ export function prepackModeB(transB: bool, m: i32, n: i32, k: i32, b: usize, ldb
 /**
  * Pack rows [q0·MR, q1·MR) of op(A) at dst in `mode` (prepackModeA), in the layout gemm reads as
  * preA for all of op(A), so threads splitting C by columns share one copy that they packed in parts.
+ * In column mode, a part with a NaN or ±∞ sets the i32 at dst (which the caller zeroed) to 1.
  */
 export function prepackAPart(transA: bool, m: i32, k: i32, a: usize, lda: i32, dst: usize, mode: i32, q0: i32, q1: i32): void {
   const i0 = q0 * MR;
   const mb = min(m, q1 * MR) - i0;
   if (mb <= 0) return;
+  if (mode == PACK_COLS) {
+    if (nonFiniteCols(a, lda, k, i0, i0 + mb)) store<i32>(dst, 1);
+    return;
+  }
   if (mode == PACK_ROWS) {
     for (let pc = 0; pc < k; pc += KC) packRows(a, lda, i0, pc, mb, min(KC, k - pc), dst + (<usize>(pc / KC) * m + i0) * ROW_BYTES);
     return;
@@ -534,17 +694,21 @@ export function prepackBPart(transB: bool, n: i32, k: i32, b: usize, ldb: i32, d
  * with leading dimensions in elements. `work` is gemmWorkBytes() of private scratch, so threads
  * given disjoint column ranges run concurrently on shared memory. preA (preB), when not 0, holds
  * all of op(A) (op(B)) from prepackAPart (prepackBPart) and is read instead of packing (j0 a multiple of NR
- * then; preRowsA says it holds row lists, prepackModeA's 2). Steps where an operand is all ±0
+ * then; preModeA is prepackModeA's mode for it). Steps where an operand is all ±0
  * are left out (exactly) as `skip` says (see SKIP_AUTO).
  */
 export function gemm(
   transA: bool, transB: bool, m: i32, k: i32,
   a: usize, lda: i32, b: usize, ldb: i32,
-  beta: i32, c: usize, ldc: i32, j0: i32, j1: i32, work: usize, preA: usize, preB: usize, skip: i32, preRowsA: bool,
+  beta: i32, c: usize, ldc: i32, j0: i32, j1: i32, work: usize, preA: usize, preB: usize, skip: i32, preModeA: i32,
 ): void {
   const ldcB = <usize>ldc << 2;
   if (k == 0) {
     if (beta == 0) for (let i = 0; i < m; i++) memory.fill(c + <usize>i * ldcB + (<usize>j0 << 2), 0, <usize>(j1 - j0) << 2);
+    return;
+  }
+  if (preA != 0 ? preModeA == PACK_COLS : preB == 0 && colMode(skip, transA, transB, m, j1, k, b, ldb, beta)) {
+    colGemm(m, k, a, lda, b, ldb, beta, c, ldc, j0, j1, work, preA);
     return;
   }
   const aPanels = (m + MR - 1) / MR;
@@ -553,7 +717,7 @@ export function gemm(
   const aSteps = preA != 0 ? preA + stepsOffset(aPanels, k, MR) : work + WORK_SA;
   const bSteps = preB != 0 ? preB + stepsOffset(bPanels, k, NR) : work + WORK_SB;
   // Row mode (see rowBlock) for an op(A) with scattered zeros, read in place; else panel steps.
-  const rowsA = preA != 0 ? preRowsA : rowMode(skip, transA, a, lda, m, j1 - j0, k);
+  const rowsA = preA != 0 ? preModeA == PACK_ROWS : rowMode(skip, transA, a, lda, m, j1 - j0, k);
   const scanA = preA == 0 && !rowsA && (skip == SKIP_ALWAYS || (skip == SKIP_AUTO && looksSparse(transA, a, lda, m, k, MR, (j1 - j0 + NR - 1) / NR)));
   // This call's columns of op(B) start at j0.
   const scanB = preB == 0 && !rowsA && (skip == SKIP_ALWAYS

@@ -69,10 +69,10 @@ function runChunk(j: usize, c: i32, work: usize): void {
   const lo = load<i32>(bounds);
   const hi = load<i32>(bounds, 4);
   if (kind == JOB_GEMM) {
-    // Arguments: byCols, ta, tb, m, n, k, a, lda, b, ldb, beta, c, ldc, then the operand packed
-    // whole for all chunks (preA when split by columns, preB by rows), skip, whether preA holds
-    // row lists, bytes 84..99 the leading chunks' packing (see runLeading).
-    const byCols = load<i32>(j, 84) != 0;
+    // Arguments: ta, tb, m, n, k, a, lda, b, ldb, beta, c, ldc, then the operand packed whole
+    // for all chunks (preA when split by columns, preB by rows), skip, byCols at byte 80, and
+    // bytes 84..95 the leading chunks' packing (see runLeading), whose mode preA is in.
+    const byCols = load<i32>(j, 80) != 0;
     const ta = load<i32>(j, 24) != 0;
     const tb = load<i32>(j, 28) != 0;
     const m = load<i32>(j, 32);
@@ -87,14 +87,14 @@ function runChunk(j: usize, c: i32, work: usize): void {
     const ldc = load<i32>(j, 68);
     const pre = load<u32>(j, 72);
     const skip = load<i32>(j, 76);
-    const preRows = load<i32>(j, 80) != 0;
+    const preMode = load<i32>(j, 88);
     if (byCols) {
-      gemm(ta, tb, m, k, a, lda, b, ldb, beta, cp, ldc, lo, hi, work, pre, 0, skip, preRows);
+      gemm(ta, tb, m, k, a, lda, b, ldb, beta, cp, ldc, lo, hi, work, pre, 0, skip, preMode);
     } else {
       // Rows lo:hi of C need rows lo:hi of op(A): columns of A as stored when transposed.
       a += ta ? <usize>lo << 2 : (<usize>lo * lda) << 2;
       cp += (<usize>lo * ldc) << 2;
-      gemm(ta, tb, hi - lo, k, a, lda, b, ldb, beta, cp, ldc, 0, n, work, 0, pre, skip, false);
+      gemm(ta, tb, hi - lo, k, a, lda, b, ldb, beta, cp, ldc, 0, n, work, 0, pre, skip, 0);
     }
   } else if (kind == JOB_ADAM) {
     // Arguments: p, g, m, v at 24..39, then nine f64 scalars from 40.
@@ -145,13 +145,13 @@ function runChunk(j: usize, c: i32, work: usize): void {
 }
 
 // Leading chunk c of a gemm job: pack panels [c·len, (c+1)·len) of its shared operand, in the
-// mode (prepackModeA/B) at byte 92 and panels of that length at 88; `total` panels at 96.
+// mode (prepackModeA/B) at byte 88 and panels of that length at 84; `total` panels at 92.
 function runLeading(j: usize, c: i32): void {
-  const byCols = load<i32>(j, 84) != 0;
-  const len = load<i32>(j, 88);
-  const mode = load<i32>(j, 92);
+  const byCols = load<i32>(j, 80) != 0;
+  const len = load<i32>(j, 84);
+  const mode = load<i32>(j, 88);
   const q0 = c * len;
-  const q1 = min(load<i32>(j, 96), q0 + len);
+  const q1 = min(load<i32>(j, 92), q0 + len);
   const k = load<i32>(j, 40);
   const pre = load<u32>(j, 72);
   if (byCols) prepackAPart(load<i32>(j, 24) != 0, load<i32>(j, 32), k, load<u32>(j, 44), load<i32>(j, 48), pre, mode, q0, q1);
