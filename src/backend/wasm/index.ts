@@ -572,11 +572,13 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     // Chunks of C's columns all read all of op(A), chunks of its rows all of op(B): that operand is
     // packed once for every thread, by the job's leading chunks. Split the side whose shared
     // operand is the smaller (m·k < k·n ⇔ m < n), in register-block-aligned chunks.
-    const byCols = n >= m;
+    // Column mode (a zero-skipping kernel for C = Aᵀ·B) goes by columns whatever the shape.
+    const modeA = n >= m || (tA && !tB) ? ex.prepackModeA(ta, tb, m, n, k, aP, lda, bP, ldb, beta, skip) : -1;
+    const byCols = n >= m || modeA === PACK_COLS;
     const pre = heap.alloc(byCols ? ex.packedABytes(m, k) : ex.packedBBytes(n, k));
     if (pre < 0) return false;
     scratch.push(pre);
-    const mode = byCols ? ex.prepackModeA(ta, tb, m, n, k, aP, lda, bP, ldb, beta, skip) : ex.prepackModeB(tb, m, n, k, bP, ldb, skip);
+    const mode = byCols ? modeA : ex.prepackModeB(tb, m, n, k, bP, ldb, skip);
     // Column mode's leading chunks only flag a NaN or ±∞ in A, in the i32 at pre.
     if (byCols && mode === PACK_COLS) f32[pre >> 2] = 0;
     const panels = byCols ? Math.ceil(m / MR) : Math.ceil(n / NR);
