@@ -45,9 +45,17 @@ using ScanFn = void (*)(const GemmArgs<T>& g, int* lists);
 template <typename T>
 using InPlaceFn = bool (*)(const GemmArgs<T>& g);
 
+// Columns [j0, j1) of C = Aᵀ·B + beta·C (g.transA, not g.transB) by the column
+// kernel, which skips each ±0 of B where `skip` (A then all finite), with `work`
+// the per-thread scratch. It takes g.k ≤ colsMaxK, g.m and j1 − j0 multiples of
+// colsAlign, and sums as run() does, to the bit.
+template <typename T>
+using ColsFn = void (*)(const GemmArgs<T>& g, long j0, long j1, T* work, bool skip);
+
 // One dtype's kernel: the driver, its whole-operand packers, which operands it
 // reads in place (those are never packed), its register tile (threads split C
-// on tile boundaries) and its per-thread scratch, in elements.
+// on tile boundaries) and its per-thread scratch, in elements; and the column
+// kernel of ISAs that have one.
 template <typename T>
 struct GemmKernel {
   GemmFn<T> run;
@@ -59,6 +67,8 @@ struct GemmKernel {
   InPlaceFn<T> inPlaceB;
   long mr, nr;
   size_t workElems;
+  ColsFn<T> cols = nullptr;
+  long colsMaxK = 0, colsAlign = 1;
 };
 
 struct KernelSet {

@@ -110,6 +110,33 @@ struct F64x8 {
 // the packing of transposed B into 32-wide panels, ~4× faster than scalar.
 // Rows 16·h .. 16·h + 15 of a panel R wide go to columns 16·h onward of each
 // packed step; rows past `rows` read as zero; columns past kc are masked off.
+// r[i] = row i of a 16×16 block becomes r[j] = its column j, in registers.
+inline void transpose16(__m512 (&r)[16]) {
+  __m512 t[16];
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  // u[4g + c], lane L = rows 4g..4g+3 of column 4L + c.
+  for (int g = 0; g < 4; ++g) {
+    const __m512 lo0 = t[4 * g], hi0 = t[4 * g + 1], lo1 = t[4 * g + 2], hi1 = t[4 * g + 3];
+    r[4 * g] = _mm512_shuffle_ps(lo0, lo1, 0x44);
+    r[4 * g + 1] = _mm512_shuffle_ps(lo0, lo1, 0xEE);
+    r[4 * g + 2] = _mm512_shuffle_ps(hi0, hi1, 0x44);
+    r[4 * g + 3] = _mm512_shuffle_ps(hi0, hi1, 0xEE);
+  }
+  // Column 4L + c gathers lane L of u[c], u[4 + c], u[8 + c], u[12 + c].
+  for (int c = 0; c < 4; ++c) {
+    const __m512 x0 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0x44), x1 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0xEE);
+    const __m512 y0 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0x44), y1 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0xEE);
+    t[c] = _mm512_shuffle_f32x4(x0, y0, 0x88);
+    t[4 + c] = _mm512_shuffle_f32x4(x0, y0, 0xDD);
+    t[8 + c] = _mm512_shuffle_f32x4(x1, y1, 0x88);
+    t[12 + c] = _mm512_shuffle_f32x4(x1, y1, 0xDD);
+  }
+  for (int j = 0; j < 16; ++j) r[j] = t[j];
+}
+
 template <int R>
 void packTransposed16(const float* __restrict src, long ld, long rows, long kc, float* __restrict dst) {
   static_assert(R % 16 == 0, "panels of whole 16-row groups");
@@ -117,32 +144,12 @@ void packTransposed16(const float* __restrict src, long ld, long rows, long kc, 
     const long run = minL(16, kc - p0);
     const __mmask16 mask = static_cast<__mmask16>((1u << run) - 1);
     for (int h = 0; h < R / 16; ++h) {
-      __m512 r[16], t[16];
+      __m512 r[16];
       for (int i = 0; i < 16; ++i)
         r[i] = 16 * h + i < rows ? _mm512_maskz_loadu_ps(mask, src + (16 * h + i) * ld + p0) : _mm512_setzero_ps();
-      for (int i = 0; i < 16; i += 2) {
-        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
-        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
-      }
-      // u[4g + c], lane L = rows 4g..4g+3 of column 4L + c.
-      for (int g = 0; g < 4; ++g) {
-        const __m512 lo0 = t[4 * g], hi0 = t[4 * g + 1], lo1 = t[4 * g + 2], hi1 = t[4 * g + 3];
-        r[4 * g] = _mm512_shuffle_ps(lo0, lo1, 0x44);
-        r[4 * g + 1] = _mm512_shuffle_ps(lo0, lo1, 0xEE);
-        r[4 * g + 2] = _mm512_shuffle_ps(hi0, hi1, 0x44);
-        r[4 * g + 3] = _mm512_shuffle_ps(hi0, hi1, 0xEE);
-      }
-      // Column 4L + c gathers lane L of u[c], u[4 + c], u[8 + c], u[12 + c].
+      transpose16(r);
       float* out = dst + p0 * R + 16 * h;
-      for (int c = 0; c < 4; ++c) {
-        const __m512 x0 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0x44), x1 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0xEE);
-        const __m512 y0 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0x44),
-                     y1 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0xEE);
-        const __m512 cols[4] = {_mm512_shuffle_f32x4(x0, y0, 0x88), _mm512_shuffle_f32x4(x0, y0, 0xDD),
-                                _mm512_shuffle_f32x4(x1, y1, 0x88), _mm512_shuffle_f32x4(x1, y1, 0xDD)};
-        for (int L = 0; L < 4; ++L)
-          if (4 * L + c < run) _mm512_storeu_ps(out + (4 * L + c) * R, cols[L]);
-      }
+      for (int j = 0; j < run; ++j) _mm512_storeu_ps(out + j * R, r[j]);
     }
   }
 }
@@ -242,8 +249,117 @@ struct SkipF32 {
 using F32 = Driver<Micro<F32x16, 8, 2>, 128, 384, 512, EdgeF32, SkipF32>;
 using F64 = Driver<Micro<F64x8, 16, 2>, 128, 256, 384>;
 
+// The column kernel: C = Aᵀ·B + beta·C (A k×m, B k×n, row-major) for a B whose
+// zeros are scattered one by one, as MNIST's pixels in a first layer's weight
+// gradient gᵀ·x: an 8×32 tile's 32-pixel slivers of one image vanish at 30% of
+// its k steps, single pixels are 81% zeros. Per column j of B, the steps p where
+// B[p, j] is not ±0 are listed with their values and A's row offsets; a strip of
+// kColStrip rows of C sums A[p, strip]·B[p, j] over them into a tile of 16
+// columns, which 16×16 transposes put in place. Each C element adds the same
+// products in the same order as F32 (from zero over one k block, then + C), so
+// the two agree bit for bit up to the sign of a zero sum.
+constexpr long kColBlock = 64;  // columns listed at once
+constexpr long kColStrip = 64;  // rows of C a pass: 4 zmm, and A's strip (32 KB at k = 128) stays in L1
+
+// Two columns at once, so that 2·NV accumulator chains hide the FMA latency (one
+// column's NV chains wait on each other): t0[0, 16·NV) = Σ val0[q]·A row (a +
+// off0[q]) over q < n0, likewise t1. Each column's products add in list order.
+template <int NV>
+__attribute__((noinline)) void colRun(const float* __restrict a, long n0, const int* __restrict off0,
+                                      const float* __restrict val0, float* __restrict t0, long n1,
+                                      const int* __restrict off1, const float* __restrict val1, float* __restrict t1) {
+  __m512 x[NV], y[NV];
+  for (int v = 0; v < NV; ++v) x[v] = y[v] = _mm512_setzero_ps();
+  const long both = n0 < n1 ? n0 : n1;
+  for (long q = 0; q < both; ++q) {
+    const __m512 s0 = _mm512_set1_ps(val0[q]), s1 = _mm512_set1_ps(val1[q]);
+    const float* r0 = a + off0[q];
+    const float* r1 = a + off1[q];
+    for (int v = 0; v < NV; ++v) {
+      x[v] = _mm512_fmadd_ps(s0, _mm512_loadu_ps(r0 + 16 * v), x[v]);
+      y[v] = _mm512_fmadd_ps(s1, _mm512_loadu_ps(r1 + 16 * v), y[v]);
+    }
+  }
+  for (long q = both; q < n0; ++q) {
+    const __m512 s0 = _mm512_set1_ps(val0[q]);
+    for (int v = 0; v < NV; ++v) x[v] = _mm512_fmadd_ps(s0, _mm512_loadu_ps(a + off0[q] + 16 * v), x[v]);
+  }
+  for (long q = both; q < n1; ++q) {
+    const __m512 s1 = _mm512_set1_ps(val1[q]);
+    for (int v = 0; v < NV; ++v) y[v] = _mm512_fmadd_ps(s1, _mm512_loadu_ps(a + off1[q] + 16 * v), y[v]);
+  }
+  for (int v = 0; v < NV; ++v) {
+    _mm512_storeu_ps(t0 + 16 * v, x[v]);
+    _mm512_storeu_ps(t1 + 16 * v, y[v]);
+  }
+}
+
+void colsF32(const GemmArgs<float>& g, long j0, long j1, float* work, bool skip) {
+  const long k = g.k;
+  int* const off = reinterpret_cast<int*>(work);
+  float* const val = work + kColBlock * k;
+  int* const count = reinterpret_cast<int*>(val + kColBlock * k);
+  float* const tile = reinterpret_cast<float*>(count + kColBlock);
+  const __m512i magnitude = _mm512_set1_epi32(0x7fffffff);
+  for (long jb = j0; jb < j1; jb += kColBlock) {
+    const long nb = minL(kColBlock, j1 - jb);
+    for (long j = 0; j < nb; ++j) count[j] = 0;
+    for (long p = 0; p < k; ++p) {
+      const float* row = g.b + p * g.ldb + jb;
+      const int rowOff = static_cast<int>(p * g.lda);
+      for (long j = 0; j < nb; j += 16) {
+        unsigned live = skip ? _mm512_test_epi32_mask(_mm512_castps_si512(_mm512_loadu_ps(row + j)), magnitude) : 0xffffu;
+        for (; live; live &= live - 1) {
+          const long c = j + __builtin_ctz(live);
+          off[c * k + count[c]] = rowOff;
+          val[c * k + count[c]++] = row[c];
+        }
+      }
+    }
+    for (long i0 = 0; i0 < g.m; i0 += kColStrip) {
+      const long rows = minL(kColStrip, g.m - i0);
+      const float* a = g.a + i0;
+      for (long jg = 0; jg < nb; jg += 16) {
+        for (long jj = 0; jj < 16; jj += 2) {
+          const long c = jg + jj;
+          float* t = tile + jj * kColStrip;
+          const auto run = [&](auto kernel) {
+            kernel(a, count[c], off + c * k, val + c * k, t, count[c + 1], off + (c + 1) * k, val + (c + 1) * k, t + kColStrip);
+          };
+          switch (rows / 16) {
+            case 4: run(colRun<4>); break;
+            case 3: run(colRun<3>); break;
+            case 2: run(colRun<2>); break;
+            default: run(colRun<1>); break;
+          }
+        }
+        for (long h = 0; h < rows; h += 16) {
+          __m512 r[16];
+          for (int jj = 0; jj < 16; ++jj) r[jj] = _mm512_loadu_ps(tile + jj * kColStrip + h);
+          transpose16(r);
+          float* cp = g.c + (i0 + h) * g.ldc + jb + jg;
+          for (int i = 0; i < 16; ++i) {
+            const __m512 v = g.beta1 ? _mm512_add_ps(r[i], _mm512_loadu_ps(cp + i * g.ldc)) : r[i];
+            _mm512_storeu_ps(cp + i * g.ldc, v);
+          }
+        }
+      }
+    }
+  }
+}
+
+GemmKernel<float> f32Kernel() {
+  GemmKernel<float> k = makeKernel<F32>();
+  k.cols = &colsF32;
+  // One k block of F32's (KC = 384), whose lists and tile fit its scratch.
+  k.colsMaxK = 384;
+  k.colsAlign = 16;
+  static_assert(kColBlock * 384 * 2 + kColBlock + 16 * kColStrip <= F32::kWorkElems, "the column kernel's scratch");
+  return k;
+}
+
 }  // namespace
 
-KernelSet kernelsAvx512() { return {"avx512", makeKernel<F32>(), makeKernel<F64>()}; }
+KernelSet kernelsAvx512() { return {"avx512", f32Kernel(), makeKernel<F64>()}; }
 
 }  // namespace elbo

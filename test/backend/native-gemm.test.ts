@@ -101,6 +101,35 @@ test('gemm keeps 0·NaN and 0·Inf = NaN where it skips zero k steps: a NaN or I
   }
 });
 
+test('the column kernel (Aᵀ·B whose B is mostly zeros one by one, as MNIST in gᵀ·x) gives the bits of the tiled kernel on Aᵀ copied out, NaN and ±∞ included', { skip }, () => {
+  const rng = new Rng(1023);
+  // Shapes the column kernel takes on AVX-512 (m, n whole 16s, k ≤ 384), padded leading dims included.
+  for (const [m, n, k] of [[400, 784, 128], [16, 16, 1], [48, 80, 384], [64, 32, 200]] as const) {
+    for (const beta of [0, 1] as const) {
+      for (const poison of [null, NaN, Infinity]) {
+        const cs = makeGemmCase(rng, m, n, k, true, false, beta);
+        const a = Float32Array.from({ length: cs.aOff + k * cs.lda }, () => rng.normal());
+        const b = Float32Array.from({ length: cs.bOff + k * cs.ldb }, () => (rng.uniform() < 0.8 ? 0 : rng.normal()));
+        // A NaN or ±∞ of A facing a zero of B must still reach C (0·NaN = NaN), so then nothing is skipped.
+        if (poison !== null) a[cs.aOff + (k - 1) * cs.lda + m - 1] = poison;
+        const c0 = Float32Array.from({ length: cs.cOff + m * cs.ldc }, () => rng.normal());
+        const got = Float32Array.from(c0);
+        gemm!(true, false, m, n, k, a, cs.aOff, cs.lda, b, cs.bOff, cs.ldb, beta, got, cs.cOff, cs.ldc);
+        // The same sums by the 8×32 tile: op(A) as a row-major copy, untransposed.
+        const at = new Float32Array(m * k);
+        for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) at[i * k + p] = a[cs.aOff + p * cs.lda + i]!;
+        const want = Float32Array.from(c0);
+        gemm!(false, false, m, n, k, at, 0, k, b, cs.bOff, cs.ldb, beta, want, cs.cOff, cs.ldc);
+        for (let i = 0; i < want.length; i++) {
+          const ok = got[i] === want[i] || (Number.isNaN(got[i]) && Number.isNaN(want[i]));
+          if (!ok) assert.fail(`m=${m} n=${n} k=${k} beta=${beta} ${poison}: C[${i}] = ${got[i]}, the tiled kernel gives ${want[i]}`);
+        }
+        if (poison !== null) assert.ok(got.some((v) => !Number.isFinite(v)), `${poison} in A did not reach C`);
+      }
+    }
+  }
+});
+
 test('gemm reads typed-array views at their byteOffset and allows A and B to be the same array', { skip }, () => {
   const buf = new Float64Array([9, 1, 2, 3, 4, 9, 0, 0, 0, 0]);
   const x = buf.subarray(1, 5); // [[1, 2], [3, 4]]
