@@ -822,9 +822,18 @@ napi_value Reduce(napi_env env, napi_callback_info info) {
     const ArrayView out = getArray(env, argv[5], "out", "reduce");
     sameType("reduce", {&x, &out});
     const unsigned __int128 need = static_cast<unsigned __int128>(outer) * n * inner;
-    if (need > x.length || static_cast<unsigned __int128>(outer) * inner > out.length)
-      throw ArgError{"reduce: x or out is too short for [" + std::to_string(outer) + ", " + std::to_string(n) + ", " +
-                         std::to_string(inner) + "]",
+    const std::string dims = std::to_string(outer) + ", ";
+    if (need > x.length) {
+      // As JS prints outer·n·inner; a product past 64 bits only as a double.
+      const std::string count = need >> 64 ? std::to_string(static_cast<double>(need))
+                                           : std::to_string(static_cast<unsigned long long>(need));
+      throw ArgError{"reduce: x has " + std::to_string(x.length) + " elements, [" + dims + std::to_string(n) + ", " +
+                         std::to_string(inner) + "] needs " + count,
+                     true};
+    }
+    if (static_cast<unsigned __int128>(outer) * inner > out.length)
+      throw ArgError{"reduce: out has " + std::to_string(out.length) + " elements, [" + dims + std::to_string(inner) + "] needs " +
+                         std::to_string(outer * inner),
                      true};
     if (x.type == napi_float32_array) {
       if (op == kSum && outer == 1 && inner == 1 && n >= 2 * kSumBlock)

@@ -12,6 +12,13 @@ export function checkLengths(kernel: string, arrays: Record<string, FloatArray>)
   }
 }
 
+/** Throw unless x holds the [outer, n, inner] array that reduce reads and out its [outer, inner] result. */
+export function checkReduce(x: FloatArray, outer: number, n: number, inner: number, out: FloatArray): void {
+  const need = outer * n * inner;
+  if (x.length < need) throw new RangeError(`reduce: x has ${x.length} elements, [${outer}, ${n}, ${inner}] needs ${need}`);
+  if (out.length < outer * inner) throw new RangeError(`reduce: out has ${out.length} elements, [${outer}, ${inner}] needs ${outer * inner}`);
+}
+
 /** Throw unless the stored rows×cols matrix at off with row stride ld fits arr (ld ≥ cols). */
 function checkExtent(name: string, arr: FloatArray, rows: number, cols: number, off: number, ld: number, ldName: string): void {
   if (rows === 0 || cols === 0) return;

@@ -426,7 +426,10 @@ test('copyStrided and reduce reject out-of-bounds views with exact messages', { 
     name: 'RangeError', message: 'copyStrided: the view reads src[5..13], src has 10 elements',
   });
   assert.throws(() => nb().reduce('sum', new Float32Array(5), 2, 3, 1, new Float32Array(2)), {
-    name: 'RangeError', message: 'reduce: x or out is too short for [2, 3, 1]',
+    name: 'RangeError', message: 'reduce: x has 5 elements, [2, 3, 1] needs 6',
+  });
+  assert.throws(() => nb().reduce('sum', new Float32Array(6), 2, 3, 1, new Float32Array(1)), {
+    name: 'RangeError', message: 'reduce: out has 1 elements, [2, 1] needs 2',
   });
 });
 

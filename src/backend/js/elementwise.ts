@@ -2,7 +2,7 @@
 // Each op gets its own tight loop (a switch outside the loop, never inside),
 // so V8 sees monomorphic code on the hot paths.
 import type { BiasAct, BinaryKernel, FloatArray, ReduceKernel, UnaryKernel } from '../backend.js';
-import { checkBceLogitsGrad, checkBiasAct, checkBroadcast, checkLengths, checkRows, checkView } from '../checks.js';
+import { checkBceLogitsGrad, checkBiasAct, checkBroadcast, checkLengths, checkReduce, checkRows, checkView } from '../checks.js';
 
 export function unary(op: UnaryKernel, x: FloatArray, out: FloatArray, p0: number, p1: number): void {
   const n = x.length;
@@ -162,7 +162,7 @@ export function where(
 }
 
 export function reduce(op: ReduceKernel, x: FloatArray, outer: number, n: number, inner: number, out: FloatArray): void {
-  if (x.length < outer * n * inner || out.length < outer * inner) throw new RangeError(`reduce: x or out is too short for [${outer}, ${n}, ${inner}]`);
+  checkReduce(x, outer, n, inner, out);
   for (let o = 0; o < outer; o++) {
     const base = o * n * inner;
     const ob = o * inner;

@@ -3,7 +3,7 @@
 // over worker threads that share the wasm memory, where float32 tensor buffers live too (so kernels
 // copy nothing); the rest is base's. Platform-neutral: Node's worker_threads live in ./node.ts.
 import type { Backend, BiasAct, BinaryKernel, FloatArray, UnaryKernel } from '../backend.js';
-import { checkBceLogitsGrad, checkBiasAct, checkGemm, checkLengths, checkRows, checkView } from '../checks.js';
+import { checkBceLogitsGrad, checkBiasAct, checkGemm, checkLengths, checkReduce, checkRows, checkView } from '../checks.js';
 import { BLOCK, WasmHeap } from './heap.js';
 import { maxSharedPages, relaxedSimdSharedWasm, relaxedSimdWasm, simdSharedWasm, simdWasm } from './kernels.generated.js';
 
@@ -700,6 +700,8 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
 
   const reduce: Backend['reduce'] = (op, x, outer, n, inner, out) => {
     const fallback = (): void => base.reduce(op, x, outer, n, inner, out);
+    // The kernel reads wasm memory wherever the spans point: a span past its array is an error (as native's).
+    checkReduce(x, outer, n, inner, out);
     if (op !== 'sum' || x.length < minWasmElements || !(x instanceof Float32Array && out instanceof Float32Array)) {
       fallback();
       return;
