@@ -13,8 +13,9 @@ import { matmul } from './matmul.js';
 import { sum } from './reduce.js';
 import { reshape, transpose } from './shape.js';
 
-/** Rows of x as a contiguous [rows, in] matrix (a view when x is contiguous). */
+/** Rows of x as a [rows, in] matrix: x itself when 2-D (an MLP's every layer), else a reshape. */
 function rows2d(x: Tensor): Tensor {
+  if (x.rank === 2) return x;
   const inF = x.shape[x.rank - 1]!;
   return reshape(x, [x.size / Math.max(inF, 1), inF]);
 }
