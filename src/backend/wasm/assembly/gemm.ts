@@ -249,12 +249,16 @@ function looksSparse(rowMajor: bool, x: usize, ld: i32, w: i32, k: i32, width: i
   return hits >= SPARSE_HITS && hits * others >= SCAN_PAYOFF * PROBES;
 }
 
-// C[1×panels·NR] (+)= Σ a[p]·Bp[p, :] over the n steps listed at idx (ascending u8), with a the
-// row of op(A) in place (floats at arow) and Bp `panels` (1–4) packed NR panels at bp0..bp3. For
-// each C element the products add in the 5×8 kernel's order, so the two agree bit for bit.
-// Inlined with a constant `panels` (see rowMicro): a block's last strip of fewer panels
-// (400 = 12.5 strips) then costs its own columns, not a whole strip computed aside.
-@inline function rowBody(panels: i32, n: i32, idx: usize, arow: usize, bp0: usize, bp1: usize, bp2: usize, bp3: usize, c: usize, accumulate: bool): void {
+// C[1×panels·NR] (+)= Σ s·B over the n steps listed at idx, with B's `panels` (1–4) runs of NR
+// floats at bp0..bp3 + o. The row kernel (col false): a row of op(A) in place at `at`, steps p as
+// ascending u8, s = at[p] and o = p·NR·4 into packed panels of B. The column kernel (col true, see
+// colGemm): s the column's values at `at` in list order, o the u32 byte offsets of A's rows listed
+// at idx, the panels runs of a row. For each C element the products add in the 5×8 kernel's
+// order, so they agree with it bit for bit. Inlined with constant `col` and `panels` (see
+// rowMicro): a block's last strip of fewer panels (400 = 12.5 strips) costs its own columns.
+@inline function stripBody(
+  col: bool, panels: i32, n: i32, idx: usize, at: usize, bp0: usize, bp1: usize, bp2: usize, bp3: usize, c: usize, accumulate: bool,
+): void {
   let x0 = f32x4.splat(0), x1 = f32x4.splat(0), x2 = f32x4.splat(0), x3 = f32x4.splat(0);
   let x4 = f32x4.splat(0), x5 = f32x4.splat(0), x6 = f32x4.splat(0), x7 = f32x4.splat(0);
   if (accumulate) {
@@ -263,11 +267,16 @@ function looksSparse(rowMajor: bool, x: usize, ld: i32, w: i32, k: i32, width: i
     if (panels > 2) { x4 = v128.load(c, 64); x5 = v128.load(c, 80); }
     if (panels > 3) { x6 = v128.load(c, 96); x7 = v128.load(c, 112); }
   }
-  const end = idx + <usize>n;
-  for (; idx < end; idx++) {
-    const p = <usize>load<u8>(idx);
-    const s = v128.load32_splat(arow + (p << 2));
-    const o = p * (NR << 2);
+  for (let q: usize = 0; q < <usize>n; q++) {
+    let s: v128, o: usize;
+    if (col) {
+      s = v128.load32_splat(at + (q << 2));
+      o = <usize>load<u32>(idx + (q << 2));
+    } else {
+      const p = <usize>load<u8>(idx + q);
+      s = v128.load32_splat(at + (p << 2));
+      o = p * (NR << 2);
+    }
     x0 = madd(s, v128.load(bp0 + o), x0); x1 = madd(s, v128.load(bp0 + o, 16), x1);
     if (panels > 1) { x2 = madd(s, v128.load(bp1 + o), x2); x3 = madd(s, v128.load(bp1 + o, 16), x3); }
     if (panels > 2) { x4 = madd(s, v128.load(bp2 + o), x4); x5 = madd(s, v128.load(bp2 + o, 16), x5); }
@@ -279,47 +288,24 @@ function looksSparse(rowMajor: bool, x: usize, ld: i32, w: i32, k: i32, width: i
   if (panels > 3) { v128.store(c, x6, 96); v128.store(c, x7, 112); }
 }
 
-// NOTE: the kernels stay out of line (called from two places each, which keeps Binaryen from
-// inlining them): inlined into the block loops, V8 spills their accumulators (colGemm measured 2.7×
-// slower). Each dispatches once per row and strip to a body specialized for its panel count.
+// NOTE: the kernels stay out of line, one function each (called from two places, which keeps
+// Binaryen from inlining them): inlined into the block loops, V8 spills their accumulators (colGemm
+// measured 2.7× slower), and one function for both ran the column kernel ≈ 7% slower. Each call,
+// per row (or column) and strip, picks the body for its panel count.
 function rowMicro(panels: i32, n: i32, idx: usize, arow: usize, bp0: usize, bp1: usize, bp2: usize, bp3: usize, c: usize, accumulate: bool): void {
-  if (panels == 4) rowBody(4, n, idx, arow, bp0, bp1, bp2, bp3, c, accumulate);
-  else if (panels == 3) rowBody(3, n, idx, arow, bp0, bp1, bp2, 0, c, accumulate);
-  else if (panels == 2) rowBody(2, n, idx, arow, bp0, bp1, 0, 0, c, accumulate);
-  else rowBody(1, n, idx, arow, bp0, 0, 0, 0, c, accumulate);
+  if (panels == 4) stripBody(false, 4, n, idx, arow, bp0, bp1, bp2, bp3, c, accumulate);
+  else if (panels == 3) stripBody(false, 3, n, idx, arow, bp0, bp1, bp2, 0, c, accumulate);
+  else if (panels == 2) stripBody(false, 2, n, idx, arow, bp0, bp1, 0, 0, c, accumulate);
+  else stripBody(false, 1, n, idx, arow, bp0, 0, 0, 0, c, accumulate);
 }
 
-// The column kernel (see colGemm): t[0:panels·NR] (+)= Σ vals[q]·A[p, strip] over the n steps p
-// listed at idx (ascending u8), vals[q] the column's value at its q-th listed step, A's rows
-// ldaB bytes apart from a (the strip's first column). Products add in the 5×8 kernel's order.
-@inline function colBody(panels: i32, n: i32, idx: usize, vals: usize, a: usize, ldaB: usize, t: usize, accumulate: bool): void {
-  let x0 = f32x4.splat(0), x1 = f32x4.splat(0), x2 = f32x4.splat(0), x3 = f32x4.splat(0);
-  let x4 = f32x4.splat(0), x5 = f32x4.splat(0), x6 = f32x4.splat(0), x7 = f32x4.splat(0);
-  if (accumulate) {
-    x0 = v128.load(t); x1 = v128.load(t, 16);
-    if (panels > 1) { x2 = v128.load(t, 32); x3 = v128.load(t, 48); }
-    if (panels > 2) { x4 = v128.load(t, 64); x5 = v128.load(t, 80); }
-    if (panels > 3) { x6 = v128.load(t, 96); x7 = v128.load(t, 112); }
-  }
-  for (let q: usize = 0; q < <usize>n; q++) {
-    const s = v128.load32_splat(vals + (q << 2));
-    const row = a + <usize>load<u32>(idx + (q << 2));
-    x0 = madd(s, v128.load(row), x0); x1 = madd(s, v128.load(row, 16), x1);
-    if (panels > 1) { x2 = madd(s, v128.load(row, 32), x2); x3 = madd(s, v128.load(row, 48), x3); }
-    if (panels > 2) { x4 = madd(s, v128.load(row, 64), x4); x5 = madd(s, v128.load(row, 80), x5); }
-    if (panels > 3) { x6 = madd(s, v128.load(row, 96), x6); x7 = madd(s, v128.load(row, 112), x7); }
-  }
-  v128.store(t, x0); v128.store(t, x1, 16);
-  if (panels > 1) { v128.store(t, x2, 32); v128.store(t, x3, 48); }
-  if (panels > 2) { v128.store(t, x4, 64); v128.store(t, x5, 80); }
-  if (panels > 3) { v128.store(t, x6, 96); v128.store(t, x7, 112); }
-}
-
-function colMicro(panels: i32, n: i32, idx: usize, vals: usize, a: usize, ldaB: usize, t: usize, accumulate: bool): void {
-  if (panels == 4) colBody(4, n, idx, vals, a, ldaB, t, accumulate);
-  else if (panels == 3) colBody(3, n, idx, vals, a, ldaB, t, accumulate);
-  else if (panels == 2) colBody(2, n, idx, vals, a, ldaB, t, accumulate);
-  else colBody(1, n, idx, vals, a, ldaB, t, accumulate);
+// A's row runs of a strip start at a, panel q at a + q·NR·4.
+function colMicro(panels: i32, n: i32, offs: usize, vals: usize, a: usize, t: usize, accumulate: bool): void {
+  const b1 = a + (NR << 2), b2 = a + (NR << 3), b3 = a + 3 * (NR << 2);
+  if (panels == 4) stripBody(true, 4, n, offs, vals, a, b1, b2, b3, t, accumulate);
+  else if (panels == 3) stripBody(true, 3, n, offs, vals, a, b1, b2, 0, t, accumulate);
+  else if (panels == 2) stripBody(true, 2, n, offs, vals, a, b1, 0, 0, t, accumulate);
+  else stripBody(true, 1, n, offs, vals, a, 0, 0, 0, t, accumulate);
 }
 
 // Row lists (see ROW_BYTES) of op(A)[i0:i0+mb, p0:p0+kb] for A not transposed (rows in place), into dst.
@@ -519,10 +505,10 @@ function colGemm(
           const n = load<i32>(list + ROW_COUNT);
           const v = vals + ((<usize>(jj + q) * KC) << 2);
           const t = tile + <usize>q * tileRow;
+          const offs = v + <usize>(MC * KC * 4);
           // Two call sites (see rowMicro).
-          const o = v + <usize>(MC * KC * 4);
-          if (accumulate) colMicro(panels, n, o, v, strip, ldaB, t, true);
-          else colMicro(panels, n, o, v, strip, ldaB, t, false);
+          if (accumulate) colMicro(panels, n, offs, v, strip, t, true);
+          else colMicro(panels, n, offs, v, strip, t, false);
         }
         for (let i = 0; i < panels * NR; i += 4) transpose4(tile + (<usize>i << 2), tileRow, cp + <usize>i * ldcB, ldcB);
       }
