@@ -304,8 +304,9 @@ template <>
 const ElemKernelsT<double>& elemKernelsFor<double>() { return elemKernels().f64; }
 
 // Whether the column kernel takes C = Aᵀ·B: B's zeros sampled at kColProbes
-// spread elements reach kColHits (≈ 60%; on Zen 5 the column kernel took 0.56×
-// the 8×32 tile's time on MNIST's gᵀ·x, and lost at the ReLU outputs' 44%).
+// spread elements reach kColHits (≈ 60%; on Zen 5 the column kernel took 0.74–0.83×
+// the 8×32 tile's time on one thread on MNIST's gᵀ·x, and lost at the ReLU
+// outputs' 44%).
 constexpr int kColProbes = 64;
 constexpr int kColHits = 38;
 
@@ -326,16 +327,20 @@ bool colsPay(const GemmKernel<T>& kern, const GemmArgs<T>& g) {
 template <typename T>
 void gemmCols(const GemmKernel<T>& kern, const GemmArgs<T>& g0) {
   T* const work = static_cast<T*>(scratch(kern.workElems * sizeof(T)));
-  // A copied to 64-byte-aligned rows: each of its vector loads feeds one FMA, and
-  // loads across two cache lines cost two (measured 87 against 139 GFLOPS).
-  T* const packed = static_cast<T*>(scratch(static_cast<size_t>(g0.k) * g0.m * sizeof(T), 1));
-  if (!work || !packed) throw ArgError{"gemm: out of memory for packing buffers", false};
-  for (long p = 0; p < g0.k; ++p) std::memcpy(packed + p * g0.m, g0.a + p * g0.lda, sizeof(T) * g0.m);
+  if (!work) throw ArgError{"gemm: out of memory for packing buffers", false};
+  // A's rows 64-byte aligned, copied there unless they are: each of the kernel's
+  // vector loads of A feeds one FMA, and a load across two cache lines costs two
+  // (measured 87 against 139 GFLOPS).
   GemmArgs<T> g = g0;
-  g.a = packed;
-  g.lda = g.m;
+  if (reinterpret_cast<uintptr_t>(g0.a) % 64 != 0 || (g0.lda * sizeof(T)) % 64 != 0 || g0.lda != g0.m) {
+    T* const packed = static_cast<T*>(scratch(static_cast<size_t>(g0.k) * g0.m * sizeof(T), 1));
+    if (!packed) throw ArgError{"gemm: out of memory for packing buffers", false};
+    for (long p = 0; p < g0.k; ++p) std::memcpy(packed + p * g0.m, g0.a + p * g0.lda, sizeof(T) * g0.m);
+    g.a = packed;
+    g.lda = g.m;
+  }
   // A ±0 of B may be left out only where A is finite (0·NaN and 0·∞ are NaN).
-  const bool finite = !elemKernelsFor<T>().nonFinite(packed, g.k * g.m);
+  const bool finite = !elemKernelsFor<T>().nonFinite(g.a, g.k * g.m);
   Pool& p = pool();
   const long units = g.n / kern.colsAlign;
   const long most = static_cast<long>(p.size()) * kChunksPerThread;
