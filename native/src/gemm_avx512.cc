@@ -4,7 +4,8 @@
 // a 16×16 tile needs 17, which bounds it below the FMA rate of cores with full
 // 512-bit FMA units. 8 divides the reference VAE's batch 128 and widths 784 and
 // 400; edge tiles (fewer rows, narrower vectors) cover the rest in place.
-// Float GEMMs skip k steps that are zero across a whole panel (SkipF32).
+// Float GEMMs skip k steps that are zero across a whole panel (SkipF32), and
+// a column kernel (colsF32) skips each zero of a mostly-zero B in Aᵀ·B.
 #include <immintrin.h>
 
 #include "gemm_driver.h"
@@ -257,7 +258,8 @@ using F64 = Driver<Micro<F64x8, 16, 2>, 128, 256, 384>;
 // kColStrip rows of C sums A[p, strip]·B[p, j] over them into a tile of 16
 // columns, which 16×16 transposes put in place. Each C element adds the same
 // products in the same order as F32 (from zero over one k block, then + C), so
-// the two agree bit for bit up to the sign of a zero sum.
+// the two agree bit for bit up to the sign of a zero sum. The caller (addon.cc)
+// hands A over with 64-byte-aligned rows, since each vector load of A feeds one FMA.
 constexpr long kColBlock = 64;  // columns listed at once
 constexpr long kColStrip = 64;  // rows of C a pass: 4 zmm, and A's strip (32 KB at k = 128) stays in L1
 
