@@ -94,11 +94,16 @@ const expandOp = defineOp<'x', number[]>({
   },
   backward: (g, { x }) => ({ x: () => sumTo(g, x.shape) }),
 });
-/** Broadcast to a larger shape without copying (size-1 axes get stride 0). */
+/**
+ * Broadcast to a larger shape without copying (size-1 axes get stride 0); x itself when it has
+ * that shape already (a view either way: the broadcasting ops and losses expand operands that
+ * mostly have their output's shape, and an op application costs more than the view).
+ */
 export function expand(x: Tensor, shape: Shape): Tensor {
   const lead = shape.length - x.rank;
   const ok = lead >= 0 && x.shape.every((d, i) => d === shape[i + lead] || d === 1);
   if (!ok) throw new Error(`expand: cannot broadcast ${fmtShape(x.shape)} to ${fmtShape(shape)}`);
+  if (lead === 0 && x.shape.every((d, i) => d === shape[i])) return x;
   return expandOp.apply({ x }, shape.slice());
 }
 export const broadcastTo = expand;
