@@ -21,10 +21,19 @@ export const FIRST_LAYER_SHAPES: readonly GemmShape[] = [
   { name: 'gT·x', tA: true, tB: false, m: 400, n: 784, k: 128 },
 ];
 
-/** 128 MNIST training images spread over the set, pixels / 255 as the reference VAE sees them, written into x (128·784 floats). */
+let batch: Float32Array | null = null;
+
+/**
+ * 128 MNIST training images spread over the set, pixels / 255 as the reference VAE sees them,
+ * written into x (128·784 floats). The set is loaded once per process.
+ */
 export function mnistBatch(x: Float32Array): Float32Array {
-  const mnist = loadDataset('mnist');
-  for (let r = 0; r < 128; r++) x.set(mnist.x.subarray(((r * 467) % mnist.n) * 784, ((r * 467) % mnist.n + 1) * 784), r * 784);
+  if (!batch) {
+    const mnist = loadDataset('mnist');
+    batch = new Float32Array(128 * 784);
+    for (let r = 0; r < 128; r++) batch.set(mnist.x.subarray(((r * 467) % mnist.n) * 784, ((r * 467) % mnist.n + 1) * 784), r * 784);
+  }
+  x.set(batch);
   return x;
 }
 

@@ -348,12 +348,12 @@ void gemmCols(const GemmKernel<T>& kern, const GemmArgs<T>& g0) {
   const auto part = [&](int t, T* mine) {
     kern.cols(g, units * t / chunks * kern.colsAlign, units * (t + 1) / chunks * kern.colsAlign, mine, finite);
   };
-  if (chunks < 2 || static_cast<double>(g.m) * g.n * g.k < kParallelMinMacs || !p.tryAcquire()) {
-    for (int t = 0; t < chunks; ++t) part(t, work);
-    return;
-  }
-  if (!p.reserveWorkerScratch(kern.workElems * sizeof(T))) {
+  bool shared = chunks >= 2 && static_cast<double>(g.m) * g.n * g.k >= kParallelMinMacs && p.tryAcquire();
+  if (shared && !p.reserveWorkerScratch(kern.workElems * sizeof(T))) {
     p.release();
+    shared = false;
+  }
+  if (!shared) {
     for (int t = 0; t < chunks; ++t) part(t, work);
     return;
   }

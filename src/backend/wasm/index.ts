@@ -101,10 +101,10 @@ interface KernelExports {
   gemmWorkBytes(): number;
   packedABytes(m: number, k: number): number;
   packedBBytes(n: number, k: number): number;
-  /** 3 for column mode (a flag only), 2 for row lists, 1 for panels with zero steps listed, 0 for plain panels. */
-  prepackModeA(
-    transA: number, transB: number, m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, beta: number, skip: number,
-  ): number;
+  /** 2 for row lists, 1 for panels with zero steps listed, 0 for plain panels. */
+  prepackModeA(transA: number, m: number, n: number, k: number, a: number, lda: number, skip: number): number;
+  /** Whether gemm computes C = Aᵀ·B in column mode (prepackAPart's mode 3, a flag of A's finiteness only). */
+  gemmColMode(transA: number, transB: number, m: number, n: number, k: number, b: number, ldb: number, beta: number, skip: number): number;
   prepackModeB(transB: number, m: number, n: number, k: number, b: number, ldb: number, skip: number): number;
   initConstants(): void;
   gemmNr(): number;
@@ -136,7 +136,7 @@ interface KernelExports {
   help?(ctrl: number, work: number): void;
 }
 
-const KERNEL_NAMES = ['gemm', 'gemmWorkBytes', 'packedABytes', 'packedBBytes', 'prepackModeA', 'prepackModeB', 'initConstants', 'gemmNr', 'gemmMr', 'gemmRowStrip', 'addTransposed', 'binaryF32', 'whereF32', 'unaryF32', 'biasActF32', 'sumF32', 'sumBlockLength', 'sumBlocksF32', 'adamF32', 'bceF32', 'bceGradF32', 'nonFiniteF32', 'gatherF32', 'copyRowsF32', 'normalKlF32', 'normalKlGradF32'] as const;
+const KERNEL_NAMES = ['gemm', 'gemmWorkBytes', 'packedABytes', 'packedBBytes', 'prepackModeA', 'prepackModeB', 'gemmColMode', 'initConstants', 'gemmNr', 'gemmMr', 'gemmRowStrip', 'addTransposed', 'binaryF32', 'whereF32', 'unaryF32', 'biasActF32', 'sumF32', 'sumBlockLength', 'sumBlocksF32', 'adamF32', 'bceF32', 'bceGradF32', 'nonFiniteF32', 'gatherF32', 'copyRowsF32', 'normalKlF32', 'normalKlGradF32'] as const;
 
 function isKernelExports(x: WebAssembly.Exports): x is WebAssembly.Exports & KernelExports {
   return KERNEL_NAMES.every((name) => typeof x[name] === 'function');
@@ -573,14 +573,14 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
     // packed once for every thread, by the job's leading chunks. Split the side whose shared
     // operand is the smaller (m·k < k·n ⇔ m < n), in register-block-aligned chunks.
     // Column mode (a zero-skipping kernel for C = Aᵀ·B) goes by columns whatever the shape.
-    const modeA = n >= m || (tA && !tB) ? ex.prepackModeA(ta, tb, m, n, k, aP, lda, bP, ldb, beta, skip) : -1;
-    const byCols = n >= m || modeA === PACK_COLS;
+    const cols = tA && !tB && ex.gemmColMode(ta, tb, m, n, k, bP, ldb, beta, skip) !== 0;
+    const byCols = n >= m || cols;
     const pre = heap.alloc(byCols ? ex.packedABytes(m, k) : ex.packedBBytes(n, k));
     if (pre < 0) return false;
     scratch.push(pre);
-    const mode = byCols ? modeA : ex.prepackModeB(tb, m, n, k, bP, ldb, skip);
+    const mode = cols ? PACK_COLS : byCols ? ex.prepackModeA(ta, m, n, k, aP, lda, skip) : ex.prepackModeB(tb, m, n, k, bP, ldb, skip);
     // Column mode's leading chunks only flag a NaN or ±∞ in A, in the i32 at pre.
-    if (byCols && mode === PACK_COLS) f32[pre >> 2] = 0;
+    if (cols) f32[pre >> 2] = 0;
     const panels = byCols ? Math.ceil(m / MR) : Math.ceil(n / NR);
     const lead = Math.min(panels, PACK_CHUNKS_PER_THREAD * (nWorkers + 1));
     const packLen = Math.ceil(panels / lead);
@@ -700,12 +700,12 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
 
   const reduce: Backend['reduce'] = (op, x, outer, n, inner, out) => {
     const fallback = (): void => base.reduce(op, x, outer, n, inner, out);
-    // The kernel reads wasm memory wherever the spans point: a span past its array is an error (as native's).
-    checkReduce(x, outer, n, inner, out);
     if (op !== 'sum' || x.length < minWasmElements || !(x instanceof Float32Array && out instanceof Float32Array)) {
       fallback();
       return;
     }
+    // The kernel reads wasm memory wherever the spans point: a span past its array is an error (as native's).
+    checkReduce(x, outer, n, inner, out);
     withScratch(() => {
       const xP = addr(x, 0, outer * n * inner, true);
       const oP = addr(out, 0, outer * inner, false);

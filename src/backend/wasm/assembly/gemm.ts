@@ -423,6 +423,8 @@ function rowMode(skip: i32, transA: bool, a: usize, lda: i32, m: i32, n: i32, k:
 // ROW_HITS of ROW_PROBES sampled elements of B are ±0 (measured on one thread: 784×400×128 9%
 // faster than the 5×8 kernel at 40% zeros, 17% at 48%; gᵀ·x on MNIST 21–30%).
 const PACK_COLS: i32 = 3;
+// Where colGemm keeps its lists' A row offsets in `work`: after the values, in the packed-B area.
+const COL_OFFS: usize = <usize>(MC * KC) << 2;
 
 function colMode(skip: i32, transA: bool, transB: bool, m: i32, n: i32, k: i32, b: usize, ldb: i32, beta: i32): bool {
   if (skip == 0 || !transA || transB || k > KC || m % NR != 0 || n % 4 != 0 || (beta != 0 && (m % MR != 0 || n % NR != 0))) return false;
@@ -453,7 +455,7 @@ function nonFiniteCols(a: usize, lda: i32, k: i32, i0: i32, i1: i32): bool {
 }
 
 // Column lists (as ROW_BYTES) of B[0:k, j0:j0+nb] (nb a multiple of 4) into dst, four columns a
-// load, with each listed value at vals and A's row byte offset p·ldaB at vals + MC·KC·4 (KC slots
+// load, with each listed value at vals and A's row byte offset p·ldaB at vals + COL_OFFS (KC slots
 // per column), so the kernel reads both in order; every step when not `skip` (A is not finite:
 // 0·NaN and 0·∞ are NaN).
 function packCols(b: usize, ldb: i32, k: i32, j0: i32, nb: i32, dst: usize, vals: usize, skip: bool, ldaB: u32): void {
@@ -469,7 +471,7 @@ function packCols(b: usize, ldb: i32, k: i32, j0: i32, nb: i32, dst: usize, vals
         const list = dst + (<usize>jj + lane) * ROW_BYTES;
         const n = load<i32>(list + ROW_COUNT);
         const e = ((<usize>jj + lane) * KC + n) << 2;
-        store<u32>(vals + <usize>(MC * KC * 4) + e, <u32>p * ldaB);
+        store<u32>(vals + COL_OFFS + e, <u32>p * ldaB);
         store<f32>(vals + e, load<f32>(at + (lane << 2)));
         store<i32>(list + ROW_COUNT, n + 1);
         bits &= bits - 1;
@@ -506,7 +508,7 @@ function colGemm(
           const n = load<i32>(list + ROW_COUNT);
           const v = vals + ((<usize>(jj + q) * KC) << 2);
           const t = tile + <usize>q * tileRow;
-          const offs = v + <usize>(MC * KC * 4);
+          const offs = v + COL_OFFS;
           // Two call sites (see rowMicro).
           if (accumulate) colMicro(panels, n, offs, v, strip, t, true);
           else colMicro(panels, n, offs, v, strip, t, false);
@@ -614,14 +616,18 @@ const PACK_PANELS: i32 = 0;
 const PACK_SCAN: i32 = 1;
 const PACK_ROWS: i32 = 2;
 
+/** Whether gemm takes C = op(A)·op(B) + beta·C in column mode (then prepackAPart's mode is 3, PACK_COLS). */
+export function gemmColMode(transA: bool, transB: bool, m: i32, n: i32, k: i32, b: usize, ldb: i32, beta: i32, skip: i32): bool {
+  return colMode(skip, transA, transB, m, n, k, b, ldb, beta);
+}
+
 /**
- * How prepackAPart packs all of op(A) (m×k) for n columns of C = op(A)·op(B) + beta·C, as `skip`
- * says (see SKIP_AUTO): 3 for column mode (see colMode: then only whether A is finite), 2 for the
- * row kernel's row lists, 1 for MR-row panels with their zero steps listed, 0 for plain panels
- * (gemm's preModeA). Decided once, from samples, so threads packing parts agree.
+ * How prepackAPart packs all of op(A) (m×k) for n columns of C, as `skip` says (see SKIP_AUTO):
+ * 2 for the row kernel's row lists, 1 for MR-row panels with their zero steps listed, 0 for plain
+ * panels (gemm's preModeA; 3, column mode, is gemmColMode's). Decided once, from samples, so
+ * threads packing parts agree.
  */
-export function prepackModeA(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, beta: i32, skip: i32): i32 {
-  if (colMode(skip, transA, transB, m, n, k, b, ldb, beta)) return PACK_COLS;
+export function prepackModeA(transA: bool, m: i32, n: i32, k: i32, a: usize, lda: i32, skip: i32): i32 {
   if (rowMode(skip, transA, a, lda, m, n, k)) return PACK_ROWS;
   const scan = skip == SKIP_ALWAYS || (skip == SKIP_AUTO && looksSparse(transA, a, lda, m, k, MR, (n + NR - 1) / NR));
   return scan ? PACK_SCAN : PACK_PANELS;
