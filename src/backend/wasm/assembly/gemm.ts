@@ -36,17 +36,24 @@ const SKIP_AUTO: i32 = 1;
 const SKIP_ALWAYS: i32 = 2;
 
 // Row lists (the row kernel, for op(A) with many zeros scattered, not whole panel steps): per row
-// of op(A)'s block, the steps p where it is not ±0 as u8 from 0, their count at ROW_COUNT.
-const ROW_COUNT: usize = KC;
-const ROW_BYTES: usize = KC + 16;
-// Row kernel strip: 4 NR panels of packed B, 8 accumulators (as many as keep FMA latency hidden).
+// of op(A)'s block, a record per step p where it is not ±0, their count at ROW_COUNT. A record is
+// the u32 byte offset of the step in the other operand and the f32 value, read by one 64-bit load:
+// the kernel then loads once per step besides the strip's, ≈ 15% faster than a u8 step number and
+// the value loaded through it (its loads, not its multiply-adds, bound it; measured on one thread).
+const REC: usize = 8;
+const ROW_COUNT: usize = <usize>KC * REC;
+const ROW_BYTES: usize = ROW_COUNT + 16;
+// Row kernel strip: 4 NR panels of packed B, 8 accumulators (12 measured no faster: loads bound it).
 const STRIP: i32 = 4 * NR;
-// Row mode for op(A) when at least ROW_HITS of ROW_PROBES sampled elements are ±0 (≈ 42%).
-// Measured: at 50% zeros the row kernel is ≈ 20% faster than the 5×8 one; on the reference VAE's
-// decoder ReLU output (40% zeros in epoch 1, 44% from epoch 2) even, then ≈ 9% faster; at MNIST's
-// 81% ≈ 20% faster than skipping whole panel steps.
+// Row mode for op(A) when at least ROW_HITS of ROW_PROBES sampled elements are ±0 (≈ 37%).
+// Measured with records, two threads, against the 5×8 kernel on h·W2ᵀ (128×784×400) with h's
+// zeros scattered: even at 35% zeros, 10% faster at 40%, 16% at 45% (on one thread even at 27%);
+// the column kernel on gᵀ·h (784×400×128) even at 35%, 7% faster at 40%, 13% at 45%. The VAE's
+// decoder ReLU output has 35–40% zeros in epoch 1 and 44% from epoch 2, which 64 samples put under
+// 27 hits (the threshold before records) a third of the time. At MNIST's 81% the row kernel is
+// ≈ 20% faster than skipping whole panel steps.
 const ROW_PROBES: i32 = 64;
-const ROW_HITS: i32 = 27;
+const ROW_HITS: i32 = 24;
 
 const PACK_A_BYTES: usize = <usize>(MC * KC) << 2;
 const PACK_B_BYTES: usize = <usize>(KC * NC) << 2;
@@ -59,11 +66,11 @@ const WORK_SA: usize = WORK_PB + PACK_B_BYTES;
 const WORK_SB: usize = WORK_SA + STEPS_A_BYTES;
 const WORK_TILE: usize = WORK_SB + STEPS_B_BYTES;
 const WORK_ROWS: usize = WORK_TILE + TILE_BYTES; // the tile holds MR·NR ≥ STRIP floats
-const WORK_ALL: usize = WORK_ROWS + <usize>MC * ROW_BYTES;
+const WORK_ALL: usize = WORK_ROWS + <usize>MC * ROW_BYTES; // a row's records of every step
 
 /** Bytes of scratch one gemm call (one thread) needs at `work`. */
 export function gemmWorkBytes(): i32 {
-  return <i32>(WORK_ALL + KC);
+  return <i32>(WORK_ALL + ROW_COUNT);
 }
 
 /** Column granularity a thread's [j0, j1) range should be aligned to. */
@@ -249,15 +256,19 @@ function looksSparse(rowMajor: bool, x: usize, ld: i32, w: i32, k: i32, width: i
   return hits >= SPARSE_HITS && hits * others >= SCAN_PAYOFF * PROBES;
 }
 
-// C[1×panels·NR] (+)= Σ s·B over the n steps listed at idx, with B's `panels` (1–4) runs of NR
-// floats at bp0..bp3 + o. The row kernel (col false): a row of op(A) in place at `at`, steps p as
-// ascending u8, s = at[p] and o = p·NR·4 into packed panels of B. The column kernel (col true, see
-// colGemm): s the column's values at `at` in list order, o the u32 byte offsets of A's rows listed
-// at idx, the panels runs of a row. For each C element the products add in the 5×8 kernel's
-// order, so they agree with it bit for bit. Inlined with constant `col` and `panels` (see
-// rowMicro): a block's last strip of fewer panels (400 = 12.5 strips) costs its own columns.
+// A record (see REC) of step byte offset o and value bits v.
+@inline function record(o: u32, v: u32): u64 {
+  return (<u64>v << 32) | <u64>o;
+}
+
+// C[1×panels·NR] (+)= Σ s·B over the n records at rec (see REC), with B's `panels` (1–4) runs of
+// NR floats at bp0..bp3 + o. The row kernel: s a row of op(A)'s value at step p, o = p·NR·4 into
+// packed panels of B. The column kernel (see colGemm): s a column of B's value at step p, o A's
+// row p in bytes, the panels runs of that row. For each C element the products add in the 5×8
+// kernel's order, so they agree with it bit for bit. Inlined with a constant `panels` (see
+// stripMicro): a block's last strip of fewer panels (400 = 12.5 strips) costs its own columns.
 @inline function stripBody(
-  col: bool, panels: i32, n: i32, idx: usize, at: usize, bp0: usize, bp1: usize, bp2: usize, bp3: usize, c: usize, accumulate: bool,
+  panels: i32, n: i32, rec: usize, bp0: usize, bp1: usize, bp2: usize, bp3: usize, c: usize, accumulate: bool,
 ): void {
   let x0 = f32x4.splat(0), x1 = f32x4.splat(0), x2 = f32x4.splat(0), x3 = f32x4.splat(0);
   let x4 = f32x4.splat(0), x5 = f32x4.splat(0), x6 = f32x4.splat(0), x7 = f32x4.splat(0);
@@ -268,15 +279,9 @@ function looksSparse(rowMajor: bool, x: usize, ld: i32, w: i32, k: i32, width: i
     if (panels > 3) { x6 = v128.load(c, 96); x7 = v128.load(c, 112); }
   }
   for (let q: usize = 0; q < <usize>n; q++) {
-    let s: v128, o: usize;
-    if (col) {
-      s = v128.load32_splat(at + (q << 2));
-      o = <usize>load<u32>(idx + (q << 2));
-    } else {
-      const p = <usize>load<u8>(idx + q);
-      s = v128.load32_splat(at + (p << 2));
-      o = p * (NR << 2);
-    }
+    const r = load<u64>(rec + q * REC);
+    const o = <usize><u32>r;
+    const s = f32x4.splat(reinterpret<f32>(<u32>(r >> 32)));
     x0 = madd(s, v128.load(bp0 + o), x0); x1 = madd(s, v128.load(bp0 + o, 16), x1);
     if (panels > 1) { x2 = madd(s, v128.load(bp1 + o), x2); x3 = madd(s, v128.load(bp1 + o, 16), x3); }
     if (panels > 2) { x4 = madd(s, v128.load(bp2 + o), x4); x5 = madd(s, v128.load(bp2 + o, 16), x5); }
@@ -288,27 +293,17 @@ function looksSparse(rowMajor: bool, x: usize, ld: i32, w: i32, k: i32, width: i
   if (panels > 3) { v128.store(c, x6, 96); v128.store(c, x7, 112); }
 }
 
-// NOTE: the kernels stay out of line, one function each (called from two places, which keeps
-// Binaryen from inlining them): inlined into the block loops, V8 spills their accumulators (colGemm
-// measured 2.7× slower), and one function for both ran the column kernel ≈ 7% slower. Each call,
-// per row (or column) and strip, picks the body for its panel count.
-function rowMicro(panels: i32, n: i32, idx: usize, arow: usize, bp0: usize, bp1: usize, bp2: usize, bp3: usize, c: usize, accumulate: bool): void {
-  if (panels == 4) stripBody(false, 4, n, idx, arow, bp0, bp1, bp2, bp3, c, accumulate);
-  else if (panels == 3) stripBody(false, 3, n, idx, arow, bp0, bp1, bp2, 0, c, accumulate);
-  else if (panels == 2) stripBody(false, 2, n, idx, arow, bp0, bp1, 0, 0, c, accumulate);
-  else stripBody(false, 1, n, idx, arow, bp0, 0, 0, 0, c, accumulate);
+// NOTE: the kernel stays out of line, one function (called from three places, which keeps Binaryen
+// from inlining it): inlined into the block loops, V8 spills its accumulators (colGemm measured
+// 2.7× slower). Each call, per row (or column) and strip, picks the body for its panel count.
+function stripMicro(panels: i32, n: i32, rec: usize, bp0: usize, bp1: usize, bp2: usize, bp3: usize, c: usize, accumulate: bool): void {
+  if (panels == 4) stripBody(4, n, rec, bp0, bp1, bp2, bp3, c, accumulate);
+  else if (panels == 3) stripBody(3, n, rec, bp0, bp1, bp2, 0, c, accumulate);
+  else if (panels == 2) stripBody(2, n, rec, bp0, bp1, 0, 0, c, accumulate);
+  else stripBody(1, n, rec, bp0, 0, 0, 0, c, accumulate);
 }
 
-// A's row runs of a strip start at a, panel q at a + q·NR·4.
-function colMicro(panels: i32, n: i32, offs: usize, vals: usize, a: usize, t: usize, accumulate: bool): void {
-  const b1 = a + (NR << 2), b2 = a + (NR << 3), b3 = a + 3 * (NR << 2);
-  if (panels == 4) stripBody(true, 4, n, offs, vals, a, b1, b2, b3, t, accumulate);
-  else if (panels == 3) stripBody(true, 3, n, offs, vals, a, b1, b2, 0, t, accumulate);
-  else if (panels == 2) stripBody(true, 2, n, offs, vals, a, b1, 0, 0, t, accumulate);
-  else stripBody(true, 1, n, offs, vals, a, 0, 0, 0, t, accumulate);
-}
-
-// Row lists (see ROW_BYTES) of op(A)[i0:i0+mb, p0:p0+kb] for A not transposed (rows in place), into dst.
+// Row lists (see ROW_BYTES) of op(A)[i0:i0+mb, p0:p0+kb] for A not transposed, into dst.
 function packRows(a: usize, lda: i32, i0: i32, p0: i32, mb: i32, kb: i32, dst: usize): void {
   const magnitude = i32x4.splat(MAGNITUDE);
   for (let r = 0; r < mb; r++) {
@@ -319,22 +314,30 @@ function packRows(a: usize, lda: i32, i0: i32, p0: i32, mb: i32, kb: i32, dst: u
     for (; p + 4 <= kb; p += 4) {
       let bits = i32x4.bitmask(i32x4.ne(v128.and(v128.load(src + (<usize>p << 2)), magnitude), i32x4.splat(0)));
       while (bits != 0) {
-        store<u8>(row + n, <u8>(p + ctz(bits)));
+        const q = p + ctz(bits);
+        store<u64>(row + n * REC, record(<u32>q * (NR << 2), load<u32>(src + (<usize>q << 2))));
         n++;
         bits &= bits - 1;
       }
     }
     for (; p < kb; p++) {
-      store<u8>(row + n, <u8>p);
-      n += <usize>((load<u32>(src + (<usize>p << 2)) & MAGNITUDE) != 0);
+      const v = load<u32>(src + (<usize>p << 2));
+      store<u64>(row + n * REC, record(<u32>p * (NR << 2), v));
+      n += <usize>((v & MAGNITUDE) != 0);
     }
     store<i32>(row + ROW_COUNT, <i32>n);
   }
 }
 
+// Records of every step of op(A)'s row at `src` (kb steps, zeros too) into dst, for a strip of B
+// with a NaN or ±∞, where a ±0 of A may not be left out.
+function recordAll(src: usize, kb: i32, dst: usize): void {
+  for (let p = 0; p < kb; p++) store<u64>(dst + <usize>p * REC, record(<u32>p * (NR << 2), load<u32>(src + (<usize>p << 2))));
+}
+
 // C[0:mb, 0:nb] (+)= op(A)[i0:i0+mb, p0:p0+kb]·Bp in the row kernel, Bp the packed B block
-// (panel steps at sb), c at C's block, A not transposed and read in place; its row lists at
-// lists (made here when `pack`), tile and all-steps list in work.
+// (panel steps at sb), c at C's block, A not transposed; its row lists at lists (made here when
+// `pack`), tile and all-steps records in work.
 function rowBlock(
   a: usize, lda: i32, i0: i32, p0: i32, mb: i32, kb: i32, nb: i32, pb: usize, sb: usize,
   c: usize, ldcB: usize, accumulate: bool, lists: usize, pack: bool, work: usize,
@@ -357,14 +360,17 @@ function rowBlock(
     const b2 = bp + <usize>min(2, panels - 1) * panelBytes;
     const b3 = bp + <usize>min(3, panels - 1) * panelBytes;
     for (let r = 0; r < mb; r++) {
-      const list = lists + <usize>r * ROW_BYTES;
-      const n = finite ? load<i32>(list + ROW_COUNT) : kb;
-      const idx = finite ? list : work + WORK_ALL;
-      const arow = a + ((<usize>(i0 + r) * lda + p0) << 2);
+      let rec = lists + <usize>r * ROW_BYTES;
+      let n = load<i32>(rec + ROW_COUNT);
+      if (!finite) {
+        rec = work + WORK_ALL;
+        n = kb;
+        recordAll(a + ((<usize>(i0 + r) * lda + p0) << 2), kb, rec);
+      }
       const cp = c + <usize>r * ldcB + (<usize>js << 2);
       // A strip within the block's full tiles (then whole panels) sums straight onto C.
       if (r < fullRows && js + cols <= fullCols) {
-        rowMicro(panels, n, idx, arow, bp, b1, b2, b3, cp, accumulate);
+        stripMicro(panels, n, rec, bp, b1, b2, b3, cp, accumulate);
         continue;
       }
       // As the 5×8 kernel: a C element of a full tile sums onto C, one of an edge tile (last
@@ -373,7 +379,7 @@ function rowBlock(
         const fused = accumulate && j < cols && r < fullRows && js + j < fullCols;
         store<f32>(tile + (<usize>j << 2), fused ? load<f32>(cp + (<usize>j << 2)) : 0);
       }
-      rowMicro(4, n, idx, arow, bp, b1, b2, b3, tile, true);
+      stripMicro(4, n, rec, bp, b1, b2, b3, tile, true);
       for (let j = 0; j < cols; j++) {
         const o = <usize>j << 2;
         const v = load<f32>(tile + o);
@@ -420,11 +426,9 @@ function rowMode(skip: i32, transA: bool, a: usize, lda: i32, m: i32, n: i32, k:
 // them into a tile of four columns, which a transpose puts into C. Only shapes whose C elements
 // the 5×8 kernel sums the same way, so both agree bit for bit: one k block, and with beta 1 no
 // edge tiles (m whole MR-row panels, n whole NR-column ones). Taken, as the row kernel, when
-// ROW_HITS of ROW_PROBES sampled elements of B are ±0 (measured on one thread: 784×400×128 9%
-// faster than the 5×8 kernel at 40% zeros, 17% at 48%; gᵀ·x on MNIST 21–30%).
+// ROW_HITS of ROW_PROBES sampled elements of B are ±0 (see ROW_HITS; gᵀ·x on MNIST 21–30% faster
+// than the 5×8 kernel, measured on one thread before records).
 const PACK_COLS: i32 = 3;
-// Where colGemm keeps its lists' A row offsets in `work`: after the values, in the packed-B area.
-const COL_OFFS: usize = <usize>(MC * KC) << 2;
 
 function colMode(skip: i32, transA: bool, transB: bool, m: i32, n: i32, k: i32, b: usize, ldb: i32, beta: i32): bool {
   if (skip == 0 || !transA || transB || k > KC || m % NR != 0 || n % 4 != 0 || (beta != 0 && (m % MR != 0 || n % NR != 0))) return false;
@@ -455,10 +459,9 @@ function nonFiniteCols(a: usize, lda: i32, k: i32, i0: i32, i1: i32): bool {
 }
 
 // Column lists (as ROW_BYTES) of B[0:k, j0:j0+nb] (nb a multiple of 4) into dst, four columns a
-// load, with each listed value at vals and A's row byte offset p·ldaB at vals + COL_OFFS (KC slots
-// per column), so the kernel reads both in order; every step when not `skip` (A is not finite:
-// 0·NaN and 0·∞ are NaN).
-function packCols(b: usize, ldb: i32, k: i32, j0: i32, nb: i32, dst: usize, vals: usize, skip: bool, ldaB: u32): void {
+// load: records of A's row byte offset p·ldaB and the value; every step when not `skip` (A is not
+// finite: 0·NaN and 0·∞ are NaN).
+function packCols(b: usize, ldb: i32, k: i32, j0: i32, nb: i32, dst: usize, skip: bool, ldaB: u32): void {
   const magnitude = i32x4.splat(MAGNITUDE);
   for (let j = 0; j < nb; j++) store<i32>(dst + <usize>j * ROW_BYTES + ROW_COUNT, 0);
   for (let jj = 0; jj < nb; jj += 4) {
@@ -470,9 +473,7 @@ function packCols(b: usize, ldb: i32, k: i32, j0: i32, nb: i32, dst: usize, vals
         const lane = <usize>ctz(bits);
         const list = dst + (<usize>jj + lane) * ROW_BYTES;
         const n = load<i32>(list + ROW_COUNT);
-        const e = ((<usize>jj + lane) * KC + n) << 2;
-        store<u32>(vals + COL_OFFS + e, <u32>p * ldaB);
-        store<f32>(vals + e, load<f32>(at + (lane << 2)));
+        store<u64>(list + <usize>n * REC, record(<u32>p * ldaB, load<u32>(at + (lane << 2))));
         store<i32>(list + ROW_COUNT, n + 1);
         bits &= bits - 1;
       }
@@ -493,25 +494,20 @@ function colGemm(
   const tile = work;
   const tileRow = <usize>STRIP << 2;
   const lists = work + WORK_ROWS;
-  const vals = work + WORK_PB;
   for (let jb = j0; jb < j1; jb += MC) {
     const nb = min(MC, j1 - jb);
-    packCols(b, ldb, k, jb, nb, lists, vals, finite, <u32>ldaB);
+    packCols(b, ldb, k, jb, nb, lists, finite, <u32>ldaB);
     for (let is = 0; is < m; is += STRIP) {
       const panels = min(STRIP, m - is) / NR;
+      // A's row runs of the strip: panel q at strip + q·NR·4.
       const strip = a + (<usize>is << 2);
+      const s1 = strip + (NR << 2), s2 = strip + (NR << 3), s3 = strip + 3 * (NR << 2);
       for (let jj = 0; jj < nb; jj += 4) {
         const cp = c + <usize>is * ldcB + (<usize>(jb + jj) << 2);
         if (accumulate) for (let i = 0; i < panels * NR; i += 4) transpose4(cp + <usize>i * ldcB, ldcB, tile + (<usize>i << 2), tileRow);
         for (let q = 0; q < 4; q++) {
           const list = lists + <usize>(jj + q) * ROW_BYTES;
-          const n = load<i32>(list + ROW_COUNT);
-          const v = vals + ((<usize>(jj + q) * KC) << 2);
-          const t = tile + <usize>q * tileRow;
-          const offs = v + COL_OFFS;
-          // Two call sites (see rowMicro).
-          if (accumulate) colMicro(panels, n, offs, v, strip, t, true);
-          else colMicro(panels, n, offs, v, strip, t, false);
+          stripMicro(panels, load<i32>(list + ROW_COUNT), list, strip, s1, s2, s3, tile + <usize>q * tileRow, accumulate);
         }
         for (let i = 0; i < panels * NR; i += 4) transpose4(tile + (<usize>i << 2), tileRow, cp + <usize>i * ldcB, ldcB);
       }
@@ -709,15 +705,13 @@ export function gemm(
   const bPanels = (j1 + NR - 1) / NR;
   const aSteps = preA != 0 ? preA + stepsOffset(aPanels, k, MR) : work + WORK_SA;
   const bSteps = preB != 0 ? preB + stepsOffset(bPanels, k, NR) : work + WORK_SB;
-  // Row mode (see rowBlock) for an op(A) with scattered zeros, read in place; else panel steps.
+  // Row mode (see rowBlock) for an op(A) with scattered zeros, listed in records; else panel steps.
   const rowsA = preA != 0 ? preModeA == PACK_ROWS : rowMode(skip, transA, a, lda, m, j1 - j0, k);
   const scanA = preA == 0 && !rowsA && (skip == SKIP_ALWAYS || (skip == SKIP_AUTO && looksSparse(transA, a, lda, m, k, MR, (j1 - j0 + NR - 1) / NR)));
   // This call's columns of op(B) start at j0.
   const scanB = preB == 0 && !rowsA && (skip == SKIP_ALWAYS
     || (skip == SKIP_AUTO && looksSparse(!transB, b + (transB ? <usize>j0 * ldb : <usize>j0) * 4, ldb, j1 - j0, k, NR, aPanels)));
   const tile = work + WORK_TILE;
-  const all = work + WORK_ALL;
-  if (rowsA) for (let p = 0; p < KC; p++) store<u8>(all + <usize>p, <u8>p);
   for (let jc = j0; jc < j1; jc += NC) {
     const nb = min(NC, j1 - jc);
     for (let pc = 0; pc < k; pc += KC) {
