@@ -17,6 +17,7 @@ const ELBO_STUB = process.env.ELBO_VAE_BENCH;
 const ELBO_BENCH = ELBO_STUB ?? join(ROOT, "bench/vae.ts");
 /** bench/vae.ts compiled by tsc (tsconfig.bench.json), as users run the built library: tsx's per-function name helpers cost ~60 µs per step. */
 const ELBO_BENCH_JS = join(ROOT, "dist/bench/vae.js");
+const PROBE_JS = join(ROOT, "dist/bench/probe.js");
 const SYSTEM_PYTHON = "/usr/bin/python3";
 const APT_PACKAGES = ["python3-torch", "libopenblas0-pthread"];
 
@@ -30,6 +31,14 @@ interface PeerResult {
   peak_rss_mb: number | null;
   config?: Record<string, unknown>;
   load1_before?: number[];
+  /** bench/probe.ts's figures taken just before each run (the host's speed at the time). */
+  host_before?: HostProbe[];
+}
+
+/** What bench/probe.ts prints. */
+interface HostProbe {
+  core_gflops: number;
+  mem_gbs: number;
 }
 
 /** What `tsx bench/vae.ts` prints (written by another engineer; parsed defensively). */
@@ -280,6 +289,7 @@ function merge(results: PeerResult[]): PeerResult {
     peak_rss_mb: rss.length ? Math.max(...rss) : null,
     config: { ...first.config, rounds: results.length, test_loss_per_round: losses },
     load1_before: results.flatMap((r) => r.load1_before ?? []),
+    host_before: results.flatMap((r) => r.host_before ?? []),
   };
 }
 
@@ -345,17 +355,29 @@ function runPeer(spec: PeerSpec, o: Options): PeerResult | null {
   return { ...asPeerResult(line), load1_before: [load1] };
 }
 
-let elboBuilt = false;
+let benchBuilt = false;
 
-/** How to start bench/vae.ts: the compiled file (built once per run), or the stub through tsx. */
+/** Compile bench/ (bench/vae.ts, bench/probe.ts) with tsc, once per run. */
+function buildBench(): void {
+  if (benchBuilt) return;
+  const r = run(join(ROOT, "node_modules/.bin/tsc"), ["-p", "tsconfig.bench.json"], { stdio: ["ignore", "inherit", "inherit"] });
+  if (r.status !== 0) throw new Error(`run: tsc -p tsconfig.bench.json exited ${r.status}`);
+  benchBuilt = true;
+}
+
+/** How to start bench/vae.ts: the compiled file, or the stub through tsx. */
 function elboCommand(): [string, string[]] {
   if (ELBO_STUB !== undefined) return [TSX, [ELBO_STUB]];
-  if (!elboBuilt) {
-    const r = run(join(ROOT, "node_modules/.bin/tsc"), ["-p", "tsconfig.bench.json"], { stdio: ["ignore", "inherit", "inherit"] });
-    if (r.status !== 0) throw new Error(`run: tsc -p tsconfig.bench.json exited ${r.status}`);
-    elboBuilt = true;
-  }
+  buildBench();
   return [process.execPath, [ELBO_BENCH_JS]];
+}
+
+/** The host's speed now (bench/probe.ts, ≈ 0.5 s), or null when the probe cannot run. */
+function probeHost(): HostProbe | null {
+  buildBench();
+  const line = lastJsonObject(run(process.execPath, [PROBE_JS]).stdout);
+  if (line === null || typeof line.core_gflops !== "number" || typeof line.mem_gbs !== "number") return null;
+  return { core_gflops: line.core_gflops, mem_gbs: line.mem_gbs };
 }
 
 /** elbo's own engines, via bench/vae.ts (another file's contract: --list-backends, --epochs, --backend). */
@@ -431,11 +453,14 @@ function main(): void {
   }
 
   // Rounds interleave the engines (A B C A B C …) so slow drifts in machine load hit all of them alike.
+  // The host probe before each run says how fast the machine was then.
   const byName = new Map<string, PeerResult[]>();
   for (let round = 0; round < o.rounds; round++) {
     for (const r of runnables) {
+      const host = probeHost();
+      if (host) log(`${r.name}: host before the run: ${host.core_gflops} GFLOPS on one wasm thread, ${host.mem_gbs} GB/s streaming`);
       const res = r.run();
-      if (res) byName.set(r.name, [...(byName.get(r.name) ?? []), res]);
+      if (res) byName.set(r.name, [...(byName.get(r.name) ?? []), host ? { ...res, host_before: [host] } : res]);
     }
   }
   for (const results of byName.values()) console.log(JSON.stringify(merge(results)));
