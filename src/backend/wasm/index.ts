@@ -250,7 +250,7 @@ const JOB_BCE_GRAD = 7;
 const JOB_GATHER = 8;
 const JOB_KL = 9;
 const JOB_KL_GRAD = 10;
-/** A cap on threads: each holds its own gemm packing scratch (gemmWorkBytes, ≈ 1.2 MB). */
+/** A cap on threads: each holds its own gemm packing scratch (gemmWorkBytes, ≈ 1.5 MB). */
 const MAX_WORKERS = 31;
 /**
  * Chunk sizes of a shared job (see share): each takes 1/(GUIDE·threads) of the units left, at most
