@@ -39,6 +39,8 @@ interface PeerResult {
 interface HostProbe {
   core_gflops: number;
   mem_gbs: number;
+  /** The backend that streamed (native where it loads, else wasm or js). */
+  mem_backend: string;
 }
 
 /** What `tsx bench/vae.ts` prints (written by another engineer; parsed defensively). */
@@ -376,8 +378,8 @@ function elboCommand(): [string, string[]] {
 function probeHost(): HostProbe | null {
   buildBench();
   const line = lastJsonObject(run(process.execPath, [PROBE_JS]).stdout);
-  if (line === null || typeof line.core_gflops !== "number" || typeof line.mem_gbs !== "number") return null;
-  return { core_gflops: line.core_gflops, mem_gbs: line.mem_gbs };
+  if (line === null || typeof line.core_gflops !== "number" || typeof line.mem_gbs !== "number" || typeof line.mem_backend !== "string") return null;
+  return { core_gflops: line.core_gflops, mem_gbs: line.mem_gbs, mem_backend: line.mem_backend };
 }
 
 /** elbo's own engines, via bench/vae.ts (another file's contract: --list-backends, --epochs, --backend). */
