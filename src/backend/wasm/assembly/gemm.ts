@@ -5,6 +5,8 @@
 // microkernel walks the shorter list that may stand for the tile (MNIST pixels are 81% zeros). An
 // op(A) with zeros scattered too finely for that goes through a row kernel that skips each zero.
 
+import { madd } from './simd';
+
 // Register block: MR rows × NR columns (2 f32x4). V8 maps v128 onto x64's 16 xmm registers and
 // keeps xmm15 as scratch: 10 accumulators + 2 B + 1 broadcast A + 1 product (without FMA) fit,
 // while 4×12 and 6×8 spill (measured: 5×8 ≈ 40 GFLOP/cpu-s mul+add, ≈ 50 with relaxed FMA).
@@ -100,12 +102,6 @@ export function addTransposed(t: usize, m: i32, n: i32, c: usize, ldc: i32, beta
 /** Row granularity a thread's share of rows should be aligned to. */
 export function gemmMr(): i32 {
   return MR;
-}
-
-// a·b + c: fused where relaxed SIMD is compiled in (V8 emits vfmadd231ps), else mul then add.
-@inline function madd(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
-  return f32x4.add(f32x4.mul(a, b), c);
 }
 
 // C[MR×NR] (+)= Ap·Bp, Ap packed kb×MR and Bp kb×NR; ldc in bytes. Over steps 0..n−1, or when
