@@ -754,8 +754,8 @@ export function adamF32(
 // exp(x) in two float64 lanes, as the native backend's expD (native/src/elem_impl.h): x = n·ln2 + r,
 // |r| ≤ ln2/2 (fdlibm's split of ln2), e^r by its Taylor series to r¹¹ (truncation < 1e-14
 // relative; its steps fused in the relaxed build, where native rounds each), times 2^n, normal
-// for the clamped x (n in [−1022, 1023]; native's two factors give the same product there). NaN passes the clamp (pmin/pmax keep their first operand when
-// unordered) and the rest.
+// for the clamped x (n in [−1022, 1023]; native's two factors give the same product there).
+// NaN passes the clamp (pmin/pmax keep their first operand when unordered) and the rest.
 const SHIFT_D: f64 = 6755399441055744.0; // 1.5·2^52: adding it rounds to an integer held in the low bits
 @inline function expD(x: v128): v128 {
   x = f64x2.pmin(f64x2.pmax(x, kc(D_LO)), kc(D_HI));
