@@ -9,6 +9,16 @@ const KC = 256; // k-panel depth: a KC×NC slab of packed B stays in L2
 const NC = 512;
 const MC = 64;
 
+// Packing panels, kept between calls and grown to the largest problem seen: a fresh pair per call
+// (1.5 MB for full-size blocks, zeroed) cost more than the arithmetic of a small model's gemms.
+let bScratch: Float64Array = new Float64Array(0);
+let aScratch: Float64Array = new Float64Array(0);
+
+/** A packing buffer of at least n elements: the kept one, or a larger replacement. */
+function scratch(kept: Float64Array, n: number): Float64Array {
+  return kept.length >= n ? kept : new Float64Array(n);
+}
+
 /** Pack rows i0..i0+mb of op(A), columns p0..p0+kb, as 4-row panels [panel][p][4] (zero-padded). */
 function packA(transA: boolean, a: FloatArray, aOff: number, lda: number, i0: number, mb: number, p0: number, kb: number, ap: Float64Array): void {
   for (let ib = 0; ib < mb; ib += 4) {
@@ -56,8 +66,10 @@ export function gemm(
     for (let i = 0; i < m; i++) c.fill(0, cOff + i * ldc, cOff + i * ldc + n);
   }
   if (m === 0 || n === 0 || k === 0) return;
-  const bp = new Float64Array(KC * (NC + 4));
-  const ap = new Float64Array(KC * (MC + 4));
+  // Panels are 4 wide, so a block's rows and columns round up to a multiple of 4.
+  const depth = Math.min(KC, k);
+  const bp = bScratch = scratch(bScratch, depth * ((Math.min(NC, n) + 3) & ~3));
+  const ap = aScratch = scratch(aScratch, depth * ((Math.min(MC, m) + 3) & ~3));
   for (let jc = 0; jc < n; jc += NC) {
     const nb = Math.min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {

@@ -67,11 +67,27 @@ const DIV: i32 = 3;
  * (aCols): full m×n, a row of n repeated down, a column of m repeated across, or a scalar.
  */
 export function binaryF32(op: i32, a: usize, aRows: bool, aCols: bool, b: usize, bRows: bool, bCols: bool, out: usize, m: i32, n: i32): void {
-  // One instantiation per op, so the op test is hoisted out of the loops.
-  if (op == ADD) binaryLoop(ADD, a, aRows, aCols, b, bRows, bCols, out, m, n);
-  else if (op == SUB) binaryLoop(SUB, a, aRows, aCols, b, bRows, bCols, out, m, n);
-  else if (op == MUL) binaryLoop(MUL, a, aRows, aCols, b, bRows, bCols, out, m, n);
-  else binaryLoop(DIV, a, aRows, aCols, b, bRows, bCols, out, m, n);
+  // One function per op, each passing its op as a constant, so every loop is specialized. As
+  // branches of one function (binaryLoop(ADD, …) else binaryLoop(SUB, …) …), Binaryen's code
+  // folding merged the four identical-looking loops into one that tested the op per vector:
+  // half the speed on 2560 floats (measured), likewise unaryF32.
+  if (op == ADD) binaryAdd(a, aRows, aCols, b, bRows, bCols, out, m, n);
+  else if (op == SUB) binarySub(a, aRows, aCols, b, bRows, bCols, out, m, n);
+  else if (op == MUL) binaryMul(a, aRows, aCols, b, bRows, bCols, out, m, n);
+  else binaryDiv(a, aRows, aCols, b, bRows, bCols, out, m, n);
+}
+
+function binaryAdd(a: usize, aRows: bool, aCols: bool, b: usize, bRows: bool, bCols: bool, out: usize, m: i32, n: i32): void {
+  binaryLoop(ADD, a, aRows, aCols, b, bRows, bCols, out, m, n);
+}
+function binarySub(a: usize, aRows: bool, aCols: bool, b: usize, bRows: bool, bCols: bool, out: usize, m: i32, n: i32): void {
+  binaryLoop(SUB, a, aRows, aCols, b, bRows, bCols, out, m, n);
+}
+function binaryMul(a: usize, aRows: bool, aCols: bool, b: usize, bRows: bool, bCols: bool, out: usize, m: i32, n: i32): void {
+  binaryLoop(MUL, a, aRows, aCols, b, bRows, bCols, out, m, n);
+}
+function binaryDiv(a: usize, aRows: bool, aCols: bool, b: usize, bRows: bool, bCols: bool, out: usize, m: i32, n: i32): void {
+  binaryLoop(DIV, a, aRows, aCols, b, bRows, bCols, out, m, n);
 }
 
 // The row i of an operand varying along rows (vRows) and/or columns (vCols) of an m×n output:
@@ -339,15 +355,25 @@ const ROUND: f32 = 12582912;
 
 /** out[i] = f(x[i]) for n floats (x and out may be the same array). */
 export function unaryF32(op: i32, x: usize, out: usize, n: i32): void {
-  if (op == NEG) unaryLoop(NEG, x, out, n);
-  else if (op == RELU) unaryLoop(RELU, x, out, n);
-  else if (op == STEP) unaryLoop(STEP, x, out, n);
-  else if (op == SQUARE) unaryLoop(SQUARE, x, out, n);
-  else if (op == ABS) unaryLoop(ABS, x, out, n);
-  else if (op == EXP) unaryLoop(EXP, x, out, n);
-  else if (op == SIGMOID) unaryLoop(SIGMOID, x, out, n);
-  else unaryLoop(SOFTPLUS, x, out, n);
+  // One function per op, as binaryF32 (the op constant specializes each loop).
+  if (op == NEG) unaryNeg(x, out, n);
+  else if (op == RELU) unaryRelu(x, out, n);
+  else if (op == STEP) unaryStep(x, out, n);
+  else if (op == SQUARE) unarySquare(x, out, n);
+  else if (op == ABS) unaryAbs(x, out, n);
+  else if (op == EXP) unaryExp(x, out, n);
+  else if (op == SIGMOID) unarySigmoid(x, out, n);
+  else unarySoftplus(x, out, n);
 }
+
+function unaryNeg(x: usize, out: usize, n: i32): void { unaryLoop(NEG, x, out, n); }
+function unaryRelu(x: usize, out: usize, n: i32): void { unaryLoop(RELU, x, out, n); }
+function unaryStep(x: usize, out: usize, n: i32): void { unaryLoop(STEP, x, out, n); }
+function unarySquare(x: usize, out: usize, n: i32): void { unaryLoop(SQUARE, x, out, n); }
+function unaryAbs(x: usize, out: usize, n: i32): void { unaryLoop(ABS, x, out, n); }
+function unaryExp(x: usize, out: usize, n: i32): void { unaryLoop(EXP, x, out, n); }
+function unarySigmoid(x: usize, out: usize, n: i32): void { unaryLoop(SIGMOID, x, out, n); }
+function unarySoftplus(x: usize, out: usize, n: i32): void { unaryLoop(SOFTPLUS, x, out, n); }
 
 // biasActF32's code for no activation (the others are unary codes).
 const IDENTITY: i32 = -1;
