@@ -343,6 +343,16 @@ const ROUND: f32 = 12582912;
 
 @inline function unaryLoop(op: i32, x: usize, out: usize, n: i32): void {
   let i = 0;
+  // Two vectors a step: a polynomial's chain of dependent ops (≈ 20 for exp) fills the scheduler
+  // before the next iteration's independent chain is reached, so pairing two chains in one step
+  // ran exp, sigmoid and softplus 20–25% faster (100k floats, one thread, measured).
+  for (; i + 8 <= n; i += 8) {
+    const o = <usize>i << 2;
+    const a = unaryV(op, v128.load(x + o));
+    const b = unaryV(op, v128.load(x + o, 16));
+    v128.store(out + o, a);
+    v128.store(out + o, b, 16);
+  }
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
     v128.store(out + o, unaryV(op, v128.load(x + o)));
@@ -441,7 +451,8 @@ const BCE_BLOCK: i32 = 1024;
  * Fused BCE from logits: out = softplus(ℓ) − ℓ·y and sig = σ(ℓ), from one e = exp(−|ℓ|) per element.
  * The softplus terms are summed with −ℓ·y in float64 (as in JS), so ℓ·y's cancellation costs nothing;
  * only exp/log1p carry the polynomials' few ulp. Block by block, e and σ first (e parked in out),
- * then the loss: the same operations as one pass, ≈ 28% faster since neither loop spills (measured).
+ * then the loss: the same operations as one pass, ≈ 28% faster since neither loop spills (measured);
+ * each loop takes two vectors a step, as unaryLoop, another 20% (measured).
  * Outputs that overlap the inputs (allowed) take the one-pass loop.
  */
 export function bceF32(l: usize, t: usize, out: usize, sig: usize, n: i32): void {
@@ -450,12 +461,31 @@ export function bceF32(l: usize, t: usize, out: usize, sig: usize, n: i32): void
   if (disjoint(out, l, bytes) && disjoint(out, t, bytes) && disjoint(sig, l, bytes) && disjoint(sig, t, bytes)) {
     for (; i + 4 <= n; ) {
       const end = i + min(BCE_BLOCK, (n - i) & ~3);
-      for (let j = i; j < end; j += 4) {
+      let j = i;
+      for (; j + 8 <= end; j += 8) {
+        const o = <usize>j << 2;
+        const v = v128.load(l + o);
+        const w = v128.load(l + o, 16);
+        const e = expV(v128.or(v, kc(SIGN))); // e^(−|v|)
+        const f = expV(v128.or(w, kc(SIGN)));
+        v128.store(out + o, e);
+        v128.store(out + o, f, 16);
+        v128.store(sig + o, bceSig(v, e));
+        v128.store(sig + o, bceSig(w, f), 16);
+      }
+      for (; j < end; j += 4) {
         const o = <usize>j << 2;
         const v = v128.load(l + o);
         const e = expV(v128.or(v, kc(SIGN))); // e^(−|v|)
         v128.store(out + o, e);
         v128.store(sig + o, bceSig(v, e));
+      }
+      for (; i + 8 <= end; i += 8) {
+        const o = <usize>i << 2;
+        const a = bceLoss(v128.load(l + o), v128.load(out + o), v128.load(t + o));
+        const b = bceLoss(v128.load(l + o, 16), v128.load(out + o, 16), v128.load(t + o, 16));
+        v128.store(out + o, a);
+        v128.store(out + o, b, 16);
       }
       for (; i < end; i += 4) {
         const o = <usize>i << 2;
