@@ -109,9 +109,11 @@ export function logsumexp(x: Tensor, axes?: Axes, keepdims = false): Tensor {
 export function sumTo(g: Tensor, shape: Shape): Tensor {
   if (shapesEqual(g.shape, shape)) return g;
   const lead = g.rank - shape.length;
+  // Size-1 axes of g add nothing up: when they are all that differs (g [1, n, d] for [n, d], as a
+  // sample axis of one), the reshape alone is the sum, with no kernel call.
   const axes: number[] = [];
   for (let i = 0; i < g.rank; i++) {
-    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
+    if (g.shape[i] !== 1 && (i < lead || shape[i - lead] === 1)) axes.push(i);
   }
-  return reshape(sum(g, axes, true), shape);
+  return reshape(axes.length > 0 ? sum(g, axes, true) : g, shape);
 }
