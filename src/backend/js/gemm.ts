@@ -10,7 +10,7 @@ const NC = 512;
 const MC = 64;
 
 // Packing panels, kept between calls and grown to the largest problem seen: a fresh pair per call
-// (1.5 MB for full-size blocks, zeroed) cost more than the arithmetic of a small model's gemms.
+// (1.2 MB for full-size blocks, zeroed) cost more than the arithmetic of a small model's gemms.
 let bScratch: Float64Array = new Float64Array(0);
 let aScratch: Float64Array = new Float64Array(0);
 
