@@ -6,21 +6,13 @@
 import { availableBackendNames, createBackend } from '../src/backend/node.js';
 import { jsBackend } from '../src/backend/js/index.js';
 import { createWasmBackendNode } from '../src/backend/wasm/node.js';
+import { timeMs } from './reference.js';
 
 const GEMM = [128, 400, 400] as const;
 const STREAM_FLOATS = 64 * 1024 * 1024;
 
-/** Median of `reps` timings of fn, in seconds. */
-function medianSeconds(fn: () => void, reps: number): number {
-  const ts: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const t = performance.now();
-    fn();
-    ts.push((performance.now() - t) / 1000);
-  }
-  ts.sort((a, b) => a - b);
-  return ts[reps >> 1]!;
-}
+/** Median seconds of `reps` single calls of fn (no warm-up: the probe must stay short). */
+const medianSeconds = (fn: () => void, reps: number): number => timeMs(fn, reps, 0, 0).wall / 1000;
 
 async function main(): Promise<void> {
   const wasm = await createWasmBackendNode(jsBackend, { threads: 1 });

@@ -257,6 +257,11 @@ function looksSparse(rowMajor: bool, x: usize, ld: i32, w: i32, k: i32, width: i
   return (<u64>v << 32) | <u64>o;
 }
 
+// The record of step p of op(A)'s row at src for the row kernel: p's offset into packed panels of B.
+@inline function stepRecord(src: usize, p: i32): u64 {
+  return record(<u32>p * (NR << 2), load<u32>(src + (<usize>p << 2)));
+}
+
 // C[1×panels·NR] (+)= Σ s·B over the n records at rec (see REC), with B's `panels` (1–4) runs of
 // NR floats at bp0..bp3 + o. The row kernel: s a row of op(A)'s value at step p, o = p·NR·4 into
 // packed panels of B. The column kernel (see colGemm): s a column of B's value at step p, o A's
@@ -310,16 +315,15 @@ function packRows(a: usize, lda: i32, i0: i32, p0: i32, mb: i32, kb: i32, dst: u
     for (; p + 4 <= kb; p += 4) {
       let bits = i32x4.bitmask(i32x4.ne(v128.and(v128.load(src + (<usize>p << 2)), magnitude), i32x4.splat(0)));
       while (bits != 0) {
-        const q = p + ctz(bits);
-        store<u64>(row + n * REC, record(<u32>q * (NR << 2), load<u32>(src + (<usize>q << 2))));
+        store<u64>(row + n * REC, stepRecord(src, p + ctz(bits)));
         n++;
         bits &= bits - 1;
       }
     }
     for (; p < kb; p++) {
-      const v = load<u32>(src + (<usize>p << 2));
-      store<u64>(row + n * REC, record(<u32>p * (NR << 2), v));
-      n += <usize>((v & MAGNITUDE) != 0);
+      const r = stepRecord(src, p);
+      store<u64>(row + n * REC, r);
+      n += <usize>((<u32>(r >> 32) & MAGNITUDE) != 0);
     }
     store<i32>(row + ROW_COUNT, <i32>n);
   }
@@ -328,7 +332,7 @@ function packRows(a: usize, lda: i32, i0: i32, p0: i32, mb: i32, kb: i32, dst: u
 // Records of every step of op(A)'s row at `src` (kb steps, zeros too) into dst, for a strip of B
 // with a NaN or ±∞, where a ±0 of A may not be left out.
 function recordAll(src: usize, kb: i32, dst: usize): void {
-  for (let p = 0; p < kb; p++) store<u64>(dst + <usize>p * REC, record(<u32>p * (NR << 2), load<u32>(src + (<usize>p << 2))));
+  for (let p = 0; p < kb; p++) store<u64>(dst + <usize>p * REC, stepRecord(src, p));
 }
 
 // C[0:mb, 0:nb] (+)= op(A)[i0:i0+mb, p0:p0+kb]·Bp in the row kernel, Bp the packed B block
