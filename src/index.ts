@@ -8,7 +8,7 @@ export * from './ops/index.js';
 export { noGrad, isGradEnabled } from './autograd/tape.js';
 export { grad, valueAndGrad } from './autograd/functional.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './autograd/gradcheck.js';
-export type { Backend, FloatArray } from './backend/backend.js';
+export type { Backend, FloatArray, GemmCall } from './backend/backend.js';
 export { getBackend, setBackend } from './backend/registry.js';
 export { jsBackend } from './backend/js/index.js';
 // The browser's fast path (Web Workers over shared memory where the page is cross-origin isolated).

@@ -18,6 +18,30 @@ export type ReduceKernel = 'sum' | 'max' | 'min';
 /** The activations a dense layer's epilogue applies (biasActInplace). */
 export type BiasAct = 'identity' | 'relu' | 'sigmoid';
 
+/** One GEMM's arguments, as Backend.gemm takes them. */
+export interface GemmCall {
+  readonly transA: boolean;
+  readonly transB: boolean;
+  readonly m: number;
+  readonly n: number;
+  readonly k: number;
+  readonly a: FloatArray;
+  readonly aOff: number;
+  readonly lda: number;
+  readonly b: FloatArray;
+  readonly bOff: number;
+  readonly ldb: number;
+  readonly beta: 0 | 1;
+  readonly c: FloatArray;
+  readonly cOff: number;
+  readonly ldc: number;
+}
+
+/** A call's arguments in gemm's order. */
+export function gemmArgs(g: GemmCall): Parameters<Backend['gemm']> {
+  return [g.transA, g.transB, g.m, g.n, g.k, g.a, g.aOff, g.lda, g.b, g.bOff, g.ldb, g.beta, g.c, g.cOff, g.ldc];
+}
+
 export interface Backend {
   readonly name: string;
 
@@ -38,6 +62,14 @@ export interface Backend {
     b: FloatArray, bOff: number, ldb: number,
     beta: 0 | 1, c: FloatArray, cOff: number, ldc: number,
   ): void;
+
+  /**
+   * Optional: two independent GEMMs (neither C overlaps the other call's operands or C) with the
+   * results of two gemm calls, for a backend that runs them better at once than one after the other
+   * (native on two threads: one each). A dense layer's input and weight gradients come this way;
+   * without it they are two gemm calls.
+   */
+  gemmPair?(first: GemmCall, second: GemmCall): void;
 
   /**
    * x[i, j] = act(x[i, j] + bias[j]) in place for the contiguous m×n matrix x: a dense layer's

@@ -1,7 +1,7 @@
 // Argument checks of the kernels, worded as the native addon words them, so a bad call fails the
 // same way on every backend: a RangeError naming the kernel, the array and the sizes involved,
 // never an out-of-range read that JS turns into NaN or a copy that silently comes up short.
-import type { FloatArray } from './backend.js';
+import type { FloatArray, GemmCall } from './backend.js';
 
 /** Throw unless every named array has as many elements as the first named one. */
 export function checkLengths(kernel: string, arrays: Record<string, FloatArray>): void {
@@ -20,12 +20,12 @@ export function checkReduce(x: FloatArray, outer: number, n: number, inner: numb
 }
 
 /** Throw unless the stored rows×cols matrix at off with row stride ld fits arr (ld ≥ cols). */
-function checkExtent(name: string, arr: FloatArray, rows: number, cols: number, off: number, ld: number, ldName: string): void {
+function checkExtent(kernel: string, name: string, arr: FloatArray, rows: number, cols: number, off: number, ld: number, ldName: string): void {
   if (rows === 0 || cols === 0) return;
-  if (ld < cols) throw new RangeError(`gemm: ${ldName}=${ld} is less than the ${cols} columns of stored ${name}`);
+  if (ld < cols) throw new RangeError(`${kernel}: ${ldName}=${ld} is less than the ${cols} columns of stored ${name}`);
   const need = off + (rows - 1) * ld + cols;
   if (need > arr.length) {
-    throw new RangeError(`gemm: ${name} is too short for a ${rows}×${cols} matrix at offset ${off} with ${ldName}=${ld} (needs ${need} elements, has ${arr.length})`);
+    throw new RangeError(`${kernel}: ${name} is too short for a ${rows}×${cols} matrix at offset ${off} with ${ldName}=${ld} (needs ${need} elements, has ${arr.length})`);
   }
 }
 
@@ -33,13 +33,50 @@ function checkExtent(name: string, arr: FloatArray, rows: number, cols: number, 
 export function checkGemm(
   transA: boolean, transB: boolean, m: number, n: number, k: number,
   a: FloatArray, aOff: number, lda: number, b: FloatArray, bOff: number, ldb: number, c: FloatArray, cOff: number, ldc: number,
+  kernel = 'gemm',
 ): void {
   if (m === 0 || n === 0) return;
   if (k > 0) {
-    checkExtent('a', a, transA ? k : m, transA ? m : k, aOff, lda, 'lda');
-    checkExtent('b', b, transB ? n : k, transB ? k : n, bOff, ldb, 'ldb');
+    checkExtent(kernel, 'a', a, transA ? k : m, transA ? m : k, aOff, lda, 'lda');
+    checkExtent(kernel, 'b', b, transB ? n : k, transB ? k : n, bOff, ldb, 'ldb');
   }
-  checkExtent('c', c, m, n, cOff, ldc, 'ldc');
+  checkExtent(kernel, 'c', c, m, n, cOff, ldc, 'ldc');
+}
+
+/** Byte span [lo, hi) of a stored rows×cols matrix at off with row stride ld, in its buffer. */
+function span(arr: FloatArray, rows: number, cols: number, off: number, ld: number): [number, number] {
+  const lo = arr.byteOffset + off * arr.BYTES_PER_ELEMENT;
+  return [lo, rows === 0 || cols === 0 ? lo : lo + ((rows - 1) * ld + cols) * arr.BYTES_PER_ELEMENT];
+}
+
+/** The spans a call reads (op(A), op(B); C when beta = 1) and the one it writes (C), by name. */
+function spans(g: GemmCall): { name: string; arr: FloatArray; span: [number, number] }[] {
+  const aRows = g.transA ? g.k : g.m, aCols = g.transA ? g.m : g.k;
+  const bRows = g.transB ? g.n : g.k, bCols = g.transB ? g.k : g.n;
+  return [
+    { name: 'a', arr: g.a, span: span(g.a, aRows, aCols, g.aOff, g.lda) },
+    { name: 'b', arr: g.b, span: span(g.b, bRows, bCols, g.bOff, g.ldb) },
+    { name: 'c', arr: g.c, span: span(g.c, g.m, g.n, g.cOff, g.ldc) },
+  ];
+}
+
+/**
+ * Throw unless both calls fit their arrays (checkGemm) and neither's C overlaps (first to last
+ * element, as stored) an operand or the C of the other: gemmPair may run the two at once.
+ */
+export function checkGemmPair(first: GemmCall, second: GemmCall): void {
+  for (const [which, g] of [['first', first], ['second', second]] as const) {
+    checkGemm(g.transA, g.transB, g.m, g.n, g.k, g.a, g.aOff, g.lda, g.b, g.bOff, g.ldb, g.c, g.cOff, g.ldc, `gemmPair: ${which}`);
+  }
+  const one = spans(first);
+  const two = spans(second);
+  const overlap = (x: (typeof one)[number], y: (typeof one)[number]): boolean =>
+    x.arr.buffer === y.arr.buffer && x.span[0] < y.span[1] && y.span[0] < x.span[1];
+  for (const [w, r, wName, rName] of [[one[2]!, two, 'first', 'second'], [two[2]!, one, 'second', 'first']] as const) {
+    for (const x of r) {
+      if (overlap(w, x)) throw new RangeError(`gemmPair: the ${wName} call's c overlaps the ${rName} call's ${x.name} (the two may run at once)`);
+    }
+  }
 }
 
 /** Throw unless cols is a positive integer, out, sig and target have one length and g a value per row; the row count. */

@@ -3,7 +3,7 @@
 // which saves a broadcast pass, and with relu or sigmoid a second op and its buffer,
 // per layer on the hot path of every MLP.
 import { getBackend } from '../backend/registry.js';
-import type { BiasAct } from '../backend/backend.js';
+import { gemmArgs, type BiasAct, type GemmCall } from '../backend/backend.js';
 import { Tensor } from '../tensor/tensor.js';
 import { allocateUninit } from '../tensor/dtype.js';
 import { fmtShape } from '../tensor/shape.js';
@@ -35,12 +35,33 @@ function forward(x: Tensor, w: Tensor, b: Tensor | null, act: BiasAct): Tensor {
   return new Tensor(out, [...x.shape.slice(0, -1), outF]);
 }
 
+/** ∂/∂x = G·W and ∂/∂W = Gᵀ·x (rows flattened), as one Backend.gemmPair where the backend has it. */
+function inputAndWeightGrads(g: Tensor, x: Tensor, w: Tensor): { x: Tensor; w: Tensor } {
+  const [outF, inF] = w.shape as [number, number];
+  const g2 = rows2d(g).contiguous();
+  const x2 = rows2d(x).contiguous();
+  const wc = w.contiguous();
+  const m = g2.shape[0]!;
+  const dx = allocateUninit(x.dtype, m * inF);
+  const dw = allocateUninit(x.dtype, outF * inF);
+  const first: GemmCall = { transA: false, transB: false, m, n: inF, k: outF, a: g2.data, aOff: g2.offset, lda: outF, b: wc.data, bOff: wc.offset, ldb: inF, beta: 0, c: dx, cOff: 0, ldc: inF };
+  const second: GemmCall = { transA: true, transB: false, m: outF, n: inF, k: m, a: g2.data, aOff: g2.offset, lda: outF, b: x2.data, bOff: x2.offset, ldb: inF, beta: 0, c: dw, cOff: 0, ldc: inF };
+  const be = getBackend();
+  if (be.gemmPair) be.gemmPair(first, second);
+  else for (const call of [first, second]) be.gemm(...gemmArgs(call));
+  return { x: new Tensor(dx, x.shape), w: new Tensor(dw, w.shape) };
+}
+
 // The gradients of z = x·Wᵀ + b from G = ∂/∂z: ∂/∂x = G·W, ∂/∂W = Gᵀ·x (rows flattened),
-// ∂/∂b = Σ_rows G. gz gives G, so an activation's backward runs only when one is asked for.
+// ∂/∂b = Σ_rows G. gz gives G, so an activation's backward runs only when one is asked for; when
+// both x and W need gradients, both come from inputAndWeightGrads, run by whichever is asked first.
 function affineGrads(gz: () => Tensor, x: Tensor, w: Tensor): { x: () => Tensor; w: () => Tensor; b: () => Tensor } {
+  let both: { x: Tensor; w: Tensor } | null = null;
+  const pair = (): { x: Tensor; w: Tensor } => (both ??= inputAndWeightGrads(gz(), x, w));
+  const paired = x.requiresGrad && w.requiresGrad;
   return {
-    x: () => matmul(gz(), w),
-    w: () => matmul(transpose(rows2d(gz())), rows2d(x)),
+    x: () => (paired ? pair().x : matmul(gz(), w)),
+    w: () => (paired ? pair().w : matmul(transpose(rows2d(gz())), rows2d(x))),
     b: () => sum(rows2d(gz()), 0),
   };
 }

@@ -4,9 +4,10 @@
 // included. Skipped when the addon is not built.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { nativeGemm, nativeInfo } from '../../src/backend/native/index.js';
+import { loadNativeBackend, nativeGemm, nativeInfo } from '../../src/backend/native/index.js';
+import { jsBackend } from '../../src/backend/js/index.js';
 import { Rng } from '../../src/tensor/random.js';
-import type { FloatArray } from '../../src/backend/backend.js';
+import { gemmArgs, type FloatArray, type GemmCall } from '../../src/backend/backend.js';
 import { checkGemmCase, makeGemmCase, opIndex, randomFloats, type GemmCase } from '../helpers/gemm-check.js';
 
 const gemm = nativeGemm();
@@ -191,6 +192,68 @@ test('gemm rejects out-of-bounds operands, small leading dims, mixed dtypes and 
   assert.throws(() => gemm!(false, false, 2, 2, 2, a, 0, 2, a, 0, 2, half, c, 0, 2), {
     name: 'RangeError',
     message: 'gemm: beta must be 0 or 1',
+  });
+});
+
+/** A call on fresh random operands for case cs (C random too, so beta 1 adds to something). */
+function randomCall(rng: Rng, dtype: 'float32' | 'float64', cs: GemmCase): GemmCall {
+  const { m, n, k, tA, tB, beta, aOff, lda, bOff, ldb, cOff, ldc } = cs;
+  return {
+    transA: tA, transB: tB, m, n, k, beta, aOff, lda, bOff, ldb, cOff, ldc,
+    a: randomFloats(rng, dtype, aOff + (tA ? k : m) * lda),
+    b: randomFloats(rng, dtype, bOff + (tB ? n : k) * ldb),
+    c: randomFloats(rng, dtype, cOff + m * ldc + 3),
+  };
+}
+
+test('gemmPair gives the bits of two gemm calls: a VAE layer\'s gradient pair, narrow products computed transposed, offsets, padding, beta 0/1, both dtypes', { skip }, () => {
+  const be = loadNativeBackend(jsBackend)!;
+  const rng = new Rng(1020);
+  const pairs: readonly (readonly [readonly [number, number, number, boolean, boolean], readonly [number, number, number, boolean, boolean]])[] = [
+    [[128, 784, 400, false, false], [400, 784, 128, true, false]],
+    [[128, 400, 20, false, false], [20, 400, 128, true, false]],
+    [[128, 20, 400, false, false], [400, 20, 128, true, false]],
+    [[17, 129, 3, false, true], [33, 65, 31, true, true]],
+  ];
+  for (const dtype of ['float32', 'float64'] as const) {
+    for (const beta of [0, 1] as const) {
+      for (const [p, q] of pairs) {
+        const first = randomCall(rng, dtype, makeGemmCase(rng, p[0], p[1], p[2], p[3], p[4], beta));
+        const second = randomCall(rng, dtype, makeGemmCase(rng, q[0], q[1], q[2], q[3], q[4], beta));
+        const expected = [first, second].map((g) => {
+          const c = g.c.slice();
+          gemm!(...gemmArgs({ ...g, c }));
+          return c;
+        });
+        be.gemmPair!(first, second);
+        assert.deepEqual(first.c, expected[0], `${dtype} beta ${beta} first ${p.join(',')}`);
+        assert.deepEqual(second.c, expected[1], `${dtype} beta ${beta} second ${q.join(',')}`);
+      }
+    }
+  }
+});
+
+test('gemmPair rejects a C that overlaps the other call\'s operands or C, and names the call whose extents are wrong', { skip }, () => {
+  const be = loadNativeBackend(jsBackend)!;
+  const buf = new Float32Array(64);
+  const call = (over: Partial<GemmCall>): GemmCall => ({
+    transA: false, transB: false, m: 2, n: 2, k: 2, a: new Float32Array(4), aOff: 0, lda: 2, b: new Float32Array(4), bOff: 0, ldb: 2,
+    beta: 0, c: new Float32Array(4), cOff: 0, ldc: 2, ...over,
+  });
+  assert.throws(() => be.gemmPair!(call({ c: buf.subarray(0, 8) }), call({ a: buf.subarray(2, 6) })), {
+    name: 'RangeError',
+    message: 'gemmPair: the first call\'s c overlaps the second call\'s a (the two may run at once)',
+  });
+  assert.throws(() => be.gemmPair!(call({ b: buf.subarray(10, 14) }), call({ c: buf, cOff: 11 })), {
+    name: 'RangeError',
+    message: 'gemmPair: the second call\'s c overlaps the first call\'s b (the two may run at once)',
+  });
+  assert.throws(() => be.gemmPair!(call({ c: buf, cOff: 20 }), call({ c: buf, cOff: 22 })), { name: 'RangeError', message: /first call's c overlaps the second call's c/ });
+  // Disjoint views of one buffer are fine.
+  be.gemmPair!(call({ c: buf, cOff: 0 }), call({ c: buf, cOff: 4 }));
+  assert.throws(() => be.gemmPair!(call({}), call({ b: new Float32Array(3) })), {
+    name: 'RangeError',
+    message: 'gemmPair: second: b is too short for a 2×2 matrix at offset 0 with ldb=2 (needs 4 elements, has 3)',
   });
 });
 

@@ -1,6 +1,6 @@
 // Run by test/backend/native-threads.test.ts in a child process whose ELBO_NUM_THREADS sets the
 // native pool's size: prints one JSON object of digests of the native kernels' results on seeded
-// data (GEMMs, Adam, a long sum, fused BCE, a gather, all big enough to split over the pool).
+// data (GEMMs, a gemmPair, Adam, a long sum, fused BCE, a gather, all big enough to split over the pool).
 import { jsBackend } from '../../src/backend/js/index.js';
 import { loadNativeBackend, nativeInfo } from '../../src/backend/native/index.js';
 import { Rng } from '../../src/tensor/random.js';
@@ -36,6 +36,14 @@ out['gᵀ·x'] = digest(c2);
 const c3 = new Float32Array(128 * 784);
 be.gemm(false, false, 128, 784, 400, g, 0, 400, w, 0, 784, 0, c3, 0, 784);
 out['g·W'] = digest(c3);
+// A dense layer's input and weight gradients as one pair: sequential on one thread, one a thread on two.
+const dx = new Float32Array(128 * 784);
+const dw = new Float32Array(400 * 784);
+be.gemmPair!(
+  { transA: false, transB: false, m: 128, n: 784, k: 400, a: g, aOff: 0, lda: 400, b: w, bOff: 0, ldb: 784, beta: 0, c: dx, cOff: 0, ldc: 784 },
+  { transA: true, transB: false, m: 400, n: 784, k: 128, a: g, aOff: 0, lda: 400, b: x, bOff: 0, ldb: 784, beta: 0, c: dw, cOff: 0, ldc: 784 },
+);
+out.gemmPair = `${digest(dx)} ${digest(dw)}`;
 const p = floats(313600);
 const m = new Float32Array(313600);
 const v = new Float32Array(313600);

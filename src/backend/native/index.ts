@@ -1,9 +1,10 @@
 // Node-only loader for the C++ addon built from native/ (N-API): gives a Backend
-// whose gemm and elementwise kernels (biasActInplace, unary, binary, reduce, where, copyStrided,
+// whose gemm, gemmPair and elementwise kernels (biasActInplace, unary, binary, reduce, where, copyStrided,
 // adamStep, bceLogits, bceLogitsGrad, gather, normalKl, allFinite) are native SIMD code and whose other kernels are the base backend's.
 // This is the only file in src/ that touches Node APIs for the addon.
 import { createRequire } from 'node:module';
-import type { Backend, BinaryKernel, FloatArray, ReduceKernel, UnaryKernel } from '../backend.js';
+import { gemmArgs, type Backend, type BinaryKernel, type FloatArray, type ReduceKernel, type UnaryKernel } from '../backend.js';
+import { checkGemmPair } from '../checks.js';
 import { makeBlockedLinalg } from '../js/linalg.js';
 
 export type NativeIsa = 'avx512' | 'avx2' | 'scalar';
@@ -16,8 +17,12 @@ export interface NativeInfo {
   readonly reason?: string;
 }
 
+/** gemm's 15 arguments, then the second call's 15. */
+type GemmPairArgs = [...Parameters<Backend['gemm']>, ...Parameters<Backend['gemm']>];
+
 interface NativeAddon {
   readonly gemm: Backend['gemm'];
+  readonly gemmPair: (...args: GemmPairArgs) => void;
   readonly biasAct: Backend['biasActInplace'];
   // Op codes and packed shapes instead of strings and arrays: see native/src/addon.cc.
   readonly unary: (op: number, x: FloatArray, out: FloatArray, p0: number, p1: number) => void;
@@ -45,7 +50,7 @@ const candidates = [
 function isAddon(x: unknown): x is NativeAddon {
   if (typeof x !== 'object' || x === null) return false;
   const o = x as Record<string, unknown>;
-  const fns = ['gemm', 'biasAct', 'unary', 'binary', 'reduce', 'where', 'copyStrided', 'adamStep', 'bceLogits', 'bceLogitsGrad', 'gather', 'normalKl', 'normalKlGrad', 'allFinite'];
+  const fns = ['gemm', 'gemmPair', 'biasAct', 'unary', 'binary', 'reduce', 'where', 'copyStrided', 'adamStep', 'bceLogits', 'bceLogitsGrad', 'gather', 'normalKl', 'normalKlGrad', 'allFinite'];
   return fns.every((f) => typeof o[f] === 'function') && typeof o.threads === 'number'
     && (o.isa === 'avx512' || o.isa === 'avx2' || o.isa === 'scalar');
 }
@@ -180,7 +185,7 @@ function elementwiseKernels(addon: NativeAddon, base: Backend): ElementwiseKerne
 }
 
 /**
- * The base backend with gemm and the elementwise kernels replaced by native ones,
+ * The base backend with gemm, gemmPair and the elementwise kernels replaced by native ones,
  * or null when the addon is unavailable.
  * base is spread, so its kernels must be own properties (a plain object, not a class instance).
  */
@@ -191,6 +196,10 @@ export function loadNativeBackend(base: Backend): Backend | null {
     ...base,
     name: `native-${addon.isa}+${base.name}`,
     gemm: addon.gemm,
+    gemmPair(first, second) {
+      checkGemmPair(first, second);
+      addon.gemmPair(...gemmArgs(first), ...gemmArgs(second));
+    },
     ...elementwiseKernels(addon, base),
     // Cholesky and triangular solves are blocked over gemm, so they speed up with it.
     ...makeBlockedLinalg(addon.gemm),
