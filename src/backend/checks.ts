@@ -49,7 +49,7 @@ function span(arr: FloatArray, rows: number, cols: number, off: number, ld: numb
   return [lo, rows === 0 || cols === 0 ? lo : lo + ((rows - 1) * ld + cols) * arr.BYTES_PER_ELEMENT];
 }
 
-/** The spans a call reads (op(A), op(B); C when beta = 1) and the one it writes (C), by name. */
+/** The byte spans of a call's A, B and C as stored, by name (it reads A and B, and writes C). */
 function spans(g: GemmCall): { name: string; arr: FloatArray; span: [number, number] }[] {
   const aRows = g.transA ? g.k : g.m, aCols = g.transA ? g.m : g.k;
   const bRows = g.transB ? g.n : g.k, bCols = g.transB ? g.k : g.n;
