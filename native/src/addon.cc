@@ -536,8 +536,7 @@ napi_value GemmPair(napi_env env, napi_callback_info info) {
   return entry<30>(env, info, "gemmPair", [&](napi_value(&argv)[30]) {
     const GemmCall g[2] = {readGemm(env, argv, "gemmPair: first"), readGemm(env, argv + 15, "gemmPair: second")};
     Pool& p = pool();
-    const double fewer = g[0].macs() < g[1].macs() ? g[0].macs() : g[1].macs();
-    const double more = g[0].macs() < g[1].macs() ? g[1].macs() : g[0].macs();
+    const auto [fewer, more] = std::minmax({g[0].macs(), g[1].macs()});  // the list form: values, not references to temporaries
     if (p.size() != 2 || g[0].empty() || g[1].empty() || fewer < kParallelMinMacs || 2 * fewer < more || !p.tryAcquire()) {
       runGemm(g[0]);
       runGemm(g[1]);
