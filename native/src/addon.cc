@@ -361,6 +361,76 @@ void gemmCols(const GemmKernel<T>& kern, const GemmArgs<T>& g0) {
   p.release();
 }
 
+// Whether the row kernel takes C = A·op(B): A's zeros sampled at kColProbes spread
+// elements reach kRowHits, and C is wide enough (narrow products go transposed).
+constexpr int kRowHits = 38;
+// Below this many rows the tile kernel, which reads a row-major B in place, beats packing a strip.
+constexpr long kRowsMinM = 16;
+
+template <typename T>
+bool rowsPay(const GemmKernel<T>& kern, const GemmArgs<T>& g) {
+  if (!kern.rows || g.transA || g.m < kRowsMinM || g.n < kTransposeMaxN || g.k > kern.rowsMaxK ||
+      static_cast<double>(g.k) * kern.rowsWidth >= 2147483647.0)
+    return false;
+  int hits = 0;
+  for (int s = 0; s < kColProbes; ++s) {
+    const uint32_t h = static_cast<uint32_t>(s) * 0x9e3779b1u;
+    hits += g.a[static_cast<long>((h >> 7) % static_cast<uint32_t>(g.m)) * g.lda + static_cast<long>(h % static_cast<uint32_t>(g.k))] == T(0);
+  }
+  return hits >= kRowHits;
+}
+
+// Rows of A listed at once by the row kernel: lists of 1024 rows of k = 784 take 6.4 MB.
+constexpr long kRowsGroup = 1024;
+
+// C = A·op(B) by the row kernel, kRowsGroup rows at a time: A's lists made first (by
+// halves of the rows on two threads), then strips of rowsWidth columns claimed over
+// the pool. A strip whose B is not finite goes through the tile kernel instead.
+template <typename T>
+void gemmRows(const GemmKernel<T>& kern, const GemmArgs<T>& g0) {
+  T* const work = static_cast<T*>(scratch(kern.workElems * sizeof(T)));
+  if (!work) throw ArgError{"gemm: out of memory for packing buffers", false};
+  Pool& p = pool();
+  const int chunks = static_cast<int>((g0.n + kern.rowsWidth - 1) / kern.rowsWidth);
+  bool shared = chunks >= 2 && static_cast<double>(g0.m) * g0.n * g0.k >= kParallelMinMacs && p.tryAcquire();
+  if (shared && !p.reserveWorkerScratch(kern.workElems * sizeof(T))) {
+    p.release();
+    shared = false;
+  }
+  size_t listBytes = 0;
+  for (long r0 = 0; r0 < g0.m; r0 += kRowsGroup) {
+    GemmArgs<T> g = g0;
+    g.m = std::min(kRowsGroup, g0.m - r0);
+    g.a += r0 * g0.lda;
+    g.c += r0 * g0.ldc;
+    listBytes = kern.rowsListInts(g) * sizeof(int);
+    int* const lists = static_cast<int*>(scratch(listBytes, 3));
+    if (!lists) {
+      if (shared) p.release();
+      throw ArgError{"gemm: out of memory for packing buffers", false};
+    }
+    const auto part = [&](int t, T* mine) {
+      const long j0 = t * kern.rowsWidth, j1 = std::min(g.n, j0 + kern.rowsWidth);
+      if (kern.rows(g, j0, j1, mine, lists)) return;
+      GemmArgs<T> s = g;
+      s.n = j1 - j0;
+      s.b += g.transB ? j0 * g.ldb : j0;
+      s.c += j0;
+      kern.run(s, mine, nullptr, nullptr, nullptr);
+    };
+    if (!shared) {
+      kern.rowsScan(g, lists, 0, g.m);
+      for (int t = 0; t < chunks; ++t) part(t, work);
+      continue;
+    }
+    const int halves = p.size() < 2 ? 1 : 2;
+    p.run(halves, [&](int t, int) { kern.rowsScan(g, lists, g.m * t / halves, g.m * (t + 1) / halves); });
+    p.run(chunks, [&](int t, int id) { part(t, id == 0 ? work : static_cast<T*>(p.workerScratch(id))); });
+  }
+  if (shared) p.release();
+  if (listBytes > kKeepSharedBytes) scratch(0, 3);
+}
+
 // C = op(A)·op(B) + beta·C. A narrow C whose width is not whole tiles (the VAE's
 // latent width 20) wastes most of its last column tile, while edge rows are
 // cheap (edge tiles of 8, 4, 2, 1 rows). So when m is whole tiles and n is not,
@@ -368,6 +438,7 @@ void gemmCols(const GemmKernel<T>& kern, const GemmArgs<T>& g0) {
 template <typename T>
 void gemm(const GemmKernel<T>& kern, const GemmArgs<T>& g) {
   if (g.m > 0 && g.n > 0 && colsPay(kern, g)) return gemmCols(kern, g);
+  if (g.k > 0 && rowsPay(kern, g)) return gemmRows(kern, g);
   if (g.n >= kTransposeMaxN || g.n % kern.nr == 0 || g.m % kern.nr != 0 || g.k == 0)
     return gemmParallel(kern, g);
   T* const ct = static_cast<T*>(scratch(static_cast<size_t>(g.m) * g.n * sizeof(T), 2));

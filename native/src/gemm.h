@@ -52,10 +52,25 @@ using InPlaceFn = bool (*)(const GemmArgs<T>& g);
 template <typename T>
 using ColsFn = void (*)(const GemmArgs<T>& g, long j0, long j1, T* work, bool skip);
 
+// The row kernel: C = A·op(B) + beta·C (A not transposed) for an A whose zeros
+// are scattered one by one, as MNIST's pixels in a first layer's x·Wᵀ. RowsScanFn
+// lists, for rows [i0, i1) of A, the steps where A is not ±0 and the values there,
+// into RowsListFn(g) ints; RowsFn then computes columns [j0, j1)
+// (at most rowsWidth of them) from those lists with `work` the per-thread
+// scratch, taking g.k ≤ rowsMaxK. It sums as run() does, to the bit, or returns
+// false having written nothing to C where op(B)'s columns hold a NaN or ±∞ (a ±0
+// of A may then not be left out).
+template <typename T>
+using RowsListFn = size_t (*)(const GemmArgs<T>& g);
+template <typename T>
+using RowsScanFn = void (*)(const GemmArgs<T>& g, int* lists, long i0, long i1);
+template <typename T>
+using RowsFn = bool (*)(const GemmArgs<T>& g, long j0, long j1, T* work, const int* lists);
+
 // One dtype's kernel: the driver, its whole-operand packers, which operands it
 // reads in place (those are never packed), its register tile (threads split C
 // on tile boundaries) and its per-thread scratch, in elements; and the column
-// kernel of ISAs that have one.
+// and row kernels of ISAs that have them.
 template <typename T>
 struct GemmKernel {
   GemmFn<T> run;
@@ -69,6 +84,10 @@ struct GemmKernel {
   size_t workElems;
   ColsFn<T> cols = nullptr;
   long colsMaxK = 0, colsAlign = 1;
+  RowsListFn<T> rowsListInts = nullptr;
+  RowsScanFn<T> rowsScan = nullptr;
+  RowsFn<T> rows = nullptr;
+  long rowsMaxK = 0, rowsWidth = 0;
 };
 
 struct KernelSet {

@@ -149,6 +149,40 @@ test('the column kernel reads a 64-byte-aligned A in place and copies any other:
   }
 });
 
+test('the row kernel (A·op(B) whose A is mostly zeros one by one, as MNIST in x·Wᵀ) gives the bits of the tiled kernel on Aᵀ, NaN and ±∞ included', { skip }, () => {
+  const rng = new Rng(1025);
+  // Widths that are whole strips of 64 or not (400 = 6·64 + 16, 70, 130), k in one, two and three blocks
+  // (784 = 2·392, 800 = 3·267), odd m, and m past one group of 1024 listed rows.
+  for (const [m, n, k] of [[128, 400, 784], [17, 65, 33], [33, 130, 800], [1100, 64, 70], [40, 70, 385]] as const) {
+    for (const tB of [false, true]) {
+      for (const beta of [0, 1] as const) {
+        for (const poison of [null, 'a', 'b'] as const) {
+          const cs = makeGemmCase(rng, m, n, k, false, tB, beta);
+          const a = Float32Array.from({ length: cs.aOff + m * cs.lda }, () => (rng.uniform() < 0.8 ? 0 : rng.normal()));
+          const b = Float32Array.from({ length: cs.bOff + (tB ? n : k) * cs.ldb }, () => rng.normal());
+          // A NaN of A is a live step; a NaN or ±∞ of B facing a zero of A must reach C (0·NaN = NaN), so
+          // that strip is not skipped.
+          if (poison === 'a') a[cs.aOff + (m - 1) * cs.lda + k - 1] = NaN;
+          if (poison === 'b') b[cs.bOff + opIndex(0, cs.ldb, tB, k - 1, n - 1)] = rng.uniform() < 0.5 ? NaN : Infinity;
+          const c0 = Float32Array.from({ length: cs.cOff + m * cs.ldc }, () => rng.normal());
+          const got = Float32Array.from(c0);
+          gemm!(false, tB, m, n, k, a, cs.aOff, cs.lda, b, cs.bOff, cs.ldb, beta, got, cs.cOff, cs.ldc);
+          // The same sums by the 8×32 tile: op(A) from a transposed copy, which the row kernel does not take.
+          const at = new Float32Array(k * m);
+          for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) at[p * m + i] = a[cs.aOff + i * cs.lda + p]!;
+          const want = Float32Array.from(c0);
+          gemm!(true, tB, m, n, k, at, 0, m, b, cs.bOff, cs.ldb, beta, want, cs.cOff, cs.ldc);
+          for (let i = 0; i < want.length; i++) {
+            const ok = got[i] === want[i] || (Number.isNaN(got[i]) && Number.isNaN(want[i]));
+            if (!ok) assert.fail(`m=${m} n=${n} k=${k} transB=${tB} beta=${beta} ${poison}: C[${i}] = ${got[i]}, the tiled kernel gives ${want[i]}`);
+          }
+          if (poison !== null) assert.ok(got.some((v) => !Number.isFinite(v)), `a non-finite value of ${poison.toUpperCase()} did not reach C`);
+        }
+      }
+    }
+  }
+});
+
 test('gemm reads typed-array views at their byteOffset and allows A and B to be the same array', { skip }, () => {
   const buf = new Float64Array([9, 1, 2, 3, 4, 9, 0, 0, 0, 0]);
   const x = buf.subarray(1, 5); // [[1, 2], [3, 4]]
