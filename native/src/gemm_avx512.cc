@@ -365,24 +365,29 @@ void colsF32(const GemmArgs<float>& g, long j0, long j1, float* work, bool skip)
 constexpr long kRowStrip = 64;
 
 // Lists of rows × blocks: the running count of each row's entries at the end of
-// each block, then per row k entry slots of step offsets p·kRowStrip (ints) and
-// then k of values; each region ends with 16 spare slots for full-vector stores.
+// each block, then per row `stride` entry slots of step offsets p·kRowStrip (ints),
+// then as many of values. A row's k slots have 16 spare ones after them, so the
+// scan's full-vector stores past a row's count stay in its own slots (the rows of
+// one call are scanned on two threads).
 struct RowLists {
-  long blocks;
+  long blocks, stride;
   int* ends;
   int* offs;
   float* vals;
   RowLists(const GemmArgs<float>& g, int* base)
-      : blocks(count(g.k)), ends(base), offs(base + g.m * blocks), vals(reinterpret_cast<float*>(offs + g.m * g.k + 16)) {}
+      : blocks(count(g.k)),
+        stride(g.k + 16),
+        ends(base),
+        offs(base + g.m * blocks),
+        vals(reinterpret_cast<float*>(offs + g.m * stride)) {}
   static long count(long k) { return (k + F32::kBlock(k) - 1) / F32::kBlock(k); }
-  static size_t ints(const GemmArgs<float>& g) { return static_cast<size_t>(g.m * count(g.k) + 2 * (g.m * g.k + 16)); }
+  static size_t ints(const GemmArgs<float>& g) { return static_cast<size_t>(g.m * (count(g.k) + 2 * (g.k + 16))); }
 };
 
 size_t rowsListIntsF32(const GemmArgs<float>& g) { return RowLists::ints(g); }
 
 // Rows [i0, i1): compress in registers and store whole vectors (past the count,
-// into the next row's slots or the spare ones), since Zen 4's compress to memory
-// is microcoded.
+// into the row's spare slots), since Zen 4's compress to memory is microcoded.
 void rowsScanF32(const GemmArgs<float>& g, int* base, long i0, long i1) {
   const RowLists l(g, base);
   const long kb = F32::kBlock(g.k);
@@ -390,8 +395,8 @@ void rowsScanF32(const GemmArgs<float>& g, int* base, long i0, long i1) {
   const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
   for (long i = i0; i < i1; ++i) {
     const float* row = g.a + i * g.lda;
-    int* offs = l.offs + i * g.k;
-    float* vals = l.vals + i * g.k;
+    int* offs = l.offs + i * l.stride;
+    float* vals = l.vals + i * l.stride;
     long n = 0;
     for (long pc = 0, b = 0; pc < g.k; pc += kb, ++b) {
       const long end = minL(pc + kb, g.k);
@@ -480,8 +485,9 @@ bool rowsF32(const GemmArgs<float>& g, long j0, long j1, float* work, const int*
       const long from0 = b ? l.ends[i * l.blocks + b - 1] : 0, to0 = l.ends[i * l.blocks + b];
       const long from1 = b ? l.ends[i1 * l.blocks + b - 1] : 0, to1 = pair ? l.ends[i1 * l.blocks + b] : from1 - 1;
       const auto run = [&](auto kernel) {
-        kernel(strip, l.offs + i * k + from0, l.vals + i * k + from0, to0 - from0, g.c + i * g.ldc + j0,
-               l.offs + i1 * k + from1, l.vals + i1 * k + from1, to1 - from1, g.c + i1 * g.ldc + j0, beta1, last);
+        kernel(strip, l.offs + i * l.stride + from0, l.vals + i * l.stride + from0, to0 - from0, g.c + i * g.ldc + j0,
+               l.offs + i1 * l.stride + from1, l.vals + i1 * l.stride + from1, to1 - from1, g.c + i1 * g.ldc + j0, beta1,
+               last);
       };
       switch (nv) {
         case 4: run(rowRun<4>); break;

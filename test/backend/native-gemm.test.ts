@@ -152,13 +152,16 @@ test('the column kernel reads a 64-byte-aligned A in place and copies any other:
 test('the row kernel (A·op(B) whose A is mostly zeros one by one, as MNIST in x·Wᵀ) gives the bits of the tiled kernel on Aᵀ, NaN and ±∞ included', { skip }, () => {
   const rng = new Rng(1025);
   // Widths that are whole strips of 64 or not (400 = 6·64 + 16, 70, 130), k in one, two and three blocks
-  // (784 = 2·392, 800 = 3·267), odd m, and m past one group of 1024 listed rows.
-  for (const [m, n, k] of [[128, 400, 784], [17, 65, 33], [33, 130, 800], [1100, 64, 70], [40, 70, 385]] as const) {
+  // (784 = 2·392, 800 = 3·267), odd m, m past one group of 1024 listed rows, and a few rows (taken
+  // only with B transposed); mostly zeros, but the rows need not be alike.
+  for (const [m, n, k] of [[128, 400, 784], [17, 65, 33], [33, 130, 800], [1100, 64, 70], [40, 70, 385], [1, 100, 300], [5, 64, 784]] as const) {
     for (const tB of [false, true]) {
       for (const beta of [0, 1] as const) {
         for (const poison of [null, 'a', 'b'] as const) {
           const cs = makeGemmCase(rng, m, n, k, false, tB, beta);
           const a = Float32Array.from({ length: cs.aOff + m * cs.lda }, () => (rng.uniform() < 0.8 ? 0 : rng.normal()));
+          // One row with no zeros, the last of the first half (rows are listed by halves on two threads).
+          if (m > 1) for (let p = 0; p < k; p++) a[cs.aOff + (Math.floor(m / 2) - 1) * cs.lda + p] = 1 + rng.uniform();
           const b = Float32Array.from({ length: cs.bOff + (tB ? n : k) * cs.ldb }, () => rng.normal());
           // A NaN of A is a live step; a NaN or ±∞ of B facing a zero of A must reach C (0·NaN = NaN), so
           // that strip is not skipped.
