@@ -263,20 +263,21 @@ using F64 = Driver<Micro<F64x8, 16, 2>, 128, 256, 384>;
 constexpr long kColBlock = 64;  // columns listed at once
 constexpr long kColStrip = 64;  // rows of C a pass: 4 zmm, and A's strip (32 KB at k = 128) stays in L1
 
-// Two columns at once, so that 2·NV accumulator chains hide the FMA latency (one
-// column's NV chains wait on each other): t0[0, 16·NV) = Σ val0[q]·A row (a +
-// off0[q]) over q < n0, likewise t1. Each column's products add in list order.
+// x[v] = Σ val0[q]·base[off0[q] + 16v, +16) over q < n0, and y likewise over the
+// second list (none when n1 < 0), each list's products added in its order. Two
+// lists at once, so that 2·NV accumulator chains hide the FMA latency (one list's
+// NV chains wait on each other). Shared by the column and row kernels.
 template <int NV>
-__attribute__((noinline)) void colRun(const float* __restrict a, long n0, const int* __restrict off0,
-                                      const float* __restrict val0, float* __restrict t0, long n1,
-                                      const int* __restrict off1, const float* __restrict val1, float* __restrict t1) {
-  __m512 x[NV], y[NV];
+__attribute__((always_inline)) inline void listSums(const float* __restrict base, const int* __restrict off0,
+                                                    const float* __restrict val0, long n0, const int* __restrict off1,
+                                                    const float* __restrict val1, long n1, __m512 (&x)[NV],
+                                                    __m512 (&y)[NV]) {
   for (int v = 0; v < NV; ++v) x[v] = y[v] = _mm512_setzero_ps();
-  const long both = n0 < n1 ? n0 : n1;
+  const long both = n0 < n1 ? n0 : n1 < 0 ? 0 : n1;
   for (long q = 0; q < both; ++q) {
     const __m512 s0 = _mm512_set1_ps(val0[q]), s1 = _mm512_set1_ps(val1[q]);
-    const float* r0 = a + off0[q];
-    const float* r1 = a + off1[q];
+    const float* r0 = base + off0[q];
+    const float* r1 = base + off1[q];
     for (int v = 0; v < NV; ++v) {
       x[v] = _mm512_fmadd_ps(s0, _mm512_loadu_ps(r0 + 16 * v), x[v]);
       y[v] = _mm512_fmadd_ps(s1, _mm512_loadu_ps(r1 + 16 * v), y[v]);
@@ -284,12 +285,22 @@ __attribute__((noinline)) void colRun(const float* __restrict a, long n0, const 
   }
   for (long q = both; q < n0; ++q) {
     const __m512 s0 = _mm512_set1_ps(val0[q]);
-    for (int v = 0; v < NV; ++v) x[v] = _mm512_fmadd_ps(s0, _mm512_loadu_ps(a + off0[q] + 16 * v), x[v]);
+    for (int v = 0; v < NV; ++v) x[v] = _mm512_fmadd_ps(s0, _mm512_loadu_ps(base + off0[q] + 16 * v), x[v]);
   }
   for (long q = both; q < n1; ++q) {
     const __m512 s1 = _mm512_set1_ps(val1[q]);
-    for (int v = 0; v < NV; ++v) y[v] = _mm512_fmadd_ps(s1, _mm512_loadu_ps(a + off1[q] + 16 * v), y[v]);
+    for (int v = 0; v < NV; ++v) y[v] = _mm512_fmadd_ps(s1, _mm512_loadu_ps(base + off1[q] + 16 * v), y[v]);
   }
+}
+
+// Two columns at once: t0[0, 16·NV) = Σ val0[q]·A row (a + off0[q]) over q < n0,
+// likewise t1.
+template <int NV>
+__attribute__((noinline)) void colRun(const float* __restrict a, long n0, const int* __restrict off0,
+                                      const float* __restrict val0, float* __restrict t0, long n1,
+                                      const int* __restrict off1, const float* __restrict val1, float* __restrict t1) {
+  __m512 x[NV], y[NV];
+  listSums<NV>(a, off0, val0, n0, off1, val1, n1, x, y);
   for (int v = 0; v < NV; ++v) {
     _mm512_storeu_ps(t0 + 16 * v, x[v]);
     _mm512_storeu_ps(t1 + 16 * v, y[v]);
@@ -416,32 +427,13 @@ void rowsScanF32(const GemmArgs<float>& g, int* base, long i0, long i1) {
 static_assert(kRowStrip == 1 << 6, "rowsScanF32 scales steps by a shift");
 
 // Rows r and s of C (+)= their lists against the strip: NV zmm of columns each, the
-// last of them masked to `last`; s absent when n1 < 0. Two rows at once, so that
-// 2·NV accumulator chains hide the FMA latency.
+// last of them masked to `last`; s absent when n1 < 0.
 template <int NV>
 __attribute__((noinline)) void rowRun(const float* __restrict strip, const int* __restrict off0,
                                       const float* __restrict val0, long n0, float* c0, const int* __restrict off1,
                                       const float* __restrict val1, long n1, float* c1, bool beta1, __mmask16 last) {
   __m512 x[NV], y[NV];
-  for (int v = 0; v < NV; ++v) x[v] = y[v] = _mm512_setzero_ps();
-  const long both = n0 < n1 ? n0 : n1;
-  for (long q = 0; q < both; ++q) {
-    const __m512 s0 = _mm512_set1_ps(val0[q]), s1 = _mm512_set1_ps(val1[q]);
-    const float* r0 = strip + off0[q];
-    const float* r1 = strip + off1[q];
-    for (int v = 0; v < NV; ++v) {
-      x[v] = _mm512_fmadd_ps(s0, _mm512_loadu_ps(r0 + 16 * v), x[v]);
-      y[v] = _mm512_fmadd_ps(s1, _mm512_loadu_ps(r1 + 16 * v), y[v]);
-    }
-  }
-  for (long q = both > 0 ? both : 0; q < n0; ++q) {
-    const __m512 s0 = _mm512_set1_ps(val0[q]);
-    for (int v = 0; v < NV; ++v) x[v] = _mm512_fmadd_ps(s0, _mm512_loadu_ps(strip + off0[q] + 16 * v), x[v]);
-  }
-  for (long q = both > 0 ? both : 0; q < n1; ++q) {
-    const __m512 s1 = _mm512_set1_ps(val1[q]);
-    for (int v = 0; v < NV; ++v) y[v] = _mm512_fmadd_ps(s1, _mm512_loadu_ps(strip + off1[q] + 16 * v), y[v]);
-  }
+  listSums<NV>(strip, off0, val0, n0, off1, val1, n1, x, y);
   for (int v = 0; v < NV; ++v) {
     const __mmask16 m = v == NV - 1 ? last : static_cast<__mmask16>(0xffffu);
     if (beta1) x[v] = _mm512_add_ps(x[v], _mm512_maskz_loadu_ps(m, c0 + 16 * v));

@@ -102,6 +102,21 @@ test('gemm keeps 0·NaN and 0·Inf = NaN where it skips zero k steps: a NaN or I
   }
 });
 
+/** Asserts C from a zero-skipping kernel has the tiled kernel's bits (any NaN for a NaN). */
+function assertSameBits(got: Float32Array, want: Float32Array, what: string): void {
+  for (let i = 0; i < want.length; i++) {
+    const ok = got[i] === want[i] || (Number.isNaN(got[i]) && Number.isNaN(want[i]));
+    if (!ok) assert.fail(`${what}: C[${i}] = ${got[i]}, the tiled kernel gives ${want[i]}`);
+  }
+}
+
+/** The rows×cols matrix at `off` (row stride ld) transposed, as a dense cols×rows row-major array. */
+function transposedCopy(a: Float32Array, off: number, ld: number, rows: number, cols: number): Float32Array {
+  const t = new Float32Array(rows * cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) t[j * rows + i] = a[off + i * ld + j]!;
+  return t;
+}
+
 test('the column kernel (Aᵀ·B whose B is mostly zeros one by one, as MNIST in gᵀ·x) gives the bits of the tiled kernel on Aᵀ copied out, NaN and ±∞ included', { skip }, () => {
   const rng = new Rng(1023);
   // Shapes the column kernel takes on AVX-512 (m, n whole 16s, k ≤ 384), padded leading dims included.
@@ -117,14 +132,9 @@ test('the column kernel (Aᵀ·B whose B is mostly zeros one by one, as MNIST in
         const got = Float32Array.from(c0);
         gemm!(true, false, m, n, k, a, cs.aOff, cs.lda, b, cs.bOff, cs.ldb, beta, got, cs.cOff, cs.ldc);
         // The same sums by the 8×32 tile: op(A) as a row-major copy, untransposed.
-        const at = new Float32Array(m * k);
-        for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) at[i * k + p] = a[cs.aOff + p * cs.lda + i]!;
         const want = Float32Array.from(c0);
-        gemm!(false, false, m, n, k, at, 0, k, b, cs.bOff, cs.ldb, beta, want, cs.cOff, cs.ldc);
-        for (let i = 0; i < want.length; i++) {
-          const ok = got[i] === want[i] || (Number.isNaN(got[i]) && Number.isNaN(want[i]));
-          if (!ok) assert.fail(`m=${m} n=${n} k=${k} beta=${beta} ${poison}: C[${i}] = ${got[i]}, the tiled kernel gives ${want[i]}`);
-        }
+        gemm!(false, false, m, n, k, transposedCopy(a, cs.aOff, cs.lda, k, m), 0, k, b, cs.bOff, cs.ldb, beta, want, cs.cOff, cs.ldc);
+        assertSameBits(got, want, `m=${m} n=${n} k=${k} beta=${beta} ${poison}`);
         if (poison !== null) assert.ok(got.some((v) => !Number.isFinite(v)), `${poison} in A did not reach C`);
       }
     }
@@ -171,14 +181,9 @@ test('the row kernel (A·op(B) whose A is mostly zeros one by one, as MNIST in x
           const got = Float32Array.from(c0);
           gemm!(false, tB, m, n, k, a, cs.aOff, cs.lda, b, cs.bOff, cs.ldb, beta, got, cs.cOff, cs.ldc);
           // The same sums by the 8×32 tile: op(A) from a transposed copy, which the row kernel does not take.
-          const at = new Float32Array(k * m);
-          for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) at[p * m + i] = a[cs.aOff + i * cs.lda + p]!;
           const want = Float32Array.from(c0);
-          gemm!(true, tB, m, n, k, at, 0, m, b, cs.bOff, cs.ldb, beta, want, cs.cOff, cs.ldc);
-          for (let i = 0; i < want.length; i++) {
-            const ok = got[i] === want[i] || (Number.isNaN(got[i]) && Number.isNaN(want[i]));
-            if (!ok) assert.fail(`m=${m} n=${n} k=${k} transB=${tB} beta=${beta} ${poison}: C[${i}] = ${got[i]}, the tiled kernel gives ${want[i]}`);
-          }
+          gemm!(true, tB, m, n, k, transposedCopy(a, cs.aOff, cs.lda, m, k), 0, m, b, cs.bOff, cs.ldb, beta, want, cs.cOff, cs.ldc);
+          assertSameBits(got, want, `m=${m} n=${n} k=${k} transB=${tB} beta=${beta} ${poison}`);
           if (poison !== null) assert.ok(got.some((v) => !Number.isFinite(v)), `a non-finite value of ${poison.toUpperCase()} did not reach C`);
         }
       }
