@@ -393,8 +393,13 @@ constexpr long kRowsGroup = 1024;
 // the pool. A strip whose B is not finite goes through the tile kernel instead.
 template <typename T>
 void gemmRows(const GemmKernel<T>& kern, const GemmArgs<T>& g0) {
+  // The first group is the largest: its lists' buffer serves every group.
+  GemmArgs<T> first = g0;
+  first.m = std::min(kRowsGroup, g0.m);
+  const size_t listBytes = kern.rowsListInts(first) * sizeof(int);
   T* const work = static_cast<T*>(scratch(kern.workElems * sizeof(T)));
-  if (!work) throw ArgError{"gemm: out of memory for packing buffers", false};
+  int* const lists = static_cast<int*>(scratch(listBytes, 3));
+  if (!work || !lists) throw ArgError{"gemm: out of memory for packing buffers", false};
   Pool& p = pool();
   const int chunks = static_cast<int>((g0.n + kern.rowsWidth - 1) / kern.rowsWidth);
   bool shared = chunks >= 2 && static_cast<double>(g0.m) * g0.n * g0.k >= kParallelMinMacs && p.tryAcquire();
@@ -402,18 +407,11 @@ void gemmRows(const GemmKernel<T>& kern, const GemmArgs<T>& g0) {
     p.release();
     shared = false;
   }
-  size_t listBytes = 0;
   for (long r0 = 0; r0 < g0.m; r0 += kRowsGroup) {
     GemmArgs<T> g = g0;
     g.m = std::min(kRowsGroup, g0.m - r0);
     g.a += r0 * g0.lda;
     g.c += r0 * g0.ldc;
-    listBytes = kern.rowsListInts(g) * sizeof(int);
-    int* const lists = static_cast<int*>(scratch(listBytes, 3));
-    if (!lists) {
-      if (shared) p.release();
-      throw ArgError{"gemm: out of memory for packing buffers", false};
-    }
     const auto part = [&](int t, T* mine) {
       const long j0 = t * kern.rowsWidth, j1 = std::min(g.n, j0 + kern.rowsWidth);
       if (kern.rows(g, j0, j1, mine, lists)) return;
