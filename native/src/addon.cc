@@ -227,6 +227,16 @@ void splitRange(long total, long tile, int parts, int index, long* begin, long* 
   *end = hi * tile < total ? hi * tile : total;
 }
 
+// Whether `chunks` chunks of a product of `macs` multiply-adds go over the pool:
+// then it is taken, with workBytes of scratch reserved on each worker, and the
+// caller releases it.
+bool takePool(Pool& p, int chunks, double macs, size_t workBytes) {
+  if (chunks < 2 || macs < kParallelMinMacs || !p.tryAcquire()) return false;
+  if (p.reserveWorkerScratch(workBytes)) return true;
+  p.release();
+  return false;
+}
+
 template <typename T>
 void gemmParallel(const GemmKernel<T>& kern, const GemmArgs<T>& g) {
   const size_t workBytes = kern.workElems * sizeof(T);
@@ -237,12 +247,7 @@ void gemmParallel(const GemmKernel<T>& kern, const GemmArgs<T>& g) {
   const long tilesM = (g.m + kern.mr - 1) / kern.mr, tilesN = (g.n + kern.nr - 1) / kern.nr;
   int threads = p.size();
   if (threads > tilesM && threads > tilesN) threads = static_cast<int>(tilesM > tilesN ? tilesM : tilesN);
-  if (threads < 2 || macs < kParallelMinMacs || g.k < kParallelMinK || !p.tryAcquire())
-    return kern.run(g, work, nullptr, nullptr, nullptr);
-  if (!p.reserveWorkerScratch(workBytes)) {
-    p.release();
-    return kern.run(g, work, nullptr, nullptr, nullptr);
-  }
+  if (g.k < kParallelMinK || !takePool(p, threads, macs, workBytes)) return kern.run(g, work, nullptr, nullptr, nullptr);
   // Every chunk reads all of the operand it shares with the others (A when
   // splitting n, B when splitting m): pack it once here, unless the kernel reads
   // it in place, and pick the split whose shared operand is the smaller. If that
@@ -303,24 +308,36 @@ const ElemKernelsT<float>& elemKernelsFor<float>() { return elemKernels().f32; }
 template <>
 const ElemKernelsT<double>& elemKernelsFor<double>() { return elemKernels().f64; }
 
-// Whether the column kernel takes C = Aᵀ·B: B's zeros sampled at kColProbes
-// spread elements reach kColHits (≈ 60%; on Zen 5 the column kernel took 0.74–0.83×
-// the 8×32 tile's time on one thread on MNIST's gᵀ·x, and lost at the ReLU
-// outputs' 44%).
-constexpr int kColProbes = 64;
-constexpr int kColHits = 38;
+// The column and row kernels pay on an operand whose zeros, sampled at kZeroProbes
+// spread elements, reach kZeroHits (≈ 60%; see colsPay and rowsPay).
+constexpr int kZeroProbes = 64;
+constexpr int kZeroHits = 38;
+
+// Whether the rows×cols matrix x (row stride ld) looks that sparse. Sample s is at a
+// row and a column from the low and high bits of a Fibonacci hash of s, taken the
+// other way round when not rowFromLow.
+template <typename T>
+bool looksSparse(const T* x, long ld, long rows, long cols, bool rowFromLow) {
+  int hits = 0;
+  for (int s = 0; s < kZeroProbes; ++s) {
+    const uint32_t lo = static_cast<uint32_t>(s) * 0x9e3779b1u, hi = lo >> 7;
+    const long r = (rowFromLow ? lo : hi) % static_cast<uint32_t>(rows);
+    const long c = (rowFromLow ? hi : lo) % static_cast<uint32_t>(cols);
+    hits += x[r * ld + c] == T(0);
+  }
+  return hits >= kZeroHits;
+}
+
+// Whether the column kernel takes C = Aᵀ·B: B looks sparse (on Zen 5 the column
+// kernel took 0.74–0.83× the 8×32 tile's time on one thread on MNIST's gᵀ·x, and
+// lost at the ReLU outputs' 44%).
 
 template <typename T>
 bool colsPay(const GemmKernel<T>& kern, const GemmArgs<T>& g) {
   if (!kern.cols || !g.transA || g.transB || g.k > kern.colsMaxK || g.m % kern.colsAlign != 0 ||
       g.n % kern.colsAlign != 0 || static_cast<double>(g.k) * g.lda >= 2147483647.0)
     return false;
-  int hits = 0;
-  for (int s = 0; s < kColProbes; ++s) {
-    const uint32_t h = static_cast<uint32_t>(s) * 0x9e3779b1u;
-    hits += g.b[static_cast<long>(h % static_cast<uint32_t>(g.k)) * g.ldb + static_cast<long>((h >> 7) % static_cast<uint32_t>(g.n))] == T(0);
-  }
-  return hits >= kColHits;
+  return looksSparse(g.b, g.ldb, g.k, g.n, true);
 }
 
 // C = Aᵀ·B by the column kernel, in chunks of whole colsAlign columns over the pool.
@@ -348,12 +365,7 @@ void gemmCols(const GemmKernel<T>& kern, const GemmArgs<T>& g0) {
   const auto part = [&](int t, T* mine) {
     kern.cols(g, units * t / chunks * kern.colsAlign, units * (t + 1) / chunks * kern.colsAlign, mine, finite);
   };
-  bool shared = chunks >= 2 && static_cast<double>(g.m) * g.n * g.k >= kParallelMinMacs && p.tryAcquire();
-  if (shared && !p.reserveWorkerScratch(kern.workElems * sizeof(T))) {
-    p.release();
-    shared = false;
-  }
-  if (!shared) {
+  if (!takePool(p, chunks, static_cast<double>(g.m) * g.n * g.k, kern.workElems * sizeof(T))) {
     for (int t = 0; t < chunks; ++t) part(t, work);
     return;
   }
@@ -361,12 +373,10 @@ void gemmCols(const GemmKernel<T>& kern, const GemmArgs<T>& g0) {
   p.release();
 }
 
-// Whether the row kernel takes C = A·op(B): A's zeros sampled at kColProbes spread
-// elements reach kRowHits (≈ 60%), and C is wide enough (narrow products go
-// transposed). On Zen 4, for 128×784·(400×784)ᵀ with zeros scattered at random,
+// Whether the row kernel takes C = A·op(B): A looks sparse, and C is wide enough
+// (narrow products go transposed). On Zen 4, for 128×784·(400×784)ᵀ with zeros scattered at random,
 // it took 1.0× the tiled kernel's time at 50% zeros, 0.83× at 60%, 0.64× at 70%,
 // and 0.8× on an MNIST batch (81%; the tiled kernel skips half its panel steps).
-constexpr int kRowHits = 38;
 // Below this many rows a B that is not transposed, which the tiled kernel reads in
 // place, costs less than packing its strips (m = 1–8 on MNIST: 0.7–0.9× the row
 // kernel's time); a transposed B is packed either way.
@@ -377,12 +387,7 @@ bool rowsPay(const GemmKernel<T>& kern, const GemmArgs<T>& g) {
   if (!kern.rows || g.transA || (!g.transB && g.m < kRowsMinM) || g.n < kTransposeMaxN || g.k > kern.rowsMaxK ||
       static_cast<double>(g.k) * kern.rowsWidth >= 2147483647.0)
     return false;
-  int hits = 0;
-  for (int s = 0; s < kColProbes; ++s) {
-    const uint32_t h = static_cast<uint32_t>(s) * 0x9e3779b1u;
-    hits += g.a[static_cast<long>((h >> 7) % static_cast<uint32_t>(g.m)) * g.lda + static_cast<long>(h % static_cast<uint32_t>(g.k))] == T(0);
-  }
-  return hits >= kRowHits;
+  return looksSparse(g.a, g.lda, g.m, g.k, false);
 }
 
 // Rows of A listed at once by the row kernel: lists of 1024 rows of k = 784 take 6.4 MB.
@@ -402,11 +407,7 @@ void gemmRows(const GemmKernel<T>& kern, const GemmArgs<T>& g0) {
   if (!work || !lists) throw ArgError{"gemm: out of memory for packing buffers", false};
   Pool& p = pool();
   const int chunks = static_cast<int>((g0.n + kern.rowsWidth - 1) / kern.rowsWidth);
-  bool shared = chunks >= 2 && static_cast<double>(g0.m) * g0.n * g0.k >= kParallelMinMacs && p.tryAcquire();
-  if (shared && !p.reserveWorkerScratch(kern.workElems * sizeof(T))) {
-    p.release();
-    shared = false;
-  }
+  const bool shared = takePool(p, chunks, static_cast<double>(g0.m) * g0.n * g0.k, kern.workElems * sizeof(T));
   for (long r0 = 0; r0 < g0.m; r0 += kRowsGroup) {
     GemmArgs<T> g = g0;
     g.m = std::min(kRowsGroup, g0.m - r0);
@@ -440,8 +441,9 @@ void gemmRows(const GemmKernel<T>& kern, const GemmArgs<T>& g0) {
 // compute Cᵀ = op(B)ᵀ·op(A)ᵀ (n×m, no column edge) and add its transpose into C.
 template <typename T>
 void gemm(const GemmKernel<T>& kern, const GemmArgs<T>& g) {
-  if (g.m > 0 && g.n > 0 && colsPay(kern, g)) return gemmCols(kern, g);
-  if (g.k > 0 && rowsPay(kern, g)) return gemmRows(kern, g);
+  const bool sampled = g.m > 0 && g.n > 0 && g.k > 0;  // the zero samples need a nonempty operand
+  if (sampled && colsPay(kern, g)) return gemmCols(kern, g);
+  if (sampled && rowsPay(kern, g)) return gemmRows(kern, g);
   if (g.n >= kTransposeMaxN || g.n % kern.nr == 0 || g.m % kern.nr != 0 || g.k == 0)
     return gemmParallel(kern, g);
   T* const ct = static_cast<T*>(scratch(static_cast<size_t>(g.m) * g.n * sizeof(T), 2));

@@ -458,13 +458,7 @@ bool rowsF32(const GemmArgs<float>& g, long j0, long j1, float* work, const int*
       }
   }
   // A ±0 of A may be left out only where B is finite (0·NaN and 0·∞ are NaN).
-  const __m512i exponent = _mm512_set1_epi32(0x7f800000);
-  __mmask16 bad = 0;
-  for (long e = 0; e < k * kRowStrip; e += 16) {
-    const __m512i x = _mm512_loadu_si512(strip + e);
-    bad |= _mm512_cmpeq_epi32_mask(_mm512_and_si512(x, exponent), exponent);
-  }
-  if (bad) return false;
+  if (!SkipF32::allFinite(strip, 1, k * kRowStrip, 0)) return false;
   const RowLists l(g, const_cast<int*>(base));
   const long kb = F32::kBlock(k);
   const int nv = static_cast<int>((w + 15) / 16);

@@ -209,6 +209,17 @@ test('gemm with k = 0 sets C to beta·C (zeros for beta 0, unchanged for beta 1)
   assert.deepEqual([...c], [0, 0, 0, 0]);
 });
 
+test('gemm with k = 0 in float32, at the shapes of the column and row kernels (which sample an operand), sets C to beta·C', { skip }, () => {
+  const none = new Float32Array(0);
+  for (const [tA, tB] of [[true, false], [false, false], [false, true]] as const) {
+    const c = new Float32Array(64 * 64).fill(7);
+    gemm!(tA, tB, 64, 64, 0, none, 0, 64, none, 0, 64, 1, c, 0, 64);
+    assert.ok(c.every((v) => v === 7), `transA=${tA} transB=${tB} beta 1`);
+    gemm!(tA, tB, 64, 64, 0, none, 0, 64, none, 0, 64, 0, c, 0, 64);
+    assert.ok(c.every((v) => v === 0), `transA=${tA} transB=${tB} beta 0`);
+  }
+});
+
 test('gemm with m = 0 or n = 0 touches nothing, even with empty arrays', { skip }, () => {
   const e = new Float32Array(0);
   gemm!(false, false, 0, 5, 3, e, 0, 3, e, 0, 5, 0, e, 0, 5);
