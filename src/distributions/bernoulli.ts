@@ -67,9 +67,14 @@ export class Bernoulli extends Distribution {
 
   /** Σ over the last axis of x ℓ − softplus(ℓ), through the fused row-summed BCE. */
   override logProbSum(x: Tensor): Tensor {
-    if (this.fromProbs) return super.logProbSum(x);
+    return this.fromProbs ? super.logProbSum(x) : neg(this.negLogProbSum(x));
+  }
+
+  /** Σ BCE-with-logits over the last axis, one fused op (−logProbSum without two negations). */
+  override negLogProbSum(x: Tensor): Tensor {
+    if (this.fromProbs) return super.negLogProbSum(x);
     const shape = broadcastShapes(x.shape, this.logits.shape, 'Bernoulli.logProbSum');
-    return neg(bceWithLogitsRows(expand(this.logits, shape), expand(x, shape)));
+    return bceWithLogitsRows(expand(this.logits, shape), expand(x, shape));
   }
 
   /** H = softplus(ℓ) − p ℓ. */

@@ -6,7 +6,7 @@ import type { Rng } from '../tensor/random.js';
 import type { DType } from '../tensor/dtype.js';
 import { broadcastShapes, fmtShape, type Shape } from '../tensor/shape.js';
 import { noGrad } from '../autograd/tape.js';
-import { expand, sum } from '../ops/index.js';
+import { expand, neg, sum } from '../ops/index.js';
 
 export abstract class Distribution {
   /** Shape of the independent (not necessarily identical) distributions held. */
@@ -50,6 +50,11 @@ export abstract class Distribution {
    */
   logProbSum(x: Tensor): Tensor {
     return sum(this.logProb(x), -1);
+  }
+
+  /** −logProbSum(x), a reconstruction loss; subclasses whose fused sum is a negative log-likelihood return it as it is. */
+  negLogProbSum(x: Tensor): Tensor {
+    return neg(this.logProbSum(x));
   }
 
   /** Differential (or discrete) entropy, shape batchShape. */

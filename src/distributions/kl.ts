@@ -4,9 +4,9 @@
 import type { Tensor } from '../tensor/tensor.js';
 import type { Rng } from '../tensor/random.js';
 import { noGrad } from '../autograd/tape.js';
-import { fmtShape, shapesEqual } from '../tensor/shape.js';
+import { broadcastShapes, fmtShape, shapesEqual } from '../tensor/shape.js';
 import {
-  add, clamp, diagEmbed, diagonal, div, exp, log, mean, mul, normalKl, softplus, sqrt, square, sub, sum, triangularSolve, unsqueeze, variance,
+  add, clamp, diagEmbed, diagonal, div, exp, log, mean, mul, normalKl, normalKlStandard, softplus, sqrt, square, sub, sum, triangularSolve, unsqueeze, variance,
 } from '../ops/index.js';
 import { Distribution, lowestFinite, sumRightmost } from './distribution.js';
 import { Normal } from './normal.js';
@@ -75,11 +75,15 @@ export function klMonteCarlo(p: Distribution, q: Distribution, opts: KLMonteCarl
 
 /**
  * ½[r − log r − 1] + (μp − μq)²/(2σq²) per coordinate, with r = σp²/σq² = exp(2(log σp − log σq)),
- * as one fused primitive (ops/losses.ts normalKl).
+ * as one fused primitive (ops/losses.ts normalKl); against N(0, I) (a VAE's prior) from p's log σ²
+ * without broadcasting the prior (ops/gaussian.ts normalKlStandard), when the result has p's shape.
  */
 function klNormalNormal(p: Normal, q: Normal): Tensor {
   if (!shapesEqual(p.eventShape, q.eventShape)) {
     throw new Error(`klDivergence(Normal, Normal): event shapes ${fmtShape(p.eventShape)} and ${fmtShape(q.eventShape)} differ`);
+  }
+  if (q.isStandard && p.logVar && shapesEqual(broadcastShapes(p.loc.shape, q.loc.shape, 'klDivergence(Normal, Normal)'), p.loc.shape)) {
+    return sumRightmost(normalKlStandard(p.loc, p.logVar, p.logVarBounds), p.eventShape.length);
   }
   return sumRightmost(normalKl(p.loc, p.logScale, q.loc, q.logScale), p.eventShape.length);
 }
@@ -146,9 +150,9 @@ registerKL(Categorical, Categorical, (p, q) => klCategorical(p.logits, q.logits)
 registerKL(OneHotCategorical, OneHotCategorical, (p, q) => klCategorical(p.logits, q.logits));
 
 /**
- * The VAE fast path: KL(N(μ, diag σ²) ‖ N(0, I)) = ½ Σ_j (σ_j² − log σ_j² − 1 + μ_j²), summed over the
- * last axis, from log σ² directly. Equal to klDivergence of the two Normals with eventDims 1.
+ * The VAE term KL(N(μ, diag σ²) ‖ N(0, I)) = ½ Σ_j (σ_j² − log σ_j² − 1 + μ_j²), summed over the
+ * last axis, from log σ² directly: klDivergence of the two Normals with eventDims 1 takes this path.
  */
 export function klStandardNormal(loc: Tensor, logVar: Tensor): Tensor {
-  return mul(sum(add(sub(sub(exp(logVar), logVar), 1), square(loc)), -1), 0.5);
+  return sum(normalKlStandard(loc, logVar), -1);
 }

@@ -3,7 +3,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import type { Rng } from '../tensor/random.js';
 import type { DType } from '../tensor/dtype.js';
-import { add, div, exp, log, mul, randn, square, sub } from '../ops/index.js';
+import { add, clamp, div, exp, log, mul, normalRsample, ones, randn, square, sub, zeros, type LogVarBounds } from '../ops/index.js';
 import { broadcastParams, checkEntries, checkSampleCount, Distribution, sumRightmost } from './distribution.js';
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
@@ -14,6 +14,8 @@ export interface NormalParams {
   scale?: Tensor;
   /** log σ², the natural output of a VAE encoder (give this or scale). */
   logVar?: Tensor;
+  /** With logVar: [lo, hi] it is clamped into (its gradient zero where clamped), so σ never overflows. */
+  logVarBounds?: LogVarBounds;
   /** How many trailing axes form one event (default 0: independent scalars; 1: a diagonal Gaussian over vectors). */
   eventDims?: number;
   /** Check parameter values (default true). */
@@ -22,10 +24,14 @@ export interface NormalParams {
 
 export class Normal extends Distribution {
   readonly loc: Tensor;
-  /** σ, broadcast to the full parameter shape. */
-  readonly scale: Tensor;
-  /** log σ, kept separately so that logVar inputs of ±30 never pass through σ² on the way to a log. */
-  readonly logScale: Tensor;
+  /** log σ² as given (before logVarBounds) when built from logVar, else null. */
+  readonly logVar: Tensor | null;
+  /** The bounds on logVar ([−∞, ∞] when none were given). */
+  readonly logVarBounds: LogVarBounds;
+  private readonly scaleParam: Tensor | null;
+  private logScaleCache: Tensor | null = null;
+  private scaleCache: Tensor | null = null;
+  private standardNormal = false;
 
   constructor(params: NormalParams) {
     const { loc, scale, logVar } = params;
@@ -37,19 +43,47 @@ export class Normal extends Distribution {
       throw new Error(`Normal: eventDims ${eventDims} is out of range for parameters of shape [${shape.join(',')}]`);
     }
     super(shape.slice(0, shape.length - eventDims), shape.slice(shape.length - eventDims));
+    const bounds = params.logVarBounds ?? [-Infinity, Infinity];
+    if (params.logVarBounds !== undefined && (scale || !(bounds[0] < bounds[1]))) {
+      throw new Error(`Normal: logVarBounds must be [lo, hi] with lo < hi, given with logVar (got ${JSON.stringify(params.logVarBounds)}${scale ? ' with scale' : ''})`);
+    }
     if (params.validate ?? true) {
       checkEntries('Normal', 'loc', loc, Number.isFinite, 'finite');
       if (scale) checkEntries('Normal', 'scale', scale, (v) => v > 0 && Number.isFinite(v), 'positive and finite');
       else checkEntries('Normal', 'logVar', logVar!, Number.isFinite, 'finite');
     }
     this.loc = tensors[0]!;
-    if (scale) {
-      this.scale = tensors[1]!;
-      this.logScale = log(this.scale);
-    } else {
-      this.logScale = mul(tensors[1]!, 0.5);
-      this.scale = exp(this.logScale);
+    this.scaleParam = scale ? tensors[1]! : null;
+    this.logVar = scale ? null : tensors[1]!;
+    this.logVarBounds = bounds;
+  }
+
+  /** The standard normal N(0, I) over `shape` (KL divergences to it take a faster path). */
+  static standard(shape: readonly number[], opts: { dtype?: DType; eventDims?: number } = {}): Normal {
+    const dtype = opts.dtype ?? 'float32';
+    const n = new Normal({ loc: zeros(shape, { dtype }), scale: ones(shape, { dtype }), ...(opts.eventDims !== undefined ? { eventDims: opts.eventDims } : {}) });
+    n.standardNormal = true;
+    return n;
+  }
+
+  /** Whether this is N(0, I) as Normal.standard made it. */
+  get isStandard(): boolean {
+    return this.standardNormal;
+  }
+
+  /** log σ, kept apart from σ so that logVar inputs of ±30 never pass through σ² on the way to a log. */
+  get logScale(): Tensor {
+    if (!this.logScaleCache) {
+      const [lo, hi] = this.logVarBounds;
+      const lv = this.logVar;
+      this.logScaleCache = lv ? mul(lo === -Infinity && hi === Infinity ? lv : clamp(lv, lo, hi), 0.5) : log(this.scaleParam!);
     }
+    return this.logScaleCache;
+  }
+
+  /** σ, broadcast to the full parameter shape. */
+  get scale(): Tensor {
+    return (this.scaleCache ??= this.scaleParam ?? exp(this.logScale));
   }
 
   get dtype(): DType {
@@ -60,10 +94,11 @@ export class Normal extends Distribution {
     return true;
   }
 
-  /** x = μ + σ ε, ε ~ N(0, I). */
+  /** x = μ + σ ε, ε ~ N(0, I); from logVar as one fused op (ops/gaussian.ts). */
   override rsample(n: number, rng: Rng): Tensor {
     checkSampleCount('Normal.rsample', n);
     const eps = randn([n, ...this.loc.shape], rng, { dtype: this.dtype });
+    if (this.logVar) return normalRsample(this.loc, this.logVar, eps, this.logVarBounds);
     return add(this.loc, mul(this.scale, eps));
   }
 

@@ -3,7 +3,7 @@
 // seed gives the same weights in both models.
 import type { Tensor } from '../tensor/tensor.js';
 import type { Rng } from '../tensor/random.js';
-import { clamp } from '../ops/index.js';
+import { Normal } from '../distributions/normal.js';
 import { Linear, mlp, type Init, type Sequential } from '../nn/linear.js';
 
 export interface GaussianEncoder {
@@ -24,10 +24,13 @@ export function gaussianEncoder(
 }
 
 /**
- * μ(x) and log σ²(x) for a batch x. NOTE: clamping is the identity in the working range (so the
- * reference VAE is exact) and keeps exp(log σ²) and exp(½ log σ²) finite for any input.
+ * The guide q(z|x) = N(μ(x), diag σ²(x)) for a batch x, log σ² clamped into logVarBounds (inside
+ * Normal, so that rsample and the KL to N(0, I) are each one fused op). NOTE: clamping is the
+ * identity in the working range (so the reference VAE is exact) and keeps exp(log σ²) and
+ * exp(½ log σ²) finite for any input.
  */
-export function encodeGaussian(e: GaussianEncoder, x: Tensor, logVarBounds: readonly [number, number]): { loc: Tensor; logVar: Tensor } {
+export function encodeGaussian(e: GaussianEncoder, x: Tensor, logVarBounds: readonly [number, number], eventDims = 0): Normal {
   const h = e.encoder ? e.encoder.forward(x) : x;
-  return { loc: e.muHead.forward(h), logVar: clamp(e.logVarHead.forward(h), logVarBounds[0], logVarBounds[1]) };
+  // Network outputs are not validated entry by entry; the trainer checks the loss for non-finite values.
+  return new Normal({ loc: e.muHead.forward(h), logVar: e.logVarHead.forward(h), logVarBounds, eventDims, validate: false });
 }

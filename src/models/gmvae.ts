@@ -6,7 +6,7 @@ import type { Rng } from '../tensor/random.js';
 import { allocate } from '../tensor/dtype.js';
 import { fmtShape } from '../tensor/shape.js';
 import {
-  add, clamp, concat, exp, expand, logSoftmax, logsumexp, maximum, mean, mul, ones, randn, reshape, sub, sum, unsqueeze, zeros,
+  add, concat, exp, expand, logSoftmax, logsumexp, maximum, mean, mul, ones, randn, reshape, sub, sum, unsqueeze, zeros,
 } from '../ops/index.js';
 import { noGrad } from '../autograd/tape.js';
 import { Module } from '../nn/module.js';
@@ -196,7 +196,7 @@ export class GMVAE extends Module implements GenerativeModel {
   /** p(w|z) for every z: batch shape [K], event [latentDim]. */
   components(): Normal {
     const [lo, hi] = this.config.logVarBounds;
-    return new Normal({ loc: this.componentMeans, logVar: clamp(this.componentLogVars, lo, hi), eventDims: 1, validate: false });
+    return new Normal({ loc: this.componentMeans, logVar: this.componentLogVars, logVarBounds: [lo, hi], eventDims: 1, validate: false });
   }
 
   /** The marginal prior p(w) = Σ_z π_z N(w; μ_z, σ_z²) as a distribution (for checks and klMonteCarlo). */
@@ -207,8 +207,7 @@ export class GMVAE extends Module implements GenerativeModel {
   /** q(w|x) = N(μ(x), diag σ²(x)), batch shape [batch], event [latentDim]. */
   guide(x: Tensor): Normal {
     checkBatch(x, this.inputDim, 'GMVAE.guide');
-    const { loc, logVar } = encodeGaussian(this, x, this.config.logVarBounds);
-    return new Normal({ loc, logVar, eventDims: 1, validate: false });
+    return encodeGaussian(this, x, this.config.logVarBounds, 1);
   }
 
   /** p(x|w) for w [n, latentDim]: batch shape [n, inputDim]. */
@@ -238,7 +237,7 @@ export class GMVAE extends Module implements GenerativeModel {
   gmvaeParts(x: Tensor, rng: Rng): GmvaeParts {
     const q = this.guide(x);
     const w = reshape(q.rsample(1, rng), [x.shape[0]!, this.latentDim]);
-    const recon = mul(this.likelihood(w).logProbSum(x), -1);
+    const recon = this.likelihood(w).negLogProbSum(x);
     const logPwz = this.components().logProb(unsqueeze(w, 1));
     const logPi = this.priorLogits();
     const logQz = logSoftmax(add(logPwz, logPi), -1);
@@ -263,7 +262,7 @@ export class GMVAE extends Module implements GenerativeModel {
     // Masking noise (a denoising autoencoder, Vincent et al. 2010): each input is zeroed with probability p.
     const input = p > 0 ? maskInputs(x, p, ctx.rng) : x;
     const w = this.guide(input).loc;
-    const recon = mean(mul(this.likelihood(w).logProbSum(x), -1));
+    const recon = mean(this.likelihood(w).negLogProbSum(x));
     if (ctx.step >= (this.config.pretrainEpochs - 1) * ctx.stepsPerEpoch && this.codeRows() < MAX_EM_ROWS) {
       const clean = p > 0 ? noGrad(() => this.guide(x).loc) : w;
       this.pretrainCodes.push(Float32Array.from(clean.contiguousData()));

@@ -3,7 +3,7 @@
 // (Bernoulli logits or Gaussian); guide q_φ(z|x) = N(μ(x), diag σ²(x)).
 import type { Tensor } from '../tensor/tensor.js';
 import type { Rng } from '../tensor/random.js';
-import { add, clamp, concat, expand, logsumexp, maximum, mean, mul, ones, randn, reshape, slice, sub, sum, zeros } from '../ops/index.js';
+import { add, concat, expand, logsumexp, maximum, mean, mul, ones, randn, reshape, slice, sub, sum } from '../ops/index.js';
 import { Module } from '../nn/module.js';
 import { Linear, mlp, type Init, type Sequential } from '../nn/linear.js';
 import type { GenerativeModel, LossContext, LossOutput, ModelConfig } from './model.js';
@@ -129,16 +129,13 @@ export class VAE extends Module implements GenerativeModel {
 
   /** The prior p(z) = N(0, I), one coordinate per latent dimension. */
   prior(): Normal {
-    const dtype = this.muHead.weight.dtype;
-    return new Normal({ loc: zeros([this.latentDim], { dtype }), scale: ones([this.latentDim], { dtype }) });
+    return Normal.standard([this.latentDim], { dtype: this.muHead.weight.dtype });
   }
 
   /** The guide q(z|x) = N(μ(x), diag σ²(x)), batch shape [batch, latentDim] (per coordinate, for free bits). */
   guide(x: Tensor): Normal {
     checkBatch(x, this.inputDim, 'VAE.guide');
-    const { loc, logVar } = encodeGaussian(this, x, this.config.logVarBounds);
-    // Network outputs are not validated entry by entry; the trainer checks the loss for non-finite values.
-    return new Normal({ loc, logVar, validate: false });
+    return encodeGaussian(this, x, this.config.logVarBounds);
   }
 
   /** The likelihood p(x|z) for z of shape [n, latentDim], batch shape [n, inputDim]. */
@@ -154,7 +151,7 @@ export class VAE extends Module implements GenerativeModel {
         return new Normal({ loc: out, scale: ones([1], { dtype: out.dtype }), validate: false });
       case 'gaussian-learned': {
         const [lo, hi] = this.config.decoderLogVarBounds;
-        return new Normal({ loc: slice(out, [null, [0, D]]), logVar: clamp(slice(out, [null, [D, 2 * D]]), lo, hi), validate: false });
+        return new Normal({ loc: slice(out, [null, [0, D]]), logVar: slice(out, [null, [D, 2 * D]]), logVarBounds: [lo, hi], validate: false });
       }
     }
   }
@@ -175,7 +172,7 @@ export class VAE extends Module implements GenerativeModel {
     const q = this.guide(x);
     const p = this.prior();
     const z = this.draw(q, 1, rng);
-    const recon = mul(this.logLikelihood(x, z), -1);
+    const recon = this.likelihood(z).negLogProbSum(x);
     const klPerDim = kl === 'analytic' ? klDivergence(q, p) : sub(q.logProb(z), p.logProb(z));
     return { recon, klPerDim };
   }

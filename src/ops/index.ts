@@ -9,3 +9,4 @@ export * from './linalg.js';
 export * from './activations.js';
 export * from './losses.js';
 export { scalar, opRegistry, defineOp, type TensorLike, type OpDef, type Op } from './op.js';
+export * from './gaussian.js';

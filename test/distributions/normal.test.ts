@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { exp, gradcheck, Rng, sum, tensor, zeros } from '../../src/index.js';
+import { klDivergence } from '../../src/distributions/kl.js';
 import { Normal, normalCdf, normalIcdf } from '../../src/distributions/index.js';
 import { assertClose, f64, flat, t64 } from './helpers.js';
 
@@ -116,4 +117,32 @@ test('normalIcdf inverts normalCdf to 1e-12 from 1e-300 to 1 − 1e-12', () => {
   assert.equal(normalIcdf(0), -Infinity);
   assert.equal(normalIcdf(1), Infinity);
   assert.throws(() => normalIcdf(1.5), /normalIcdf: p must be in \[0, 1\] \(got 1.5\)/);
+});
+
+test('Normal with logVarBounds clamps log σ² into them (zero gradient where clamped) and rejects bad bounds', () => {
+  const loc = zeros([4], f64);
+  const logVar = t64([-40, -1, 2, 25]);
+  const p = new Normal({ loc, logVar, logVarBounds: [-30, 20] });
+  assertClose(p.logScale, [-15, -0.5, 1, 10], 0, 0, 'log σ = ½·clamp(log σ², -30, 20)');
+  assertClose(p.variance, [Math.exp(-30), Math.exp(-1), Math.exp(2), Math.exp(20)], 1e-14, 0, 'variance');
+  const lv = tensor([-40, -1, 2, 25], { dtype: 'float64', requiresGrad: true });
+  sum(new Normal({ loc, logVar: lv, logVarBounds: [-30, 20] }).rsample(1, new Rng(3))).backward();
+  const g = lv.grad!.data;
+  assert.ok(g[0] === 0 && g[3] === 0 && g[1] !== 0 && g[2] !== 0, `gradient ${Array.from(g).join(', ')}`);
+  assert.throws(() => new Normal({ loc, logVar, logVarBounds: [1, -1] }), /Normal: logVarBounds must be \[lo, hi\] with lo < hi, given with logVar \(got \[1,-1\]\)/);
+  assert.throws(() => new Normal({ loc, scale: t64([1, 1, 1, 1]), logVarBounds: [-1, 1] }), /logVarBounds .* \(got \[-1,1\] with scale\)/);
+});
+
+test('Normal.standard is N(0, I), and its KL from a Normal built from log σ² equals the general closed form bit for bit', () => {
+  const std = Normal.standard([3], { dtype: 'float64', eventDims: 1 });
+  assert.ok(std.isStandard && !new Normal({ loc: zeros([3], f64), scale: t64([1, 1, 1]) }).isStandard);
+  assertClose(std.loc, [0, 0, 0], 0, 0);
+  assertClose(std.scale, [1, 1, 1], 0, 0);
+  const rng = new Rng(8);
+  const loc = tensor(Float64Array.from({ length: 6 }, () => rng.normal()), [2, 3]);
+  const logVar = tensor(Float64Array.from({ length: 6 }, () => 2 * rng.normal()), [2, 3]);
+  const q = new Normal({ loc, logVar, logVarBounds: [-30, 20], eventDims: 1 });
+  const fast = klDivergence(q, std);
+  const general = klDivergence(q, new Normal({ loc: zeros([3], f64), scale: t64([1, 1, 1]), eventDims: 1 }));
+  assert.deepEqual(Array.from(fast.data), Array.from(general.data));
 });

@@ -10,6 +10,7 @@ import {
   mean, min, minimum, mse, mul, neg, outer, padTo, permute, pow, powScalar, reciprocal, relu, reshape, sigmoid, sign, slice,
   slogdet, softmax, softplus, solve, sqrt, square, squeeze, stack, step, sub, sum, swish, tanh, tensor, trace, transpose,
   triangularSolve, unsqueeze, variance, where, bceWithLogits, bceWithLogitsRows, gaussianNll, broadcastTo, linear, normalKl,
+  normalKlStandard, normalRsample,
 } from '../../src/index.js';
 import { forEachBackend } from '../helpers/backends.js';
 
@@ -238,6 +239,13 @@ c('gaussianNll none', (x, m, lv) => gaussianNll(x, m, lv, 'none'), [r(4), r(4), 
 c('normalKl in all four inputs, same shapes', (mp, sp, mq, sq) => normalKl(mp, sp, mq, sq), [r(3, 4), r(3, 4), r(3, 4), r(3, 4)]);
 c('normalKl against a broadcast prior [4] (the VAE case)', (mp, sp, mq, sq) => normalKl(mp, sp, mq, sq), [r(3, 4), r(3, 4), r(4), r(4)]);
 c('normalKl with every input broadcast differently', (mp, sp, mq, sq) => normalKl(mp, sp, mq, sq), [r(2, 1, 3), r(3), r(4, 1), r(1)]);
+// log σ² entries ±0.5 inside or outside the bounds [−1, 1], never at a bound (the clamp's kink).
+const logVarAcross = k([-2.5, -0.5, 0.5, 1.5, 0.25, -1.75], [2, 3]);
+const eps3 = r(3, 2, 3);
+c('normalRsample, one draw, unbounded', (m, lv) => normalRsample(m, lv, k([0.3, -1.2, 2, 0.7, -0.4, 1.1], [1, 2, 3])), [r(2, 3), r(2, 3)]);
+c('normalRsample, three draws, log σ² clamped to [-1, 1] in some entries', (m, lv) => normalRsample(m, add(lv, logVarAcross), eps3, [-1, 1]), [r(2, 3), mul(r(2, 3), 0.1)]);
+c('normalKlStandard, unbounded', (m, lv) => normalKlStandard(m, lv), [r(2, 3), r(2, 3)]);
+c('normalKlStandard, log σ² clamped to [-1, 1] in some entries', (m, lv) => normalKlStandard(m, add(lv, logVarAcross), [-1, 1]), [r(2, 3), mul(r(2, 3), 0.1)]);
 
 forEachBackend(() => {
   for (const { name, fn, inputs, opts } of cases) {
