@@ -102,6 +102,11 @@ function resolve(o: VaeOptions): VaeConfig {
   return { kind, inputDim, latentDim, hidden, decoderHidden, activation, decoder, beta, warmup, freeBits, kl, objective, k, logVarBounds, decoderLogVarBounds, init };
 }
 
+/** β·kl, with β = 1 (the plain ELBO) as kl itself: a product by one is exact, and one op fewer a step. */
+function scaled(kl: Tensor, beta: number): Tensor {
+  return beta === 1 ? kl : mul(kl, beta);
+}
+
 export class VAE extends Module implements GenerativeModel {
   readonly config: VaeConfig;
   readonly inputDim: number;
@@ -217,11 +222,11 @@ export class VAE extends Module implements GenerativeModel {
     if (c.freeBits > 0) {
       // Free bits (Kingma et al. 2016, IAF paper): Σⱼ max(λ, E_batch[KLⱼ]).
       const klFree = sum(maximum(mean(klPerDim, 0), c.freeBits));
-      const loss = add(reconMean, mul(klFree, beta));
+      const loss = add(reconMean, scaled(klFree, beta));
       return { loss, terms: { recon: reconMean.item(), kl: kl.item(), klFreeBits: klFree.item(), beta } };
     }
     // −ELBO_β = E_q[−log p(x|z)] + β·KL(q(z|x) ‖ p(z)) (Higgins et al. 2017, eq. 4).
-    return { loss: add(reconMean, mul(kl, beta)), terms: { recon: reconMean.item(), kl: kl.item(), beta } };
+    return { loss: add(reconMean, scaled(kl, beta)), terms: { recon: reconMean.item(), kl: kl.item(), beta } };
   }
 
   private iwaeLoss(x: Tensor, rng: Rng): LossOutput {
@@ -237,7 +242,7 @@ export class VAE extends Module implements GenerativeModel {
     const { recon, klPerDim } = this.elboParts(x, rng, 'analytic');
     const reconMean = mean(recon);
     const kl = sum(mean(klPerDim, 0));
-    return { loss: add(reconMean, mul(kl, beta)), terms: { recon: reconMean.item(), kl: kl.item(), beta } };
+    return { loss: add(reconMean, scaled(kl, beta)), terms: { recon: reconMean.item(), kl: kl.item(), beta } };
   }
 
   encodeMean(x: Tensor): Tensor {
