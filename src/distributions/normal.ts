@@ -29,8 +29,6 @@ export class Normal extends Distribution {
   /** The bounds on logVar ([−∞, ∞] when none were given). */
   readonly logVarBounds: LogVarBounds;
   private readonly scaleParam: Tensor | null;
-  private logScaleCache: Tensor | null = null;
-  private scaleCache: Tensor | null = null;
   private standardNormal = false;
 
   constructor(params: NormalParams) {
@@ -71,19 +69,21 @@ export class Normal extends Distribution {
     return this.standardNormal;
   }
 
-  /** log σ, kept apart from σ so that logVar inputs of ±30 never pass through σ² on the way to a log. */
+  /**
+   * log σ, kept apart from σ so that logVar inputs of ±30 never pass through σ² on the way to a log.
+   * NOTE: log σ and σ are ops run at each access, not cached: a cache filled inside a training
+   * step's buffer scope would hold buffers that the scope recycles when it ends.
+   */
   get logScale(): Tensor {
-    if (!this.logScaleCache) {
-      const [lo, hi] = this.logVarBounds;
-      const lv = this.logVar;
-      this.logScaleCache = lv ? mul(lo === -Infinity && hi === Infinity ? lv : clamp(lv, lo, hi), 0.5) : log(this.scaleParam!);
-    }
-    return this.logScaleCache;
+    const lv = this.logVar;
+    if (!lv) return log(this.scaleParam!);
+    const [lo, hi] = this.logVarBounds;
+    return mul(lo === -Infinity && hi === Infinity ? lv : clamp(lv, lo, hi), 0.5);
   }
 
   /** σ, broadcast to the full parameter shape. */
   get scale(): Tensor {
-    return (this.scaleCache ??= this.scaleParam ?? exp(this.logScale));
+    return this.scaleParam ?? exp(this.logScale);
   }
 
   get dtype(): DType {
