@@ -10,7 +10,7 @@
 import { getBackend } from '../backend/registry.js';
 import type { FloatArray } from '../backend/backend.js';
 import { Tensor } from '../tensor/tensor.js';
-import { allocate, allocateUninit, type DType } from '../tensor/dtype.js';
+import { allocate, allocateUninit, dtypeOf } from '../tensor/dtype.js';
 import { fmtShape, padShape, shapesEqual, sizeOf, type Shape } from '../tensor/shape.js';
 import { defineOp } from './op.js';
 
@@ -55,10 +55,6 @@ function halfLogVar(logVar: FloatArray, [lo, hi]: LogVarBounds): HalfLogVar {
   const logScale = allocateUninit(dt, n);
   be.binary('mul', clamped, [n], scalarArray(logVar, 0.5), one, logScale, [n]);
   return { logScale, mask };
-}
-
-function dtypeOf(a: FloatArray): DType {
-  return a instanceof Float64Array ? 'float64' : 'float32';
 }
 
 /** A one-element array of like's dtype holding v. */
