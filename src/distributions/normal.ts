@@ -83,7 +83,12 @@ export class Normal extends Distribution {
 
   /** σ, broadcast to the full parameter shape. */
   get scale(): Tensor {
-    return this.scaleParam ?? exp(this.logScale);
+    return this.scaleFrom(this.logScale);
+  }
+
+  /** σ given log σ (so that a caller needing both runs log σ's ops once). */
+  private scaleFrom(logScale: Tensor): Tensor {
+    return this.scaleParam ?? exp(logScale);
   }
 
   get dtype(): DType {
@@ -104,8 +109,9 @@ export class Normal extends Distribution {
 
   /** log N(x; μ, σ²) = −½((x−μ)/σ)² − log σ − ½ log 2π, summed over the event axes. */
   logProb(x: Tensor): Tensor {
-    const z = div(sub(x, this.loc), this.scale);
-    const lp = sub(sub(mul(square(z), -0.5), this.logScale), HALF_LOG_2PI);
+    const logScale = this.logScale;
+    const z = div(sub(x, this.loc), this.scaleFrom(logScale));
+    const lp = sub(sub(mul(square(z), -0.5), logScale), HALF_LOG_2PI);
     return sumRightmost(lp, this.eventShape.length);
   }
 

@@ -12,7 +12,8 @@ import type { FloatArray } from '../backend/backend.js';
 import { Tensor } from '../tensor/tensor.js';
 import { allocate, allocateUninit, dtypeOf } from '../tensor/dtype.js';
 import { fmtShape, padShape, shapesEqual, sizeOf, type Shape } from '../tensor/shape.js';
-import { defineOp } from './op.js';
+import { defineOp, scalar } from './op.js';
+import { sumTo } from './reduce.js';
 
 /** Bounds on log σ², the same for every coordinate; [−∞, ∞] clamps nothing. */
 export type LogVarBounds = readonly [number, number];
@@ -47,21 +48,14 @@ function halfLogVar(logVar: FloatArray, [lo, hi]: LogVarBounds): HalfLogVar {
       const above = allocateUninit(dt, n);
       const below = allocateUninit(dt, n);
       mask = allocateUninit(dt, n);
-      be.binary('gt', logVar, [n], scalarArray(logVar, lo), one, above, [n]);
-      be.binary('lt', logVar, [n], scalarArray(logVar, hi), one, below, [n]);
+      be.binary('gt', logVar, [n], scalar(lo, dt).data, one, above, [n]);
+      be.binary('lt', logVar, [n], scalar(hi, dt).data, one, below, [n]);
       be.binary('mul', above, [n], below, [n], mask, [n]);
     }
   }
   const logScale = allocateUninit(dt, n);
-  be.binary('mul', clamped, [n], scalarArray(logVar, 0.5), one, logScale, [n]);
+  be.binary('mul', clamped, [n], scalar(0.5, dt).data, one, logScale, [n]);
   return { logScale, mask };
-}
-
-/** A one-element array of like's dtype holding v. */
-function scalarArray(like: FloatArray, v: number): FloatArray {
-  const a = allocate(dtypeOf(like), 1);
-  a[0] = v;
-  return a;
 }
 
 /** ∂/∂λ from ∂/∂log σ: ½·d (then the clamp's mask), as the composite's halving and clamp backward. */
@@ -70,7 +64,7 @@ function logVarGrad(dLogScale: FloatArray, mask: FloatArray | null, shape: Shape
   const n = dLogScale.length;
   const dt = dtypeOf(dLogScale);
   const half = allocateUninit(dt, n);
-  be.binary('mul', dLogScale, [n], scalarArray(dLogScale, 0.5), [1], half, [n]);
+  be.binary('mul', dLogScale, [n], scalar(0.5, dt).data, [1], half, [n]);
   if (!mask) return new Tensor(half, shape);
   const out = allocateUninit(dt, n);
   be.binary('mul', half, [n], mask, [n], out, [n]);
@@ -106,7 +100,7 @@ const rsampleOp = defineOp<'loc' | 'logVar', { eps: Tensor; bounds: LogVarBounds
   },
   backward: (g, { loc }, _out, { eps }, saved) => ({
     // ∂z/∂μ = 1, summed over the samples.
-    loc: () => sumSamples(g.contiguousData(), eps.shape, loc.shape),
+    loc: () => sumTo(g, loc.shape),
     // ∂z/∂log σ = ε·σ: the product's gradient g·ε summed over the samples, then the exp's ·σ.
     logVar: () => {
       const be = getBackend();
@@ -114,23 +108,13 @@ const rsampleOp = defineOp<'loc' | 'logVar', { eps: Tensor; bounds: LogVarBounds
       const dt = g.dtype;
       const ge = allocateUninit(dt, total);
       be.binary('mul', g.contiguousData(), eps.shape, saved.eps, eps.shape, ge, eps.shape);
-      const perParam = sumSamples(ge, eps.shape, loc.shape).contiguousData();
+      const perParam = sumTo(new Tensor(ge, eps.shape), loc.shape).contiguousData();
       const dLogScale = allocateUninit(dt, loc.size);
       be.binary('mul', perParam, [loc.size], saved.scale, [loc.size], dLogScale, [loc.size]);
       return logVarGrad(dLogScale, saved.mask, loc.shape);
     },
   }),
 });
-
-/** data of `shape` [samples, ...param] summed over the samples into param's shape (no kernel for one sample). */
-function sumSamples(data: FloatArray, shape: Shape, param: Shape): Tensor {
-  const samples = shape[0]!;
-  const size = sizeOf(param);
-  if (samples === 1) return new Tensor(data, param);
-  const out = allocateUninit(dtypeOf(data), size);
-  getBackend().reduce('sum', data, 1, samples, size, out);
-  return new Tensor(out, param);
-}
 
 /**
  * n reparameterized draws z = μ + exp(½·clamp(λ, lo, hi))·ε (Kingma & Welling 2014, eq. 10) for
