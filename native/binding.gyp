@@ -54,7 +54,7 @@
     },
     {
       "target_name": "elbo_native",
-      "sources": ["src/addon.cc"],
+      "sources": ["src/addon.cc", "src/arena.cc"],
       "dependencies": ["elbo_gemm_avx512", "elbo_gemm_avx2", "elbo_gemm_scalar",
                        "elbo_elem_avx512", "elbo_elem_avx2", "elbo_elem_scalar"],
       "libraries": ["-pthread"],

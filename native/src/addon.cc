@@ -22,6 +22,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "arena.h"
 #include "elementwise.h"
 #include "gemm.h"
 
@@ -1254,6 +1255,49 @@ napi_value AllFinite(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// A buffer's arena block goes back when V8 collects its ArrayBuffer; hint is its byte size.
+void releaseBuffer(napi_env env, void* data, void* hint) {
+  const size_t bytes = reinterpret_cast<size_t>(hint);
+  arenaGive(data, bytes);
+  int64_t total;
+  napi_adjust_external_memory(env, -static_cast<int64_t>(bytes), &total);
+}
+
+// alloc(f64, n): a Float64Array (f64) or Float32Array of n elements on huge pages (arena.cc),
+// contents arbitrary; null where the arena declines (see arena.h) or the engine allows no external
+// ArrayBuffers (V8's sandbox), and the caller allocates as usual.
+napi_value Alloc(napi_env env, napi_callback_info info) {
+  napi_value result = nullptr;
+  try {
+    napi_value argv[2];
+    getArgs(env, info, argv, "alloc");
+    bool f64;
+    if (napi_get_value_bool(env, argv[0], &f64) != napi_ok) throw ArgError{"alloc: f64 must be a boolean", false};
+    const double n = getNumber(env, argv[1], "n", "alloc");
+    if (!(n >= 1 && n <= 4294967295.0) || n != static_cast<double>(static_cast<int64_t>(n)))
+      throw ArgError{"alloc: n must be an integer in [1, 2^32) (got " + std::to_string(n) + ")", true};
+    const size_t bytes = static_cast<size_t>(n) * (f64 ? 8 : 4);
+    napi_get_null(env, &result);
+    void* block = arenaTake(bytes);
+    if (!block) return result;
+    napi_value ab;
+    if (napi_create_external_arraybuffer(env, block, bytes, releaseBuffer, reinterpret_cast<void*>(bytes), &ab) != napi_ok) {
+      arenaGive(block, bytes);
+      // A failed call may leave an exception pending (V8's sandbox refuses external memory).
+      bool pending;
+      napi_value ignored;
+      if (napi_is_exception_pending(env, &pending) == napi_ok && pending) napi_get_and_clear_last_exception(env, &ignored);
+      return result;
+    }
+    int64_t total;
+    napi_adjust_external_memory(env, static_cast<int64_t>(bytes), &total);
+    napi_create_typedarray(env, f64 ? napi_float64_array : napi_float32_array, static_cast<size_t>(n), ab, 0, &result);
+  } catch (const ArgError& e) {
+    throwJs(env, e);
+  }
+  return result;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   napi_value gemm, isa, threads;
   napi_create_function(env, "gemm", NAPI_AUTO_LENGTH, Gemm, nullptr, &gemm);
@@ -1263,7 +1307,7 @@ napi_value Init(napi_env env, napi_value exports) {
   } elementwise[] = {
       {"unary", Unary}, {"binary", Binary}, {"reduce", Reduce}, {"where", Where}, {"copyStrided", CopyStrided}, {"adamStep", AdamStep},
       {"bceLogits", BceLogits}, {"bceLogitsGrad", BceLogitsGrad}, {"gather", Gather}, {"normalKl", NormalKl}, {"normalKlGrad", NormalKlGrad},
-      {"allFinite", AllFinite}, {"biasAct", BiasAct}, {"gemmPair", GemmPair},
+      {"allFinite", AllFinite}, {"biasAct", BiasAct}, {"gemmPair", GemmPair}, {"alloc", Alloc},
   };
   for (const auto& e : elementwise) {
     napi_value fn;

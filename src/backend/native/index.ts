@@ -1,6 +1,7 @@
 // Node-only loader for the C++ addon built from native/ (N-API): gives a Backend
 // whose gemm, gemmPair and elementwise kernels (biasActInplace, unary, binary, reduce, where, copyStrided,
-// adamStep, bceLogits, bceLogitsGrad, gather, normalKl, allFinite) are native SIMD code and whose other kernels are the base backend's.
+// adamStep, bceLogits, bceLogitsGrad, gather, normalKl, allFinite) are native SIMD code, whose large
+// buffers live on huge pages, and whose other kernels are the base backend's.
 // This is the only file in src/ that touches Node APIs for the addon.
 import { createRequire } from 'node:module';
 import { gemmArgs, type Backend, type BinaryKernel, type FloatArray, type ReduceKernel, type UnaryKernel } from '../backend.js';
@@ -37,6 +38,7 @@ interface NativeAddon {
   readonly normalKl: Backend['normalKl'];
   readonly normalKlGrad: Backend['normalKlGrad'];
   readonly allFinite: (x: FloatArray) => boolean;
+  readonly alloc: (f64: boolean, n: number) => FloatArray | null;
   readonly isa: NativeIsa;
   readonly threads: number;
 }
@@ -50,7 +52,7 @@ const candidates = [
 function isAddon(x: unknown): x is NativeAddon {
   if (typeof x !== 'object' || x === null) return false;
   const o = x as Record<string, unknown>;
-  const fns = ['gemm', 'gemmPair', 'biasAct', 'unary', 'binary', 'reduce', 'where', 'copyStrided', 'adamStep', 'bceLogits', 'bceLogitsGrad', 'gather', 'normalKl', 'normalKlGrad', 'allFinite'];
+  const fns = ['gemm', 'gemmPair', 'biasAct', 'unary', 'binary', 'reduce', 'where', 'copyStrided', 'adamStep', 'bceLogits', 'bceLogitsGrad', 'gather', 'normalKl', 'normalKlGrad', 'allFinite', 'alloc'];
   return fns.every((f) => typeof o[f] === 'function') && typeof o.threads === 'number'
     && (o.isa === 'avx512' || o.isa === 'avx2' || o.isa === 'scalar');
 }
@@ -184,6 +186,12 @@ function elementwiseKernels(addon: NativeAddon, base: Backend): ElementwiseKerne
   };
 }
 
+// Buffers from this size up come from the addon's huge-page arena (native/src/arena.cc) while it
+// has room: a training step's weights, moments, gradients and batch activations, which the TLB
+// cannot cover on 4 KB pages. Smaller ones, and those it declines (a dataset, say), stay ordinary
+// typed arrays.
+const HUGE_MIN_BYTES = 64 * 1024;
+
 /**
  * The base backend with gemm, gemmPair and the elementwise kernels replaced by native ones,
  * or null when the addon is unavailable.
@@ -192,9 +200,15 @@ function elementwiseKernels(addon: NativeAddon, base: Backend): ElementwiseKerne
 export function loadNativeBackend(base: Backend): Backend | null {
   const { addon } = load();
   if (!addon) return null;
+  // ELBO_HUGE_PAGES=0 keeps every buffer an ordinary typed array.
+  const hugePages = process.env.ELBO_HUGE_PAGES !== '0';
   return {
     ...base,
     name: `native-${addon.isa}+${base.name}`,
+    allocate(f64, n) {
+      const big = hugePages && n * (f64 ? 8 : 4) >= HUGE_MIN_BYTES ? addon.alloc(f64, n) : null;
+      return big ?? (f64 ? new Float64Array(n) : new Float32Array(n));
+    },
     gemm: addon.gemm,
     gemmPair(first, second) {
       checkGemmPair(first, second);

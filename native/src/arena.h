@@ -1,0 +1,16 @@
+// Memory on transparent huge pages for tensor buffers and kernel scratch (arena.cc).
+#pragma once
+
+#include <cstddef>
+
+namespace elbo {
+
+// A 64-byte-aligned block of at least `bytes` (> 0) on huge pages, or nullptr when the block
+// would be over 8 MB, when 256 MB are already out, or when the system has no memory left.
+// Contents arbitrary. Any thread.
+void* arenaTake(size_t bytes);
+
+// Returns a block from arenaTake with the same `bytes`. Any thread.
+void arenaGive(void* block, size_t bytes);
+
+}  // namespace elbo
