@@ -7,7 +7,7 @@
 // Debian) never on huge pages. Here, blocks are carved from 2 MB-aligned regions marked
 // MADV_HUGEPAGE; a returned block waits on a free list of its size, since a training step asks
 // for the same sizes every time (the JS pool above recycles most buffers before they get here).
-// Regions are never unmapped: like the JS pool, the arena keeps what the step needs.
+// Regions are never unmapped: like the JS pool, the arena keeps what the step needs, up to a bound.
 #include "arena.h"
 
 #include <sys/mman.h>
@@ -25,10 +25,11 @@ constexpr size_t kHuge = size_t(2) << 20;
 // the next region is mapped, stays under a quarter of it).
 constexpr size_t kRegion = size_t(32) << 20;
 constexpr size_t kMaxBlock = kRegion / 4;
-// Blocks out at once, at most. Node frees a dropped external ArrayBuffer only when its event loop
-// next turns, so a synchronous loop that allocates and drops buffers would hold all of them until
-// it ends; past this bound arenaTake declines and the caller allocates ordinary memory.
-constexpr size_t kBudget = size_t(256) << 20;
+// Regions mapped, at most; past this, arenaTake declines unless a freed block of the size waits,
+// and the caller allocates ordinary memory. It bounds what the free lists can hold, and what a
+// synchronous loop can: Node frees a dropped external ArrayBuffer only when its event loop next
+// turns, so such a loop holds every block it dropped until it ends.
+constexpr size_t kMaxMapped = size_t(256) << 20;
 
 size_t roundUp(size_t x, size_t to) { return (x + to - 1) / to * to; }
 
@@ -51,7 +52,7 @@ struct Arena {
   std::unordered_map<size_t, std::vector<void*>> free;
   char* next = nullptr;
   size_t left = 0;
-  size_t out = 0;
+  size_t mapped = 0;
 };
 
 Arena& arena() {
@@ -66,24 +67,23 @@ void* arenaTake(size_t bytes) {
   bytes = roundUp(bytes, 64);
   Arena& a = arena();
   std::lock_guard<std::mutex> lk(a.mu);
-  if (bytes > kMaxBlock || a.out + bytes > kBudget) return nullptr;
-  void* block = nullptr;
+  if (bytes > kMaxBlock) return nullptr;
   auto it = a.free.find(bytes);
   if (it != a.free.end() && !it->second.empty()) {
-    block = it->second.back();
+    void* block = it->second.back();
     it->second.pop_back();
-  } else {
-    if (a.left < bytes) {
-      char* region = mapRegion();
-      if (!region) return nullptr;
-      a.next = region;
-      a.left = kRegion;
-    }
-    block = a.next;
-    a.next += bytes;
-    a.left -= bytes;
+    return block;
   }
-  a.out += bytes;
+  if (a.left < bytes) {
+    char* region = a.mapped + kRegion <= kMaxMapped ? mapRegion() : nullptr;
+    if (!region) return nullptr;
+    a.mapped += kRegion;
+    a.next = region;
+    a.left = kRegion;
+  }
+  void* block = a.next;
+  a.next += bytes;
+  a.left -= bytes;
   return block;
 }
 
@@ -92,7 +92,6 @@ void arenaGive(void* block, size_t bytes) {
   Arena& a = arena();
   std::lock_guard<std::mutex> lk(a.mu);
   a.free[bytes].push_back(block);
-  a.out -= bytes;
 }
 
 }  // namespace elbo

@@ -61,8 +61,8 @@ test('a synchronous loop dropping 4 GB of 4 MB buffers stays under 1 GB of RSS, 
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout) as { sum: number; churnRssMb: number; externalMb: number; reuseRssMb: number };
   assert.equal(out.sum, 1024 * 3);
-  // The arena holds at most 256 MB out at once; past that the loop gets ordinary memory, which
-  // V8 frees as it goes, while the arena's blocks wait for the event loop.
+  // The arena maps at most 256 MB; past that the loop gets ordinary memory, which V8 frees as it
+  // goes, while the arena's blocks wait for the event loop.
   assert.ok(out.churnRssMb < 1024, `peak RSS ${out.churnRssMb} MB after the loop`);
   assert.ok(out.externalMb < 16, `${out.externalMb} MB still external after the event loop turned`);
   // 64 more come from the blocks given back, not from new memory.
