@@ -1299,24 +1299,23 @@ napi_value Alloc(napi_env env, napi_callback_info info) {
 }
 
 napi_value Init(napi_env env, napi_value exports) {
-  napi_value gemm, isa, threads;
-  napi_create_function(env, "gemm", NAPI_AUTO_LENGTH, Gemm, nullptr, &gemm);
+  napi_value isa, threads;
   const struct {
     const char* name;
     napi_callback cb;
-  } elementwise[] = {
-      {"unary", Unary}, {"binary", Binary}, {"reduce", Reduce}, {"where", Where}, {"copyStrided", CopyStrided}, {"adamStep", AdamStep},
-      {"bceLogits", BceLogits}, {"bceLogitsGrad", BceLogitsGrad}, {"gather", Gather}, {"normalKl", NormalKl}, {"normalKlGrad", NormalKlGrad},
-      {"allFinite", AllFinite}, {"biasAct", BiasAct}, {"gemmPair", GemmPair}, {"alloc", Alloc},
+  } functions[] = {
+      {"gemm", Gemm}, {"gemmPair", GemmPair}, {"unary", Unary}, {"binary", Binary}, {"reduce", Reduce}, {"where", Where},
+      {"copyStrided", CopyStrided}, {"adamStep", AdamStep}, {"bceLogits", BceLogits}, {"bceLogitsGrad", BceLogitsGrad},
+      {"gather", Gather}, {"normalKl", NormalKl}, {"normalKlGrad", NormalKlGrad}, {"allFinite", AllFinite},
+      {"biasAct", BiasAct}, {"alloc", Alloc},
   };
-  for (const auto& e : elementwise) {
+  for (const auto& f : functions) {
     napi_value fn;
-    napi_create_function(env, e.name, NAPI_AUTO_LENGTH, e.cb, nullptr, &fn);
-    napi_set_named_property(env, exports, e.name, fn);
+    napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.cb, nullptr, &fn);
+    napi_set_named_property(env, exports, f.name, fn);
   }
   napi_create_string_utf8(env, kernels().isa, NAPI_AUTO_LENGTH, &isa);
   napi_create_int32(env, pool().size(), &threads);
-  napi_set_named_property(env, exports, "gemm", gemm);
   napi_set_named_property(env, exports, "isa", isa);
   napi_set_named_property(env, exports, "threads", threads);
   return exports;
