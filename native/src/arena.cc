@@ -65,9 +65,9 @@ Arena& arena() {
 
 void* arenaTake(size_t bytes) {
   bytes = roundUp(bytes, 64);
+  if (bytes > kMaxBlock) return nullptr;
   Arena& a = arena();
   std::lock_guard<std::mutex> lk(a.mu);
-  if (bytes > kMaxBlock) return nullptr;
   auto it = a.free.find(bytes);
   if (it != a.free.end() && !it->second.empty()) {
     void* block = it->second.back();

@@ -59,7 +59,11 @@ export class Normal extends Distribution {
   /** The standard normal N(0, I) over `shape` (KL divergences to it take a faster path). */
   static standard(shape: readonly number[], opts: { dtype?: DType; eventDims?: number } = {}): Normal {
     const dtype = opts.dtype ?? 'float32';
-    const n = new Normal({ loc: zeros(shape, { dtype }), scale: ones(shape, { dtype }), ...(opts.eventDims !== undefined ? { eventDims: opts.eventDims } : {}) });
+    // Zeros and ones are valid by construction: no entry-by-entry check (a VAE builds its prior every step).
+    const n = new Normal({
+      loc: zeros(shape, { dtype }), scale: ones(shape, { dtype }), validate: false,
+      ...(opts.eventDims !== undefined ? { eventDims: opts.eventDims } : {}),
+    });
     n.standardNormal = true;
     return n;
   }

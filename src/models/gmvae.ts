@@ -195,8 +195,7 @@ export class GMVAE extends Module implements GenerativeModel {
 
   /** p(w|z) for every z: batch shape [K], event [latentDim]. */
   components(): Normal {
-    const [lo, hi] = this.config.logVarBounds;
-    return new Normal({ loc: this.componentMeans, logVar: this.componentLogVars, logVarBounds: [lo, hi], eventDims: 1, validate: false });
+    return new Normal({ loc: this.componentMeans, logVar: this.componentLogVars, logVarBounds: this.config.logVarBounds, eventDims: 1, validate: false });
   }
 
   /** The marginal prior p(w) = Σ_z π_z N(w; μ_z, σ_z²) as a distribution (for checks and klMonteCarlo). */

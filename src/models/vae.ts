@@ -155,8 +155,7 @@ export class VAE extends Module implements GenerativeModel {
         // Unit variance: −log p(x|z) = ½‖x − μ‖² + (D/2) log 2π.
         return new Normal({ loc: out, scale: ones([1], { dtype: out.dtype }), validate: false });
       case 'gaussian-learned': {
-        const [lo, hi] = this.config.decoderLogVarBounds;
-        return new Normal({ loc: slice(out, [null, [0, D]]), logVar: slice(out, [null, [D, 2 * D]]), logVarBounds: [lo, hi], validate: false });
+        return new Normal({ loc: slice(out, [null, [0, D]]), logVar: slice(out, [null, [D, 2 * D]]), logVarBounds: this.config.decoderLogVarBounds, validate: false });
       }
     }
   }
