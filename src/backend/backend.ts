@@ -47,9 +47,10 @@ export interface Backend {
 
   /**
    * Optional source of fresh tensor buffers (contents arbitrary). A backend whose kernels run in
-   * their own memory (WebAssembly) returns views of it, so its kernels read and write in place.
+   * their own memory (WebAssembly) returns views of it, so its kernels read and write in place;
+   * null where an ordinary typed array serves as well (the buffer pool then makes one).
    */
-  allocate?(f64: boolean, n: number): FloatArray;
+  allocate?(f64: boolean, n: number): FloatArray | null;
 
   /**
    * Row-major GEMM: C = op(A)·op(B) + beta·C, with op(A) of size m×k and op(B) k×n.

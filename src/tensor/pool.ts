@@ -12,9 +12,10 @@ let freeBytes = 0;
 
 /**
  * Where fresh buffers come from: the active backend may supply its own (the wasm backend hands
- * out views of its memory, so its kernels need no copies); null means plain typed arrays.
+ * out views of its memory, so its kernels need no copies). No source, or a null from it, means a
+ * plain typed array.
  */
-export type BufferSource = (f64: boolean, n: number) => FloatArray;
+export type BufferSource = (f64: boolean, n: number) => FloatArray | null;
 let source: BufferSource | null = null;
 
 export function setBufferSource(s: BufferSource | null): void {
@@ -37,10 +38,8 @@ export function poolStats(): PoolStats {
 /** A new buffer (not from the free list); zeroed when asked, else its contents are arbitrary. */
 export function freshBuffer(f64: boolean, n: number, zeroed: boolean): FloatArray {
   freshCount++;
-  if (source) {
-    const buf = source(f64, n);
-    return zeroed ? buf.fill(0) : buf;
-  }
+  const own = source?.(f64, n) ?? null;
+  if (own) return zeroed ? own.fill(0) : own;
   return f64 ? new Float64Array(n) : new Float32Array(n);
 }
 

@@ -12,10 +12,13 @@ import { loadNativeBackend, nativeInfo } from '../../src/backend/native/index.js
 const native = loadNativeBackend(jsBackend);
 const skip = native ? false : `native addon not built: ${nativeInfo().reason ?? ''}`;
 
-test('native allocate gives typed arrays of the asked dtype and length, small and large', { skip }, () => {
-  for (const n of [1, 100, 16_384, 16_385, 313_600, 3_000_001]) {
-    const a = native!.allocate!(false, n);
-    const d = native!.allocate!(true, n);
+test('native allocate gives arena arrays of the asked dtype and length from 64 KB to 8 MB, and null outside (the pool makes plain ones)', { skip }, () => {
+  assert.equal(native!.allocate!(false, 16_383), null);
+  assert.equal(native!.allocate!(true, 8_191), null);
+  assert.equal(native!.allocate!(false, 2_097_153), null);
+  for (const n of [16_384, 16_385, 313_600, 1_048_576]) {
+    const a = native!.allocate!(false, n)!;
+    const d = native!.allocate!(true, n)!;
     assert.ok(a instanceof Float32Array);
     assert.ok(d instanceof Float64Array);
     assert.equal(a.length, n);
@@ -29,7 +32,7 @@ test('native allocate gives typed arrays of the asked dtype and length, small an
 
 test('live arena buffers never overlap: each keeps its own fill after all are written', { skip }, () => {
   const sizes = [16_384, 100_352, 16_384, 51_200, 313_600, 100_352, 20_000];
-  const bufs = sizes.map((n, i) => native!.allocate!(i % 2 === 1, n));
+  const bufs = sizes.map((n, i) => native!.allocate!(i % 2 === 1, n)!);
   bufs.forEach((b, i) => b.fill(i + 1));
   bufs.forEach((b, i) => {
     assert.equal(b[0], i + 1, `buffer ${i} first element`);
@@ -42,7 +45,7 @@ test('native kernels read and write arena buffers like any other (Adam on 313,60
   const n = 313_600;
   const make = (arena: boolean): Float32Array[] =>
     [0, 1, 2, 3].map((k) => {
-      const a = arena ? (native!.allocate!(false, n) as Float32Array) : new Float32Array(n);
+      const a = arena ? (native!.allocate!(false, n)! as Float32Array) : new Float32Array(n);
       for (let i = 0; i < n; i++) a[i] = k === 3 ? Math.abs(Math.sin(i)) * 1e-4 : Math.sin(i * (k + 1)) * 0.01;
       return a;
     });

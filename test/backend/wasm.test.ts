@@ -317,7 +317,7 @@ test('reduce sum equals the JS backend bit for bit across rows, and the native b
 test('copyStrided of a broadcast scalar, a transpose, a bias row broadcast over rows and gapped row slices equals the JS backend', () => {
   const src = Float32Array.from({ length: 5000 }, (_, i) => (i % 17) * 0.75 - 5);
   for (const be of variants) {
-    const inWasm = be.allocate ? be.allocate(false, src.length) as Float32Array : new Float32Array(src.length);
+    const inWasm = (be.allocate?.(false, src.length) ?? new Float32Array(src.length)) as Float32Array;
     inWasm.set(src);
     for (const [off, shape, strides] of [
       [1, [4, 3], [0, 0]], [0, [3, 2], [1, 3]], [2, [], []],
@@ -330,7 +330,7 @@ test('copyStrided of a broadcast scalar, a transpose, a bias row broadcast over 
         jsBackend.copyStrided(from, off, shape, strides, want);
         be.copyStrided(from, off, shape, strides, got);
         assertSameBits(got, want, `${be.name} copyStrided [${shape}] strides [${strides}]`);
-        const intoWasm = be.allocate ? be.allocate(false, n) as Float32Array : new Float32Array(n);
+        const intoWasm = (be.allocate?.(false, n) ?? new Float32Array(n)) as Float32Array;
         be.copyStrided(from, off, shape, strides, intoWasm);
         assertSameBits(intoWasm, want, `${be.name} copyStrided [${shape}] strides [${strides}] into wasm memory`);
       }
@@ -340,7 +340,7 @@ test('copyStrided of a broadcast scalar, a transpose, a bias row broadcast over 
 
 test('copyStrided of rows rejects a view that reads past src, with native\'s message, for src in wasm memory or not', () => {
   for (const be of variants) {
-    for (const src of [new Float32Array(4000), be.allocate ? be.allocate(false, 4000) as Float32Array : new Float32Array(4000)]) {
+    for (const src of [new Float32Array(4000), (be.allocate?.(false, 4000) ?? new Float32Array(4000)) as Float32Array]) {
       assert.throws(() => be.copyStrided(src, 5, [30, 100], [137, 1], new Float32Array(3000)), {
         name: 'RangeError', message: 'copyStrided: the view reads src[5..4077], src has 4000 elements',
       }, label(be));
@@ -389,13 +389,13 @@ test('gather from wasm memory gives the JS backend\'s rows bit for bit (4-row bo
   const rng = new Rng(27);
   for (const be of variants) {
     for (const [outer, n, inner, r] of [[1, 50, 784, 128], [1, 7, 3, 5], [2, 9, 13, 6], [1, 1000, 33, 255], [3, 4, 1, 3]] as const) {
-      const x = be.allocate ? be.allocate(false, outer * n * inner) as Float32Array : new Float32Array(outer * n * inner);
+      const x = (be.allocate?.(false, outer * n * inner) ?? new Float32Array(outer * n * inner)) as Float32Array;
       x.set(awkwardArray(rng, x.length));
       const idx = Int32Array.from({ length: r }, () => Math.floor(rng.uniform() * n));
       idx[0] = n - 1;
       const want = new Float32Array(outer * r * inner);
       jsBackend.gather(x, outer, n, inner, idx, want);
-      const got = be.allocate ? be.allocate(false, want.length) as Float32Array : new Float32Array(want.length);
+      const got = (be.allocate?.(false, want.length) ?? new Float32Array(want.length)) as Float32Array;
       be.gather(x, outer, n, inner, idx, got);
       assertSameBits(got, want, `${label(be)} gather outer=${outer} n=${n} inner=${inner} r=${r}`);
     }

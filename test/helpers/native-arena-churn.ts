@@ -18,7 +18,7 @@ const peakRssMb = (): number => Math.round(resourceUsage().maxRSS / 1024);
 function churn(times: number): number {
   let sum = 0;
   for (let i = 0; i < times; i++) {
-    const b = native!.allocate!(false, n);
+    const b = native!.allocate!(false, n) ?? new Float32Array(n);
     b.fill(3);
     sum += b[n - 1]!;
   }
@@ -27,7 +27,7 @@ function churn(times: number): number {
 
 if (process.argv.includes('--external')) {
   const before = process.memoryUsage().arrayBuffers;
-  const keep = native.allocate(false, n);
+  const keep = native.allocate(false, n) ?? new Float32Array(n);
   keep.fill(1);
   const grew = process.memoryUsage().arrayBuffers - before;
   process.stdout.write(JSON.stringify({ external: grew < keep.byteLength }));

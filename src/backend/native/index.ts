@@ -205,10 +205,7 @@ export function loadNativeBackend(base: Backend): Backend | null {
   return {
     ...base,
     name: `native-${addon.isa}+${base.name}`,
-    allocate(f64, n) {
-      const big = hugePages && n * (f64 ? 8 : 4) >= HUGE_MIN_BYTES ? addon.alloc(f64, n) : null;
-      return big ?? (f64 ? new Float64Array(n) : new Float32Array(n));
-    },
+    allocate: (f64, n) => (hugePages && n * (f64 ? 8 : 4) >= HUGE_MIN_BYTES ? addon.alloc(f64, n) : null),
     gemm: addon.gemm,
     gemmPair(first, second) {
       checkGemmPair(first, second);

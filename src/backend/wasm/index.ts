@@ -404,10 +404,10 @@ export async function createWasmBackend(base: Backend, opts: WasmBackendOptions 
   // steps). A same-size ArrayBuffer tied to each view counts as external memory and brings the GC
   // in time (heap steady at ≈ 30 MB); large ones are calloc'd pages never touched, so cost no RSS.
   const ballast = new WeakMap<Float32Array, ArrayBuffer>();
-  const allocate = (f64: boolean, n: number): FloatArray => {
-    if (f64 || n < MIN_OWN_ELEMENTS) return f64 ? new Float64Array(n) : new Float32Array(n);
+  const allocate = (f64: boolean, n: number): FloatArray | null => {
+    if (f64 || n < MIN_OWN_ELEMENTS) return null;
     const addr = heap.alloc(n * 4);
-    if (addr < 0) return new Float32Array(n); // memory exhausted: a plain array, copied per call
+    if (addr < 0) return null; // memory exhausted: a plain array, copied per call
     const view = new Float32Array(current, addr, n);
     reclaim.register(view, addr);
     ballast.set(view, new ArrayBuffer(n * 4));
