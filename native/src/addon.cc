@@ -126,6 +126,14 @@ class Pool {
 
   // Must hold tryAcquire(); chunks < 2^16.
   void run(int chunks, const Task& task) {
+    start(chunks, task);
+    finish(chunks);
+  }
+
+  // run() in two halves: start hands the chunks to the workers and returns at once; finish (on
+  // the same thread, task still alive, nothing else run on the pool in between) does the chunks
+  // still unclaimed and waits for the rest.
+  void start(int chunks, const Task& task) {
     task_.store(&task, std::memory_order_relaxed);
     done_.store(0, std::memory_order_relaxed);
     const uint64_t gen = (ticket_.load(std::memory_order_relaxed) >> 32) + 1;
@@ -134,6 +142,10 @@ class Pool {
       ticket_.store(gen << 32 | uint64_t(chunks) << 16, std::memory_order_release);
     }
     cv_.notify_all();
+  }
+
+  void finish(int chunks) {
+    const uint64_t gen = ticket_.load(std::memory_order_relaxed) >> 32;
     claimAll(static_cast<uint32_t>(gen), 0);
     // Spin a little (claimed chunks usually finish within microseconds), then
     // sleep so a descheduled worker's core is not taxed by our waiting.
@@ -479,6 +491,10 @@ struct ArrayView {
   size_t length;
 };
 
+void awaitDeferredOn(const void* data, size_t bytes);
+
+// Every float array an entry point reads or writes comes through here, so an array holding a
+// deferred product is complete before any kernel touches it (see gemmPair).
 ArrayView getArray(napi_env env, napi_value v, const char* name, const char* fn = "gemm") {
   bool is = false;
   napi_is_typedarray(env, v, &is);
@@ -490,6 +506,7 @@ ArrayView getArray(napi_env env, napi_value v, const char* name, const char* fn 
   }
   if (!is || (out.type != napi_float32_array && out.type != napi_float64_array))
     throw ArgError{std::string(fn) + ": " + name + " must be a Float32Array or Float64Array", false};
+  awaitDeferredOn(out.data, out.length * (out.type == napi_float32_array ? sizeof(float) : sizeof(double)));
   return out;
 }
 
@@ -601,8 +618,111 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
   return entry<15>(env, info, "gemm", [&](napi_value(&argv)[15]) { runGemm(readGemm(env, argv, "gemm")); });
 }
 
-// gemmPair(first's 15 arguments, second's 15): two independent gemms (src/backend/checks.ts has
-// checked that neither C overlaps the other's operands). On a pool of two threads, when both are
+// ---- A deferred weight gradient ----
+// A dense layer's backward needs its input gradient G·W at once (the layer below goes on from it)
+// but its weight gradient Gᵀ·x only when the optimizer runs. Between the two, the rest of the
+// backward pass (small kernels and the JS between them, for the reference VAE's output layer about
+// 0.2 ms) keeps one core and leaves the worker idle. So gemmPair may leave Gᵀ·x to the workers, in
+// chunks of rows of C, and return: calls that run meanwhile find the pool taken and go serial on the
+// caller; the caller takes the chunks still unclaimed when it waits, which happens as soon as any
+// entry point is handed an array overlapping C (getArray), or at sync(). Until then the caller must
+// not write A or B (a backward pass writes no op input, and recycles buffers only when it ends,
+// after src/autograd/tape.ts calls sync). The packed B is the job's own; a worker packs into its
+// own scratch, and the caller's is looked up when it joins, since serial calls in between may
+// have grown it. Only the JS thread that deferred a product waits on it.
+struct Deferred {
+  bool active = false;
+  std::thread::id owner;
+  int chunks = 0;
+  GemmArgs<float> g{};
+  const char* cBegin = nullptr;
+  const char* cEnd = nullptr;
+  float* packedB = nullptr;
+  size_t packedCap = 0;
+  Pool::Task task;
+};
+
+// Leaked on purpose, as the pool: a worker may run its task up to process exit.
+Deferred& deferred() {
+  static Deferred* d = new Deferred();
+  return *d;
+}
+
+// Chunks of a deferred product: small enough that the caller, when it joins, finds some left
+// to share (16 measured 2.5–3% faster a step than 8 on the reference VAE, in-process alternation).
+constexpr int kDeferredChunks = 16;
+
+// Whether there was a product of this thread's to wait for.
+bool awaitDeferred() {
+  Deferred& d = deferred();
+  if (!d.active || d.owner != std::this_thread::get_id()) return false;
+  Pool& p = pool();
+  p.finish(d.chunks);
+  p.release();
+  d.active = false;
+  return true;
+}
+
+void awaitDeferredOn(const void* data, size_t bytes) {
+  const Deferred& d = deferred();
+  const char* lo = static_cast<const char*>(data);
+  if (d.active && lo < d.cEnd && d.cBegin < lo + bytes) awaitDeferred();
+}
+
+// Whether C = Aᵀ·B may be deferred: float32, the weight-gradient shape with A read in place,
+// rows enough for every chunk, deep and large enough for the pool, neither kernel for sparse
+// operands, and nothing deferred already.
+bool deferrable(const GemmCall& call) {
+  const GemmArgs<float>& g = call.s;
+  const GemmKernel<float>& kern = kernels().f32;
+  return call.f32 && !deferred().active && pool().size() > 1 && g.transA && !g.transB && !g.beta1 &&
+         g.k >= kParallelMinK && call.macs() >= kParallelMinMacs && (g.m + kern.mr - 1) / kern.mr >= kDeferredChunks &&
+         kern.inPlaceA(g) && !colsPay(kern, g) && !rowsPay(kern, g);
+}
+
+// Leave a deferrable C = Aᵀ·B to the workers, split by rows of C as gemmParallel splits it;
+// false (nothing started) when the pool is busy or memory short.
+bool startDeferred(const GemmArgs<float>& g) {
+  const GemmKernel<float>& kern = kernels().f32;
+  Pool& p = pool();
+  Deferred& d = deferred();
+  const long tilesN = (g.n + kern.nr - 1) / kern.nr;
+  if (!takePool(p, kDeferredChunks, static_cast<double>(g.m) * g.n * g.k, kern.workElems * sizeof(float))) return false;
+  const bool inPlace = kern.inPlaceB(g);
+  const size_t need = inPlace ? 0 : static_cast<size_t>(tilesN * kern.nr) * g.k;
+  if (d.packedCap < need) {
+    std::free(d.packedB);
+    d.packedB = static_cast<float*>(std::aligned_alloc(64, (need * sizeof(float) + 63) / 64 * 64));
+    d.packedCap = d.packedB ? need : 0;
+    if (!d.packedB) {
+      p.release();
+      return false;
+    }
+  }
+  if (!inPlace) kern.packAllB(g, d.packedB);
+  d.g = g;
+  d.chunks = kDeferredChunks;
+  d.cBegin = reinterpret_cast<const char*>(g.c);
+  d.cEnd = reinterpret_cast<const char*>(g.c + (g.m - 1) * g.ldc + g.n);
+  d.owner = std::this_thread::get_id();
+  d.task = [&d, &kern, inPlace](int t, int id) {
+    float* const mine = static_cast<float*>(id == 0 ? scratch(kern.workElems * sizeof(float)) : pool().workerScratch(id));
+    GemmArgs<float> s = d.g;
+    long lo, hi;
+    splitRange(d.g.m, kern.mr, d.chunks, t, &lo, &hi);
+    s.m = hi - lo;
+    s.a += lo;
+    s.c += lo * d.g.ldc;
+    if (s.m > 0 && s.n > 0) kern.run(s, mine, nullptr, inPlace ? nullptr : d.packedB, nullptr);
+  };
+  d.active = true;
+  p.start(d.chunks, d.task);
+  return true;
+}
+
+// gemmPair(first's 15 arguments, second's 15, deferSecond): two independent gemms (src/backend/checks.ts has
+// checked that neither C overlaps the other's operands). With deferSecond, a second that qualifies
+// is deferred (above) once the first is done on every core. Otherwise, on a pool of two threads, when both are
 // worth a thread and alike in size (a dense layer's input and weight gradients both take m·in·out
 // multiply-adds), each runs one: claimed as chunks, so a descheduled worker leaves its gemm to the
 // caller if it has not begun; inside a chunk a gemm runs serially (the pool is taken) on that
@@ -610,8 +730,13 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
 // ≈ 3% faster than splitting each gemm over both threads, which then share packed operands and wait
 // on each other's last chunks. Otherwise (other pool sizes, small or lopsided pairs) one by one.
 napi_value GemmPair(napi_env env, napi_callback_info info) {
-  return entry<30>(env, info, "gemmPair", [&](napi_value(&argv)[30]) {
+  return entry<31>(env, info, "gemmPair", [&](napi_value(&argv)[31]) {
     const GemmCall g[2] = {readGemm(env, argv, "gemmPair: first"), readGemm(env, argv + 15, "gemmPair: second")};
+    if (getBool(env, argv[30], "deferSecond", "gemmPair") && deferrable(g[1])) {
+      runGemm(g[0]);
+      if (!startDeferred(g[1].s)) runGemm(g[1]);
+      return;
+    }
     Pool& p = pool();
     const auto [fewer, more] = std::minmax({g[0].macs(), g[1].macs()});  // the list form: values, not references to temporaries
     if (p.size() != 2 || g[0].empty() || g[1].empty() || fewer < kParallelMinMacs || 2 * fewer < more || !p.tryAcquire()) {
@@ -1298,6 +1423,13 @@ napi_value Alloc(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// sync(): waits for a deferred product of this thread (see gemmPair); whether there was one.
+napi_value Sync(napi_env env, napi_callback_info) {
+  napi_value waited;
+  napi_get_boolean(env, awaitDeferred(), &waited);
+  return waited;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   napi_value isa, threads;
   const struct {
@@ -1307,7 +1439,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"gemm", Gemm}, {"gemmPair", GemmPair}, {"unary", Unary}, {"binary", Binary}, {"reduce", Reduce}, {"where", Where},
       {"copyStrided", CopyStrided}, {"adamStep", AdamStep}, {"bceLogits", BceLogits}, {"bceLogitsGrad", BceLogitsGrad},
       {"gather", Gather}, {"normalKl", NormalKl}, {"normalKlGrad", NormalKlGrad}, {"allFinite", AllFinite},
-      {"biasAct", BiasAct}, {"alloc", Alloc},
+      {"biasAct", BiasAct}, {"alloc", Alloc}, {"sync", Sync},
   };
   for (const auto& f : functions) {
     napi_value fn;

@@ -81,36 +81,44 @@ export function backward(root: Tensor, seed?: Tensor): void {
   const grads = new Map<Tensor, Tensor>([[root, g0]]);
   // Everything allocated in here is a temporary of this pass, except the leaf gradients (kept).
   const given = new Set<FloatArray>();
+  const be = getBackend();
   recycleScope((keep) => noGrad(() => {
-    for (let i = order.length - 1; i >= 0; i--) {
-      const t = order[i]!;
-      const g = grads.get(t);
-      if (!g) continue;
-      grads.delete(t);
-      const node = t.node;
-      if (!node) {
-        // A leaf owns a private contiguous buffer, so in-place steps (clipGradNorm) never alias
-        // the graph: a whole buffer made by this pass and not yet given to a leaf is adopted as
-        // it is (nothing outside the pass can hold it; ops never write into their inputs),
-        // anything else is copied.
-        const adoptable = g.isContiguous && g.offset === 0 && g.data.length === g.size && isScopeLocal(g.data) && !given.has(g.data);
-        const own = adoptable ? g : new Tensor(g.contiguousData().slice(), g.shape);
-        t.grad = t.grad ? addTensors(t.grad, own) : own;
-        given.add(t.grad.data);
-        keep(t.grad.data);
-        continue;
-      }
-      const inGrads = node.backward(g);
-      for (let k = 0; k < node.inputs.length; k++) {
-        const x = node.inputs[k]!;
-        const gx = inGrads[k];
-        if (!x.requiresGrad || !gx) continue;
-        if (!shapesEqual(gx.shape, x.shape)) {
-          throw new Error(`backward of ${node.op}: gradient for input ${k} has shape ${fmtShape(gx.shape)}, input has ${fmtShape(x.shape)}`);
+    try {
+      for (let i = order.length - 1; i >= 0; i--) {
+        const t = order[i]!;
+        const g = grads.get(t);
+        if (!g) continue;
+        grads.delete(t);
+        const node = t.node;
+        if (!node) {
+          // A leaf owns a private contiguous buffer, so in-place steps (clipGradNorm) never alias
+          // the graph: a whole buffer made by this pass and not yet given to a leaf is adopted as
+          // it is (nothing outside the pass can hold it; ops never write into their inputs),
+          // anything else is copied.
+          const adoptable = g.isContiguous && g.offset === 0 && g.data.length === g.size && isScopeLocal(g.data) && !given.has(g.data);
+          if (!adoptable) be.sync?.(); // the copy reads g in JS
+          const own = adoptable ? g : new Tensor(g.contiguousData().slice(), g.shape);
+          t.grad = t.grad ? addTensors(t.grad, own) : own;
+          given.add(t.grad.data);
+          keep(t.grad.data);
+          continue;
         }
-        const prev = grads.get(x);
-        grads.set(x, prev ? addTensors(prev, gx) : gx);
+        const inGrads = node.backward(g);
+        for (let k = 0; k < node.inputs.length; k++) {
+          const x = node.inputs[k]!;
+          const gx = inGrads[k];
+          if (!x.requiresGrad || !gx) continue;
+          if (!shapesEqual(gx.shape, x.shape)) {
+            throw new Error(`backward of ${node.op}: gradient for input ${k} has shape ${fmtShape(gx.shape)}, input has ${fmtShape(x.shape)}`);
+          }
+          const prev = grads.get(x);
+          grads.set(x, prev ? addTensors(prev, gx) : gx);
+        }
       }
+    } finally {
+      // Work a kernel left running (a weight gradient gemmPair deferred) ends before this pass's
+      // buffers go back to the pool and before anything reads a gradient.
+      be.sync?.();
     }
   }));
 }

@@ -68,9 +68,15 @@ export interface Backend {
    * Optional: two independent GEMMs (neither C overlaps the other call's operands or C) with the
    * results of two gemm calls, for a backend that runs them better at once than one after the other
    * (native on two threads: one each). A dense layer's input and weight gradients come this way;
-   * without it they are two gemm calls.
+   * without it they are two gemm calls. With deferSecond the backend may return before the second
+   * is done (native: a weight gradient finishes on the worker thread while the backward pass goes
+   * on): its C is then complete for every kernel of this backend, and for JS after sync(); its A
+   * and B must not be written before sync().
    */
-  gemmPair?(first: GemmCall, second: GemmCall): void;
+  gemmPair?(first: GemmCall, second: GemmCall, deferSecond?: boolean): void;
+
+  /** Optional: wait for work a call left running (gemmPair's deferSecond); whether there was some. */
+  sync?(): boolean;
 
   /**
    * x[i, j] = act(x[i, j] + bias[j]) in place for the contiguous m×n matrix x: a dense layer's

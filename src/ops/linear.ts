@@ -35,7 +35,11 @@ function forward(x: Tensor, w: Tensor, b: Tensor | null, act: BiasAct): Tensor {
   return new Tensor(out, [...x.shape.slice(0, -1), outF]);
 }
 
-/** ∂/∂x = G·W and ∂/∂W = Gᵀ·x (rows flattened), as one Backend.gemmPair where the backend has it. */
+/**
+ * ∂/∂x = G·W and ∂/∂W = Gᵀ·x (rows flattened), as one Backend.gemmPair where the backend has it.
+ * A leaf weight's gradient may be left running (deferSecond): it goes from here straight to the
+ * tape, which takes it as it is and syncs before the pass ends.
+ */
 function inputAndWeightGrads(g: Tensor, x: Tensor, w: Tensor): { x: Tensor; w: Tensor } {
   const [outF, inF] = w.shape as [number, number];
   const g2 = rows2d(g).contiguous();
@@ -47,7 +51,7 @@ function inputAndWeightGrads(g: Tensor, x: Tensor, w: Tensor): { x: Tensor; w: T
   const first: GemmCall = { transA: false, transB: false, m, n: inF, k: outF, a: g2.data, aOff: g2.offset, lda: outF, b: wc.data, bOff: wc.offset, ldb: inF, beta: 0, c: dx, cOff: 0, ldc: inF };
   const second: GemmCall = { transA: true, transB: false, m: outF, n: inF, k: m, a: g2.data, aOff: g2.offset, lda: outF, b: x2.data, bOff: x2.offset, ldb: inF, beta: 0, c: dw, cOff: 0, ldc: inF };
   const be = getBackend();
-  if (be.gemmPair) be.gemmPair(first, second);
+  if (be.gemmPair) be.gemmPair(first, second, w.node === null);
   else for (const call of [first, second]) be.gemm(...gemmArgs(call));
   return { x: new Tensor(dx, x.shape), w: new Tensor(dw, w.shape) };
 }

@@ -18,8 +18,8 @@ export interface NativeInfo {
   readonly reason?: string;
 }
 
-/** gemm's 15 arguments, then the second call's 15. */
-type GemmPairArgs = [...Parameters<Backend['gemm']>, ...Parameters<Backend['gemm']>];
+/** gemm's 15 arguments, then the second call's 15, then whether the second may be deferred. */
+type GemmPairArgs = [...Parameters<Backend['gemm']>, ...Parameters<Backend['gemm']>, deferSecond: boolean];
 
 interface NativeAddon {
   readonly gemm: Backend['gemm'];
@@ -39,6 +39,7 @@ interface NativeAddon {
   readonly normalKlGrad: Backend['normalKlGrad'];
   readonly allFinite: (x: FloatArray) => boolean;
   readonly alloc: (f64: boolean, n: number) => FloatArray | null;
+  readonly sync: () => boolean;
   readonly isa: NativeIsa;
   readonly threads: number;
 }
@@ -52,7 +53,7 @@ const candidates = [
 function isAddon(x: unknown): x is NativeAddon {
   if (typeof x !== 'object' || x === null) return false;
   const o = x as Record<string, unknown>;
-  const fns = ['gemm', 'gemmPair', 'biasAct', 'unary', 'binary', 'reduce', 'where', 'copyStrided', 'adamStep', 'bceLogits', 'bceLogitsGrad', 'gather', 'normalKl', 'normalKlGrad', 'allFinite', 'alloc'];
+  const fns = ['gemm', 'gemmPair', 'biasAct', 'unary', 'binary', 'reduce', 'where', 'copyStrided', 'adamStep', 'bceLogits', 'bceLogitsGrad', 'gather', 'normalKl', 'normalKlGrad', 'allFinite', 'alloc', 'sync'];
   return fns.every((f) => typeof o[f] === 'function') && typeof o.threads === 'number'
     && (o.isa === 'avx512' || o.isa === 'avx2' || o.isa === 'scalar');
 }
@@ -207,10 +208,11 @@ export function loadNativeBackend(base: Backend): Backend | null {
     name: `native-${addon.isa}+${base.name}`,
     allocate: (f64, n) => (hugePages && n * (f64 ? 8 : 4) >= HUGE_MIN_BYTES ? addon.alloc(f64, n) : null),
     gemm: addon.gemm,
-    gemmPair(first, second) {
+    gemmPair(first, second, deferSecond = false) {
       checkGemmPair(first, second);
-      addon.gemmPair(...gemmArgs(first), ...gemmArgs(second));
+      addon.gemmPair(...gemmArgs(first), ...gemmArgs(second), deferSecond);
     },
+    sync: addon.sync,
     ...elementwiseKernels(addon, base),
     // Cholesky and triangular solves are blocked over gemm, so they speed up with it.
     ...makeBlockedLinalg(addon.gemm),
