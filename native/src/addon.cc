@@ -629,10 +629,9 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
 // not write A or B (a backward pass writes no op input, and recycles buffers only when it ends,
 // after src/autograd/tape.ts calls sync). The packed B is the job's own; a worker packs into its
 // own scratch, and the caller's is looked up when it joins, since serial calls in between may
-// have grown it. Only the JS thread that deferred a product waits on it.
+// have grown it. The state is per JS thread: another one finds the pool taken and defers nothing.
 struct Deferred {
   bool active = false;
-  std::thread::id owner;
   int chunks = 0;
   GemmArgs<float> g{};
   const char* cBegin = nullptr;
@@ -644,7 +643,7 @@ struct Deferred {
 
 // Leaked on purpose, as the pool: a worker may run its task up to process exit.
 Deferred& deferred() {
-  static Deferred* d = new Deferred();
+  thread_local Deferred* d = new Deferred();
   return *d;
 }
 
@@ -656,7 +655,7 @@ constexpr int kDeferredChunks = 16;
 // Whether there was a product of this thread's to wait for.
 bool awaitDeferred() {
   Deferred& d = deferred();
-  if (!d.active || d.owner != std::this_thread::get_id()) return false;
+  if (!d.active) return false;
   Pool& p = pool();
   p.finish(d.chunks);
   p.release();
@@ -705,7 +704,6 @@ bool startDeferred(const GemmArgs<float>& g) {
   d.chunks = kDeferredChunks;
   d.cBegin = reinterpret_cast<const char*>(g.c);
   d.cEnd = reinterpret_cast<const char*>(g.c + (g.m - 1) * g.ldc + g.n);
-  d.owner = std::this_thread::get_id();
   d.task = [&d, &kern, inPlace](int t, int id) {
     float* const mine = static_cast<float*>(id == 0 ? scratch(kern.workElems * sizeof(float)) : pool().workerScratch(id));
     GemmArgs<float> s = d.g;

@@ -58,6 +58,17 @@ test('a kernel handed the pending product waits for it first: an add over the de
   assert.equal(native!.sync!(), false, 'the add already waited');
 });
 
+test('a kernel the JS base runs for the native backend (an add of rank 17) waits for the deferred product too', { skip }, () => {
+  const { first, second } = outputLayerPair(new Rng(1205));
+  const want = expectedOf(second);
+  native!.gemmPair!(first, second, true);
+  const shape = [second.m, second.n, ...new Array<number>(15).fill(1)];
+  const out = new Float32Array(second.c.length);
+  native!.binary('add', second.c, shape, new Float32Array(1), shape.map(() => 1), out, shape);
+  assert.deepEqual(out, want);
+  assert.equal(native!.sync!(), false, 'the add already waited');
+});
+
 test('gemmPair defers nothing it cannot: float64, beta 1 and small products come back done', { skip }, () => {
   const rng = new Rng(1203);
   const { first, second } = outputLayerPair(rng);

@@ -203,8 +203,9 @@ export function loadNativeBackend(base: Backend): Backend | null {
   if (!addon) return null;
   // ELBO_HUGE_PAGES=0 keeps every buffer an ordinary typed array.
   const hugePages = process.env.ELBO_HUGE_PAGES !== '0';
+  const js = afterSync(base, addon.sync);
   return {
-    ...base,
+    ...js,
     name: `native-${addon.isa}+${base.name}`,
     allocate: (f64, n) => (hugePages && n * (f64 ? 8 : 4) >= HUGE_MIN_BYTES ? addon.alloc(f64, n) : null),
     gemm: addon.gemm,
@@ -213,10 +214,26 @@ export function loadNativeBackend(base: Backend): Backend | null {
       addon.gemmPair(...gemmArgs(first), ...gemmArgs(second), deferSecond);
     },
     sync: addon.sync,
-    ...elementwiseKernels(addon, base),
+    ...elementwiseKernels(addon, js),
     // Cholesky and triangular solves are blocked over gemm, so they speed up with it.
-    ...makeBlockedLinalg(addon.gemm),
+    ...afterSync(makeBlockedLinalg(addon.gemm), addon.sync),
   };
+}
+
+/**
+ * fns, each call waiting first for a product the addon left running (gemmPair's deferSecond):
+ * they read their arrays in JS, where the addon's own check on the arrays it is handed cannot reach.
+ */
+function afterSync<T extends object>(fns: T, sync: () => boolean): T {
+  const out: Record<string, unknown> = { ...(fns as Record<string, unknown>) };
+  for (const [k, f] of Object.entries(fns)) {
+    if (typeof f !== 'function') continue;
+    out[k] = (...args: unknown[]): unknown => {
+      sync();
+      return (f as (...a: unknown[]) => unknown).apply(fns, args);
+    };
+  }
+  return out as T;
 }
 
 /** What the native addon offers on this machine, for `elbo info`. */
