@@ -669,15 +669,15 @@ void awaitDeferredOn(const void* data, size_t bytes) {
   if (d.active && lo < d.cEnd && d.cBegin < lo + bytes) awaitDeferred();
 }
 
-// Whether C = Aᵀ·B may be deferred: float32, the weight-gradient shape with A read in place,
-// rows enough for every chunk, deep and large enough for the pool, neither kernel for sparse
-// operands, and nothing deferred already.
+// Whether C = Aᵀ·B may be deferred: float32, the weight-gradient shape, rows enough for every
+// chunk, deep and large enough for the pool, neither kernel for sparse operands, and nothing
+// deferred already. (Each chunk packs its own rows of A, if the kernel does not read A in place.)
 bool deferrable(const GemmCall& call) {
   const GemmArgs<float>& g = call.s;
   const GemmKernel<float>& kern = kernels().f32;
   return call.f32 && !deferred().active && pool().size() > 1 && g.transA && !g.transB && !g.beta1 &&
          g.k >= kParallelMinK && call.macs() >= kParallelMinMacs && (g.m + kern.mr - 1) / kern.mr >= kDeferredChunks &&
-         kern.inPlaceA(g) && !colsPay(kern, g) && !rowsPay(kern, g);
+         !colsPay(kern, g) && !rowsPay(kern, g);
 }
 
 // Leave a deferrable C = Aᵀ·B to the workers, split by rows of C as gemmParallel splits it;
