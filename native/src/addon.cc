@@ -250,6 +250,18 @@ bool takePool(Pool& p, int chunks, double macs, size_t workBytes) {
   return false;
 }
 
+// Chunk t of `chunks` of C = op(A)·op(B) split by rows, in whole mr-row tiles.
+template <typename T>
+GemmArgs<T> rowChunk(const GemmArgs<T>& g, long mr, int chunks, int t) {
+  GemmArgs<T> s = g;
+  long lo, hi;
+  splitRange(g.m, mr, chunks, t, &lo, &hi);
+  s.m = hi - lo;
+  s.a += g.transA ? lo : lo * g.lda;
+  s.c += lo * g.ldc;
+  return s;
+}
+
 template <typename T>
 void gemmParallel(const GemmKernel<T>& kern, const GemmArgs<T>& g) {
   const size_t workBytes = kern.workElems * sizeof(T);
@@ -288,18 +300,13 @@ void gemmParallel(const GemmKernel<T>& kern, const GemmArgs<T>& g) {
   const int chunks = static_cast<int>(tiles < threads * kChunksPerThread ? tiles : threads * kChunksPerThread);
   p.run(chunks, [&](int t, int id) {
     T* const mine = id == 0 ? work : static_cast<T*>(p.workerScratch(id));
-    GemmArgs<T> s = g;
-    long lo, hi;
+    GemmArgs<T> s = splitN ? g : rowChunk(g, kern.mr, chunks, t);
     if (splitN) {
+      long lo, hi;
       splitRange(g.n, kern.nr, chunks, t, &lo, &hi);
       s.n = hi - lo;
       s.b += g.transB ? lo * g.ldb : lo;
       s.c += lo;
-    } else {
-      splitRange(g.m, kern.mr, chunks, t, &lo, &hi);
-      s.m = hi - lo;
-      s.a += g.transA ? lo : lo * g.lda;
-      s.c += lo * g.ldc;
     }
     if (s.m > 0 && s.n > 0) kern.run(s, mine, packedA, packedB, aLists);
   });
@@ -632,7 +639,6 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
 // have grown it. The state is per JS thread: another one finds the pool taken and defers nothing.
 struct Deferred {
   bool active = false;
-  int chunks = 0;
   GemmArgs<float> g{};
   const char* cBegin = nullptr;
   const char* cEnd = nullptr;
@@ -657,7 +663,7 @@ bool awaitDeferred() {
   Deferred& d = deferred();
   if (!d.active) return false;
   Pool& p = pool();
-  p.finish(d.chunks);
+  p.finish(kDeferredChunks);
   p.release();
   d.active = false;
   return true;
@@ -701,21 +707,15 @@ bool startDeferred(const GemmArgs<float>& g) {
   }
   if (!inPlace) kern.packAllB(g, d.packedB);
   d.g = g;
-  d.chunks = kDeferredChunks;
   d.cBegin = reinterpret_cast<const char*>(g.c);
   d.cEnd = reinterpret_cast<const char*>(g.c + (g.m - 1) * g.ldc + g.n);
   d.task = [&d, &kern, inPlace](int t, int id) {
     float* const mine = static_cast<float*>(id == 0 ? scratch(kern.workElems * sizeof(float)) : pool().workerScratch(id));
-    GemmArgs<float> s = d.g;
-    long lo, hi;
-    splitRange(d.g.m, kern.mr, d.chunks, t, &lo, &hi);
-    s.m = hi - lo;
-    s.a += lo;
-    s.c += lo * d.g.ldc;
+    const GemmArgs<float> s = rowChunk(d.g, kern.mr, kDeferredChunks, t);
     if (s.m > 0 && s.n > 0) kern.run(s, mine, nullptr, inPlace ? nullptr : d.packedB, nullptr);
   };
   d.active = true;
-  p.start(d.chunks, d.task);
+  p.start(kDeferredChunks, d.task);
   return true;
 }
 
